@@ -1,0 +1,50 @@
+# Hromada: `make run` serves the demo, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export PORT
+
+.PHONY: run test lint bench install-test messages clean
+
+$(VENV)/.installed-base: requirements/base.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/base.txt
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed-base requirements/test.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/test.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+run: $(VENV)/.installed-base
+	$(PY) -m hromada compilecatalogues
+	$(PY) -m hromada migrate --noinput
+	$(PY) -m hromada seed_demo
+	$(PY) -m hromada rundemo --port $(PORT)
+
+install-test: $(VENV)/.installed-test node_modules/.installed
+	bash scripts/ensure-chromium.sh
+
+lint: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: install-test lint
+	$(PY) -m hromada compilecatalogues
+	DJANGO_SETTINGS_MODULE=hromada.test_settings $(PY) -m hromada makemigrations --check --dry-run
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed-test
+	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+messages: $(VENV)/.installed-base
+	for app in hromada/*/; do \
+	  if [ -d "$$app/locale" ]; then (cd $$app && PYTHONPATH=$(CURDIR) $(CURDIR)/$(PY) -m hromada makemessages -l uk -l en --no-obsolete --ignore 'migrations/*' >/dev/null); fi; \
+	done
+
+clean:
+	rm -rf $(VENV) node_modules var

@@ -1,0 +1,8 @@
+from django.utils.translation import gettext_lazy as _
+
+from hromada.core.registry import Module
+
+MODULE = Module(
+    name="budget",
+    title=_("Participatory budget"),
+)

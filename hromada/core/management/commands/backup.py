@@ -1,0 +1,68 @@
+"""Back up the database (SQLite or PostgreSQL) and the uploaded files."""
+
+import shutil
+import sqlite3
+import subprocess
+import tarfile
+from datetime import datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+
+def pg_env() -> dict:
+    import os
+
+    db = settings.DATABASES["default"]
+    env = dict(os.environ)
+    env.update(
+        PGHOST=str(db.get("HOST") or ""),
+        PGPORT=str(db.get("PORT") or ""),
+        PGUSER=str(db.get("USER") or ""),
+        PGPASSWORD=str(db.get("PASSWORD") or ""),
+        PGDATABASE=str(db["NAME"]),
+    )
+    return env
+
+
+class Command(BaseCommand):
+    help = "Write a backup folder: the database dump and the media files."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--to", default=str(settings.VAR_DIR / "backups"))
+
+    def handle(self, *args, to, **options):
+        target = Path(to) / datetime.now().strftime("%Y%m%d-%H%M%S")
+        target.mkdir(parents=True, exist_ok=False)
+        vendor = connection.vendor
+        if vendor == "sqlite":
+            # The online backup API copies a consistent snapshot while the site runs.
+            source = sqlite3.connect(settings.DATABASES["default"]["NAME"])
+            dest = sqlite3.connect(target / "database.sqlite3")
+            with dest:
+                source.backup(dest)
+            source.close()
+            dest.close()
+        elif vendor == "postgresql":
+            if not shutil.which("pg_dump"):
+                raise CommandError("pg_dump is not installed.")
+            subprocess.run(
+                [
+                    "pg_dump",
+                    "--format=custom",
+                    "--no-owner",
+                    "--file",
+                    str(target / "database.pgdump"),
+                ],
+                check=True,
+                env=pg_env(),
+            )
+        else:
+            raise CommandError(f"Backups of {vendor} are not supported.")
+        media = Path(settings.MEDIA_ROOT)
+        with tarfile.open(target / "media.tar.gz", "w:gz") as archive:
+            if media.exists():
+                archive.add(media, arcname="media")
+        self.stdout.write(str(target))

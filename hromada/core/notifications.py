@@ -1,0 +1,123 @@
+"""
+Notifications: one call renders a translated message for a resident.
+
+`notify()` renders ``<module>/notifications/<event>_subject.txt`` and
+``<event>_body.txt`` in the resident's language, stores a `Notification` row
+inside the caller's transaction and queues its delivery for after the commit,
+so a rolled-back change never sends anything. Channels are pluggable: e-mail
+now; SMS, Telegram and Viber register their own sender in `CHANNELS`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from hromada.core.models import Community, Notification, Resident
+
+logger = logging.getLogger(__name__)
+
+
+def _send_email(notification: Notification) -> None:
+    send_mail(
+        notification.subject,
+        notification.body,
+        settings.DEFAULT_FROM_EMAIL,
+        [notification.resident.email],
+    )
+
+
+CHANNELS: dict[str, Callable[[Notification], None]] = {"email": _send_email}
+
+
+def channels_for(resident: Resident) -> list[str]:
+    """Return the channels the resident wants to be notified on."""
+    chosen = []
+    if resident.notify_by_email and resident.email and not resident.deleted_at:
+        chosen.append("email")
+    return chosen
+
+
+def notify(
+    resident: Resident | None,
+    event: str,
+    *,
+    community: Community | None = None,
+    **context,
+) -> list[Notification]:
+    """Render and queue the `event` message ("petitions/answered") for a resident."""
+    if resident is None:
+        return []
+    module, name = event.split("/", 1)
+    context = {"resident": resident, "community": community, **context}
+    if community is not None:
+        context.setdefault("site_url", site_url(community))
+    with translation.override(resident.language or settings.LANGUAGE_CODE):
+        subject = render_to_string(f"{module}/notifications/{name}_subject.txt", context)
+        body = render_to_string(f"{module}/notifications/{name}_body.txt", context)
+    created = []
+    for channel in channels_for(resident):
+        notification = Notification.objects.create(
+            resident=resident,
+            community=community,
+            event=event,
+            channel=channel,
+            subject=" ".join(subject.split())[:200],
+            body=body.strip(),
+        )
+        created.append(notification)
+        transaction.on_commit(lambda pk=notification.pk: _enqueue(pk))
+    return created
+
+
+def notify_many(residents, event: str, **kwargs) -> int:
+    """Notify each resident once; return how many were notified."""
+    seen, count = set(), 0
+    for resident in residents:
+        if resident is None or resident.pk in seen:
+            continue
+        seen.add(resident.pk)
+        count += bool(notify(resident, event, **kwargs))
+    return count
+
+
+def _enqueue(notification_id: int) -> None:
+    from hromada.core.tasks import deliver_notification
+
+    deliver_notification.enqueue(notification_id)
+
+
+def deliver(notification_id: int) -> None:
+    """Send one queued notification through its channel; safe to run twice."""
+    rows = Notification.objects.filter(pk=notification_id, status=Notification.Status.QUEUED)
+    notification = rows.select_related("resident").first()
+    if notification is None:
+        return
+    sender = CHANNELS.get(notification.channel)
+    if sender is None:
+        rows.update(status=Notification.Status.SKIPPED, error="no such channel")
+        return
+    try:
+        sender(notification)
+    except Exception as error:  # the channel's own failure; logged without content
+        logger.warning("notification %s failed: %s", notification_id, type(error).__name__)
+        rows.update(status=Notification.Status.FAILED, error=type(error).__name__)
+        return
+    rows.update(status=Notification.Status.SENT, sent_at=timezone.now())
+
+
+def site_url(community: Community) -> str:
+    """Return the community's public base URL, used in messages."""
+    if community.domain:
+        host = community.domain
+    else:
+        host = f"{community.slug}.{settings.HROMADA_BASE_DOMAIN}"
+    scheme = "https" if settings.PRODUCTION else "http"
+    port = getattr(settings, "HROMADA_PUBLIC_PORT", "")
+    return f"{scheme}://{host}{':' + port if port else ''}"

@@ -1,0 +1,107 @@
+"""
+The module registry: each app declares what it plugs in, in its `module.py`.
+
+A declaration names things by dotted path and is resolved on first use, so
+loading the registry loads nothing else. `HROMADA_MODULES` switches modules
+off: their data stays, their pages, API and dashboard entries disappear.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import import_module
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from hromada.core.models import Identity
+
+
+@dataclass(frozen=True)
+class Nav:
+    title: str
+    url_name: str
+
+
+@dataclass(frozen=True)
+class Export:
+    """An open-data set (Cabinet Resolution №835): name and a rows function."""
+
+    name: str
+    rows: str  # dotted path: rows(community) -> iterable of dicts
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A scheduled, idempotent job: a task's dotted path and its period."""
+
+    task: str
+    every_seconds: int
+
+
+@dataclass(frozen=True)
+class Module:
+    name: str
+    title: str
+    description: str = ""
+    urls: str | None = None  # dotted path of the URLconf, mounted at /<name>/
+    root_urls: str | None = None  # dotted path of a URLconf mounted at the site root
+    api_router: str | None = None  # dotted path of a ninja Router
+    navigation: list[Nav] = field(default_factory=list)
+    # Identity level each action needs unless the community sets another.
+    actions: dict[str, int] = field(default_factory=dict)
+    # Dotted path: counts(staff, community) -> list[DashboardItem].
+    dashboard: str | None = None
+    exports: list[Export] = field(default_factory=list)
+    schedules: list[Schedule] = field(default_factory=list)
+    demo: str | None = None  # dotted path: load(community) for the demo data
+    # Dotted path: latest(community, limit) -> list of (title, url, date) for the home page.
+    news: str | None = None
+
+
+@dataclass(frozen=True)
+class DashboardItem:
+    label: str
+    count: int
+    url: str
+    urgent: bool = False
+
+
+@cache
+def _load(name: str) -> Module:
+    return import_module(f"hromada.{name}.module").MODULE
+
+
+def modules() -> list[Module]:
+    """Return the enabled modules in the configured order."""
+    return [_load(name) for name in settings.HROMADA_MODULES]
+
+
+def module(name: str) -> Module | None:
+    return _load(name) if name in settings.HROMADA_MODULES else None
+
+
+def resolve(dotted: str):
+    return import_string(dotted)
+
+
+def default_action_level(action: str) -> int:
+    """Return a module's declared level for "<module>.<action>"."""
+    name = action.split(".", 1)[0]
+    if name == "core":
+        return Identity.NONE
+    try:
+        declared = _load(name)
+    except ModuleNotFoundError:
+        return Identity.STRONG
+    return declared.actions.get(action.split(".", 1)[1], Identity.STRONG)
+
+
+def extra_urlpatterns() -> list:
+    """Return URL patterns a module mounts outside /<name>/ (Open311 at /open311/)."""
+    patterns = []
+    for declared in modules():
+        if declared.root_urls:
+            patterns += import_module(declared.root_urls).urlpatterns
+    return patterns

@@ -1,0 +1,406 @@
+"""
+Every state change of the core: residents, identity, links, staff, calendar.
+
+Plain functions with keyword-only arguments, one transaction each; they
+raise `DomainError` subclasses with translatable messages, write the audit
+entry and queue notifications on commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date
+
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext_lazy as _
+
+from hromada.core import audit
+from hromada.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
+from hromada.core.identity import tax_number_hash
+from hromada.core.models import (
+    ApiToken,
+    CalendarDay,
+    Community,
+    CommunityLink,
+    Department,
+    Identity,
+    Resident,
+    StaffRole,
+    Street,
+)
+from hromada.core.notifications import notify, site_url
+
+
+class EmailTaken(Conflict):
+    code = "email_taken"
+    message = _("An account with this e-mail address already exists.")
+
+
+class InvalidToken(DomainError):
+    code = "invalid_token"
+    message = _("The link is invalid or has expired.")
+
+
+class IdentityInUse(Conflict):
+    code = "identity_in_use"
+    message = _(
+        "This person is already identified on another account. One person may "
+        "hold one account; log in to that account instead."
+    )
+
+
+class EmailConfirmationTokens(PasswordResetTokenGenerator):
+    """Tokens that stop working once the e-mail is confirmed or changed."""
+
+    key_salt = "hromada.core.EmailConfirmationTokens"
+
+    def _make_hash_value(self, user, timestamp):
+        return f"{user.pk}{user.email}{user.identity_level}{timestamp}"
+
+
+email_tokens = EmailConfirmationTokens()
+
+
+@transaction.atomic
+def register_resident(
+    *, community: Community, email: str, password: str, full_name: str, language: str = "uk"
+) -> Resident:
+    """Create an account and send the e-mail confirmation link."""
+    email = (email or "").strip().lower()
+    full_name = " ".join((full_name or "").split())
+    errors = {}
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["email"] = str(_("Enter a valid e-mail address."))
+    if not full_name:
+        errors["full_name"] = str(_("Enter your full name."))
+    elif len(full_name) > 200:
+        errors["full_name"] = str(_("The name is too long."))
+    candidate = Resident(email=email, full_name=full_name)
+    try:
+        validate_password(password, user=candidate)
+    except ValidationError as error:
+        errors["password"] = " ".join(error.messages)
+    if errors:
+        raise ValidationFailed(fields=errors)
+    if Resident.objects.filter(email__iexact=email).exists():
+        raise EmailTaken(fields={"email": str(EmailTaken.message)})
+    try:
+        with transaction.atomic():
+            resident = Resident.objects.create_user(
+                email, password, full_name=full_name, language=language
+            )
+    except IntegrityError:
+        raise EmailTaken(fields={"email": str(EmailTaken.message)}) from None
+    audit.record(actor=resident, action="resident.registered", target=resident, community=community)
+    send_email_confirmation(resident=resident, community=community)
+    return resident
+
+
+def send_email_confirmation(*, resident: Resident, community: Community) -> None:
+    """Queue the message with the e-mail confirmation link."""
+    uid = urlsafe_base64_encode(force_bytes(resident.pk))
+    token = email_tokens.make_token(resident)
+    path = reverse("core:confirm_email", kwargs={"uidb64": uid, "token": token})
+    notify(resident, "core/confirm_email", community=community, link=site_url(community) + path)
+
+
+@transaction.atomic
+def confirm_email(*, resident: Resident, token: str) -> Resident:
+    """Raise the resident to the e-mail level if the token is theirs."""
+    if not email_tokens.check_token(resident, token):
+        raise InvalidToken()
+    if resident.identity_level < Identity.EMAIL:
+        before = resident.identity_level
+        resident.identity_level = Identity.EMAIL
+        resident.save(update_fields=["identity_level"])
+        audit.record(
+            actor=resident,
+            action="resident.email_confirmed",
+            target=resident,
+            before={"identity_level": before},
+            after={"identity_level": resident.identity_level},
+        )
+    return resident
+
+
+@transaction.atomic
+def update_profile(
+    *,
+    resident: Resident,
+    full_name: str,
+    birth_date: date | None,
+    phone: str = "",
+    language: str = "uk",
+    notify_by_email: bool = True,
+) -> Resident:
+    """Change the profile; name and birth date are locked once identified."""
+    full_name = " ".join((full_name or "").split())
+    if resident.identity_level >= Identity.STRONG:
+        # ID.GOV.UA is the source of these two fields for identified residents.
+        full_name, birth_date = resident.full_name, resident.birth_date
+    if not full_name:
+        raise ValidationFailed(fields={"full_name": str(_("Enter your full name."))})
+    if birth_date and not (date(1900, 1, 1) <= birth_date <= timezone.localdate()):
+        raise ValidationFailed(fields={"birth_date": str(_("Enter a real birth date."))})
+    if language not in ("uk", "en"):
+        raise ValidationFailed(fields={"language": str(_("Unknown language."))})
+    fields = {
+        "full_name": full_name,
+        "birth_date": birth_date,
+        "phone": (phone or "").strip()[:40],
+        "language": language,
+        "notify_by_email": notify_by_email,
+    }
+    before = {name: getattr(resident, name) for name in fields}
+    if before == fields:
+        return resident
+    for name, value in fields.items():
+        setattr(resident, name, value)
+    resident.save(update_fields=list(fields))
+    changed = [name for name in fields if before[name] != fields[name]]
+    # Only the names of changed fields: the audit log keeps no personal data.
+    audit.record(
+        actor=resident,
+        action="resident.profile_changed",
+        target=resident,
+        after={"changed": ", ".join(changed)},
+    )
+    return resident
+
+
+@transaction.atomic
+def link_to_community(
+    *,
+    resident: Resident,
+    community: Community,
+    kind: str,
+    street: Street | None = None,
+    house: str = "",
+    note: str = "",
+) -> CommunityLink:
+    """Record that the resident lives, works, studies or is displaced here."""
+    if kind not in CommunityLink.Kind.values:
+        raise ValidationFailed(
+            fields={"kind": str(_("Choose how you are linked to the community."))}
+        )
+    if kind == CommunityLink.Kind.LIVES:
+        if street is None or street.settlement.community_id != community.pk:
+            raise ValidationFailed(
+                fields={"street": str(_("Choose a street of this community from the list."))}
+            )
+        if not house.strip():
+            raise ValidationFailed(fields={"house": str(_("Enter the house number."))})
+    elif not note.strip():
+        raise ValidationFailed(
+            fields={"note": str(_("Name the employer, school or where you stay."))}
+        )
+    link, created = CommunityLink.objects.update_or_create(
+        resident=resident,
+        community=community,
+        kind=kind,
+        defaults={"street": street, "house": house.strip()[:20], "note": note.strip()[:200]},
+    )
+    audit.record(
+        actor=resident,
+        action="resident.link_added" if created else "resident.link_changed",
+        target=link,
+        community=community,
+        after={"kind": kind},
+    )
+    return link
+
+
+@transaction.atomic
+def remove_community_link(*, resident: Resident, link: CommunityLink) -> None:
+    if link.resident_id != resident.pk:
+        raise Forbidden()
+    audit.record(
+        actor=resident,
+        action="resident.link_removed",
+        target=link,
+        community=link.community,
+        before={"kind": link.kind},
+    )
+    link.delete()
+
+
+def is_linked(resident: Resident, community: Community, kinds: list[str] | None = None) -> bool:
+    """Return whether the resident has one of the links (any, by default) to the community."""
+    links = CommunityLink.objects.filter(resident=resident, community=community)
+    if kinds is not None:
+        links = links.filter(kind__in=kinds)
+    return links.exists()
+
+
+@transaction.atomic
+def verify_strong_identity(*, resident: Resident, claims: dict, tax_claim: str) -> Resident:
+    """
+    Make the account strong with the identity the provider vouched for.
+
+    Only a keyed hash of the tax number is kept. The unique constraint on it
+    decides when two accounts race for one person.
+    """
+    tax_number = str(claims.get(tax_claim) or "")
+    if not tax_number.strip():
+        raise DomainError(_("The identity provider did not return a tax number."))
+    digest = tax_number_hash(tax_number)
+    if Resident.objects.filter(tax_hash=digest).exclude(pk=resident.pk).exists():
+        raise IdentityInUse()
+    name_parts = [claims.get("family_name"), claims.get("given_name"), claims.get("middle_name")]
+    full_name = " ".join(part for part in name_parts if part) or claims.get("name") or ""
+    birth_date = None
+    if claims.get("birthdate"):
+        try:
+            birth_date = date.fromisoformat(str(claims["birthdate"]))
+        except ValueError:
+            birth_date = None
+    before = {"identity_level": resident.identity_level}
+    resident.tax_hash = digest
+    resident.identity_level = Identity.STRONG
+    resident.strong_verified_at = timezone.now()
+    if full_name:
+        resident.full_name = full_name[:200]
+    if birth_date:
+        resident.birth_date = birth_date
+    try:
+        with transaction.atomic():
+            resident.save(
+                update_fields=[
+                    "tax_hash",
+                    "identity_level",
+                    "strong_verified_at",
+                    "full_name",
+                    "birth_date",
+                ]
+            )
+    except IntegrityError:
+        raise IdentityInUse() from None
+    audit.record(
+        actor=resident,
+        action="resident.identified",
+        target=resident,
+        before=before,
+        after={"identity_level": resident.identity_level},
+    )
+    return resident
+
+
+@transaction.atomic
+def delete_account(*, resident: Resident) -> None:
+    """
+    Erase the resident's personal data and close the account.
+
+    The row stays so that public contributions (signatures, votes, reports)
+    keep counting; they now show as an anonymous former resident.
+    """
+    audit.record(actor=resident, action="resident.deleted", target=resident)
+    resident.email = f"deleted-{resident.pk}-{secrets.token_hex(4)}@invalid"
+    resident.full_name = ""
+    resident.phone = ""
+    resident.birth_date = None
+    resident.is_active = False
+    resident.is_staff = False
+    resident.notify_by_email = False
+    resident.deleted_at = timezone.now()
+    resident.set_unusable_password()
+    # The tax hash stays: a deleted strong account must not be reopened as a
+    # second person to sign the same petition again.
+    resident.save()
+    resident.links.all().delete()
+    resident.staff_roles.all().delete()
+    resident.api_tokens.all().delete()
+
+
+@transaction.atomic
+def grant_role(
+    *,
+    actor: Resident,
+    community: Community,
+    resident: Resident,
+    role: str,
+    department: Department | None = None,
+) -> StaffRole:
+    """Give a resident a staff role in the community (administrators only)."""
+    actor.require_role(community, StaffRole.Role.ADMINISTRATOR)
+    if department is not None and department.community_id != community.pk:
+        raise ValidationFailed(
+            fields={"department": str(_("The department is not of this community."))}
+        )
+    staff_role, created = StaffRole.objects.get_or_create(
+        community=community, resident=resident, role=role, department=department
+    )
+    if not resident.is_staff:
+        resident.is_staff = True
+        resident.save(update_fields=["is_staff"])
+    if created:
+        audit.record(
+            actor=actor,
+            action="staff.role_granted",
+            target=staff_role,
+            community=community,
+            after={"role": role, "department": department},
+        )
+    return staff_role
+
+
+@transaction.atomic
+def revoke_role(*, actor: Resident, staff_role: StaffRole) -> None:
+    actor.require_role(staff_role.community, StaffRole.Role.ADMINISTRATOR)
+    audit.record(
+        actor=actor,
+        action="staff.role_revoked",
+        target=staff_role,
+        community=staff_role.community,
+        before={"role": staff_role.role, "department": staff_role.department},
+    )
+    staff_role.delete()
+
+
+@transaction.atomic
+def set_calendar_day(
+    *, actor: Resident, community: Community, day: date, kind: str, name: str = ""
+) -> CalendarDay:
+    """Mark a date as a holiday or a transferred working day."""
+    actor.require_role(community, StaffRole.Role.ADMINISTRATOR)
+    if kind not in CalendarDay.Kind.values:
+        raise ValidationFailed(fields={"kind": str(_("Unknown kind of day."))})
+    entry, _created = CalendarDay.objects.update_or_create(
+        community=community, date=day, defaults={"kind": kind, "name": name[:120]}
+    )
+    audit.record(
+        actor=actor,
+        action="calendar.day_set",
+        target=entry,
+        community=community,
+        after={"date": day, "kind": kind},
+    )
+    return entry
+
+
+def api_token_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def issue_api_token(*, resident: Resident, name: str) -> tuple[ApiToken, str]:
+    """Create a personal API token; the key is shown once and never stored."""
+    name = (name or "").strip()
+    if not name or len(name) > 80:
+        raise ValidationFailed(fields={"name": str(_("Name the token (up to 80 characters)."))})
+    key = secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(resident=resident, name=name, key_hash=api_token_hash(key))
+    audit.record(
+        actor=resident, action="resident.api_token_issued", target=token, after={"name": name}
+    )
+    return token, key

@@ -1,0 +1,38 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from hromada.core import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("community.json", views.community_json, name="community_json"),
+    path("open-data/", views.open_data, name="open_data"),
+    path("accounts/sign-up/", views.sign_up, name="sign_up"),
+    path("accounts/log-in/", views.LogInView.as_view(), name="login"),
+    path("accounts/log-out/", views.log_out, name="logout"),
+    path("accounts/confirm/<uidb64>/<token>/", views.confirm_email, name="confirm_email"),
+    path("accounts/confirm/resend/", views.resend_confirmation, name="resend_confirmation"),
+    path("accounts/password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="core/password_reset_done.html"),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/password-reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("accounts/profile/", views.profile, name="profile"),
+    path("accounts/profile/links/", views.add_link, name="add_link"),
+    path("accounts/profile/links/<int:pk>/remove/", views.remove_link, name="remove_link"),
+    path("accounts/profile/tokens/", views.issue_token, name="issue_token"),
+    path("accounts/delete/", views.delete_account, name="delete_account"),
+    path("accounts/identity/", views.identity, name="identity"),
+    path("accounts/identity/start/", views.identity_start, name="identity_start"),
+    path("accounts/identity/callback/", views.identity_callback, name="identity_callback"),
+    path("staff/", views.dashboard, name="dashboard"),
+]

@@ -1,0 +1,293 @@
+"""Pages of the core: home, sign-up, log-in, profile, identity, staff dashboard."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
+
+from hromada.core import oidc, registry, selectors, services
+from hromada.core.errors import DomainError
+from hromada.core.forms import LinkForm, LogInForm, ProfileForm, SignUpForm, TokenForm, apply_errors
+from hromada.core.models import CommunityLink, Resident
+
+
+def home(request):
+    return render(
+        request,
+        "core/home.html",
+        {"modules": registry.modules(), "news": selectors.home_news(community=request.community)},
+    )
+
+
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def rate_limited(request, exception=None):
+    return render(request, "core/rate_limited.html", status=429)
+
+
+@ratelimit(key="ip", rate="10/h", method="POST", block=True)
+def sign_up(request):
+    if request.user.is_authenticated:
+        return redirect("core:profile")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            resident = services.register_resident(
+                community=request.community,
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                full_name=form.cleaned_data["full_name"],
+                language=request.LANGUAGE_CODE if request.LANGUAGE_CODE in ("uk", "en") else "uk",
+            )
+        except DomainError as error:
+            apply_errors(form, error)
+        else:
+            login(request, resident, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request,
+                _("Welcome! We sent a confirmation link to %(email)s.") % {"email": resident.email},
+            )
+            return redirect("core:profile")
+    return render(request, "core/sign_up.html", {"form": form})
+
+
+def confirm_email(request, uidb64: str, token: str):
+    try:
+        resident = Resident.objects.get(pk=int(urlsafe_base64_decode(uidb64).decode()))
+        services.confirm_email(resident=resident, token=token)
+    except (ValueError, Resident.DoesNotExist, DomainError):
+        return render(request, "core/confirm_email.html", {"ok": False}, status=400)
+    messages.success(request, _("Your e-mail address is confirmed."))
+    return render(request, "core/confirm_email.html", {"ok": True})
+
+
+@login_required
+@require_POST
+@ratelimit(key="user", rate="5/h", method="POST", block=True)
+def resend_confirmation(request):
+    services.send_email_confirmation(resident=request.user, community=request.community)
+    messages.success(request, _("We sent a new confirmation link."))
+    return redirect("core:profile")
+
+
+class LogInView(auth_views.LoginView):
+    template_name = "core/log_in.html"
+    authentication_form = LogInForm
+    redirect_authenticated_user = True
+
+
+@require_POST
+def log_out(request):
+    logout(request)
+    messages.info(request, _("You have logged out."))
+    return redirect("core:home")
+
+
+@login_required
+def profile(request):
+    resident = request.user
+    form = ProfileForm(
+        request.POST or None,
+        initial={
+            "full_name": resident.full_name,
+            "birth_date": resident.birth_date,
+            "phone": resident.phone,
+            "language": resident.language,
+            "notify_by_email": resident.notify_by_email,
+        },
+    )
+    if resident.identity_level >= 2:
+        form.fields["full_name"].disabled = True
+        form.fields["birth_date"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_profile(resident=resident, **form.cleaned_data)
+        except DomainError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Your profile is saved."))
+            response = redirect("core:profile")
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, resident.language, samesite="Lax")
+            return response
+    links = resident.links.filter(community=request.community).select_related("street__settlement")
+    return render(
+        request,
+        "core/profile.html",
+        {
+            "form": form,
+            "links": links,
+            "link_form": LinkForm(community=request.community),
+            "token_form": TokenForm(),
+            "tokens": resident.api_tokens.all(),
+        },
+    )
+
+
+@login_required
+def add_link(request):
+    form = LinkForm(request.POST or None, community=request.community)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.link_to_community(
+                resident=request.user, community=request.community, **form.cleaned_data
+            )
+        except DomainError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Your link to the community is saved."))
+            return redirect("core:profile")
+    return render(
+        request, "core/link_form.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+@require_POST
+def remove_link(request, pk: int):
+    link = get_object_or_404(CommunityLink, pk=pk, resident=request.user)
+    services.remove_community_link(resident=request.user, link=link)
+    messages.success(request, _("The link is removed."))
+    return redirect("core:profile")
+
+
+@login_required
+@require_POST
+def issue_token(request):
+    form = TokenForm(request.POST)
+    if form.is_valid():
+        try:
+            _token, key = services.issue_api_token(
+                resident=request.user, name=form.cleaned_data["name"]
+            )
+        except DomainError as error:
+            messages.error(request, str(error))
+        else:
+            return render(request, "core/token_issued.html", {"key": key})
+    else:
+        messages.error(request, _("Name the token (up to 80 characters)."))
+    return redirect("core:profile")
+
+
+@login_required
+def delete_account(request):
+    if request.method == "POST":
+        if request.POST.get("confirm") != "yes":
+            messages.error(
+                request, _("Tick the box to confirm that the account should be deleted.")
+            )
+            return redirect("core:delete_account")
+        services.delete_account(resident=request.user)
+        logout(request)
+        messages.success(request, _("Your account is deleted and your personal data erased."))
+        return redirect("core:home")
+    return render(request, "core/delete_account.html")
+
+
+@login_required
+def identity(request):
+    return render(request, "core/identity.html", {"configured": oidc.is_configured()})
+
+
+@login_required
+@require_POST
+@ratelimit(key="user", rate="20/h", method="POST", block=True)
+def identity_start(request):
+    if not oidc.is_configured():
+        messages.error(request, _("Identification through ID.GOV.UA is not set up here yet."))
+        return redirect("core:identity")
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        request.session["identity_next"] = next_url
+    redirect_uri = request.build_absolute_uri(reverse("core:identity_callback"))
+    return oidc.client().authorize_redirect(request, redirect_uri)
+
+
+@login_required
+def identity_callback(request):
+    if "error" in request.GET:
+        messages.error(request, _("Identification was cancelled."))
+        return redirect("core:identity")
+    try:
+        claims = oidc.claims_from_callback(request)
+        services.verify_strong_identity(
+            resident=request.user, claims=claims, tax_claim=settings.OIDC_TAX_NUMBER_CLAIM
+        )
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect("core:identity")
+    except Exception:  # the provider's or the protocol's failure: state, signature, network
+        messages.error(request, _("Identification failed. Please try again."))
+        return redirect("core:identity")
+    messages.success(request, _("You are identified. Thank you!"))
+    return redirect(request.session.pop("identity_next", "") or reverse("core:profile"))
+
+
+@login_required
+def dashboard(request):
+    if not request.user.is_staff_of(request.community):
+        return render(request, "403.html", status=403)
+    sections = selectors.dashboard_items(staff=request.user, community=request.community)
+    return render(request, "core/dashboard.html", {"sections": sections})
+
+
+def open_data(request):
+    exports = [(module, export) for module in registry.modules() for export in module.exports]
+    return render(request, "core/open_data.html", {"exports": exports})
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "core/password_reset.html"
+    email_template_name = "core/password_reset_email.txt"
+    subject_template_name = "core/password_reset_subject.txt"
+    success_url = reverse_lazy("core:password_reset_done")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "core/password_reset_confirm.html"
+    success_url = reverse_lazy("core:login")
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Your new password is set. Please log in."))
+        return super().form_valid(form)
+
+
+def error_403(request, exception=None):
+    return render(request, "403.html", status=403)
+
+
+def error_404(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def error_500(request):
+    return render(request, "500.html", status=500)
+
+
+def csrf_failure(request, reason=""):
+    return render(request, "403_csrf.html", status=403)
+
+
+def community_json(request):
+    """Return the community's profile (used by maps and partner sites)."""
+    community = request.community
+    return JsonResponse(
+        {
+            "slug": community.slug,
+            "name": community.name,
+            "katottg": community.katottg,
+            "edrpou": community.edrpou,
+            "territory": community.territory,
+        }
+    )

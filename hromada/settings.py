@@ -1,0 +1,290 @@
+"""
+Settings for Hromada, read from the environment.
+
+With no environment at all the project runs as the embedded default: SQLite
+under ``var/``, database-backed tasks, files on local disk. Production sets
+``HROMADA_ENV=production`` plus ``DATABASE_URL``, ``SECRET_KEY``,
+``ALLOWED_HOSTS``, ``REDIS_URL``, ``EMAIL_URL`` and the rest (see README.md).
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("HROMADA_VAR_DIR", BASE_DIR / "var"))
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+PRODUCTION = os.environ.get("HROMADA_ENV", "development") == "production"
+TESTING = env_bool("HROMADA_TESTING", False)
+DEBUG = env_bool("DEBUG", not PRODUCTION)
+
+if PRODUCTION:
+    SECRET_KEY = os.environ["SECRET_KEY"]
+else:
+    SECRET_KEY = os.environ.get(
+        "SECRET_KEY", "development-only-key-not-for-production-use-0123456789abcdef"
+    )
+
+# Keyed hash of the tax number (РНОКПП): a separate key, so rotating the
+# session secret never splits one person into two accounts.
+IDENTITY_HASH_KEY = os.environ.get("HROMADA_IDENTITY_HASH_KEY", SECRET_KEY)
+
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,.localhost,testserver"
+)
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# Host names of communities are "<slug>.<HROMADA_BASE_DOMAIN>" unless a
+# community has a domain of its own.
+HROMADA_BASE_DOMAIN = os.environ.get("HROMADA_BASE_DOMAIN", "localhost")
+HROMADA_DEFAULT_COMMUNITY = os.environ.get("HROMADA_DEFAULT_COMMUNITY", "chornomorsk")
+
+# Every optional module; HROMADA_MODULES lists the ones switched on.
+HROMADA_ALL_MODULES = ["petitions", "budget", "appeals"]
+HROMADA_MODULES = env_list("HROMADA_MODULES", ",".join(HROMADA_ALL_MODULES))
+
+INSTALLED_APPS = [
+    "hromada.core.apps.CoreConfig",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_tasks",
+    "django_tasks_db",
+    "axes",
+    "ninja",
+    *[f"hromada.{name}" for name in HROMADA_ALL_MODULES],
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "hromada.core.middleware.CommunityMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "hromada.urls"
+WSGI_APPLICATION = "hromada.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "hromada.core.context_processors.hromada",
+            ],
+        },
+    },
+]
+
+# Database: SQLite in WAL mode by default, anything dj-database-url reads
+# otherwise (postgres://… in production).
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{VAR_DIR / 'hromada.sqlite3'}", conn_max_age=60
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;"
+        ),
+        "transaction_mode": "IMMEDIATE",
+    }
+else:
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "core.Resident"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+LOGIN_URL = "core:login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "core:home"
+
+# Log-in throttling: lock an account and address pair after five failures.
+AXES_FAILURE_LIMIT = int(os.environ.get("HROMADA_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_VERBOSE = False
+
+# Cache, sessions and the task queue move to Redis when REDIS_URL is set.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "hromada",
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+    INSTALLED_APPS += ["django_rq"]
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "hromada",
+        }
+    }
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+if TESTING:
+    # Tests run notifications and other jobs in-line so they can assert them.
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# Rate limits (django-ratelimit) count in the default cache.
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_VIEW = "hromada.core.views.rate_limited"
+RATELIMIT_ENABLE = env_bool("HROMADA_RATELIMIT", True)
+
+LANGUAGE_CODE = "uk"
+LANGUAGES = [("uk", _("Ukrainian")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "hromada" / "locale"]
+TIME_ZONE = "Europe/Kyiv"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+# Uploads: refuse bodies over 10 MB, images over 8 MB each (core.uploads).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+HROMADA_MAX_IMAGE_BYTES = 8 * 1024 * 1024
+HROMADA_MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+
+
+def _email_settings(url: str) -> dict:
+    """Return Django e-mail settings from an ``EMAIL_URL`` such as smtp://u:p@host:587."""
+    if not url:
+        if TESTING:
+            return {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": str(VAR_DIR / "mail"),
+        }
+    parsed = urlparse(url)
+    if parsed.scheme == "console":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    options = parse_qs(parsed.query)
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parsed.hostname or "localhost",
+        "EMAIL_PORT": parsed.port or 25,
+        "EMAIL_HOST_USER": unquote(parsed.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parsed.password or ""),
+        "EMAIL_USE_TLS": parsed.scheme == "smtp+tls" or "tls" in options,
+        "EMAIL_USE_SSL": parsed.scheme == "smtps" or "ssl" in options,
+    }
+
+
+globals().update(_email_settings(os.environ.get("EMAIL_URL", "")))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Hromada <noreply@hromada.local>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Strong identification: an OpenID Connect provider such as ID.GOV.UA.
+OIDC_ISSUER = os.environ.get("HROMADA_OIDC_ISSUER", "")
+OIDC_CLIENT_ID = os.environ.get("HROMADA_OIDC_CLIENT_ID", "")
+OIDC_CLIENT_SECRET = os.environ.get("HROMADA_OIDC_CLIENT_SECRET", "")
+OIDC_TAX_NUMBER_CLAIM = os.environ.get("HROMADA_OIDC_TAX_NUMBER_CLAIM", "drfocode")
+
+# Security: secure cookies and HSTS whenever the site is not in debug mode.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    # The health check answers plain HTTP from the load balancer.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Logs carry no personal data: request paths and ids only, never bodies.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
+}
+
+# The API docs page loads its assets from our own static files.
+NINJA_PAGINATION_PER_PAGE = 20
+
+# The port shown in links of messages during development (`make run`).
+HROMADA_PUBLIC_PORT = "" if PRODUCTION else os.environ.get("PORT", "8000")
+CSRF_FAILURE_VIEW = "hromada.core.views.csrf_failure"

@@ -1,0 +1,38 @@
+import pytest
+from django.core.cache import cache
+
+from hromada.core.middleware import forget_communities
+from tests.factories import make_community
+
+
+@pytest.fixture(autouse=True)
+def _fresh_state(settings, tmp_path):
+    """Every test starts with empty caches and its own media folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    forget_communities()
+    cache.clear()
+    yield
+    forget_communities()
+
+
+@pytest.fixture
+def community(db):
+    """The default community (served at testserver and chornomorsk.localhost)."""
+    return make_community("chornomorsk", name="Чорноморська громада")
+
+
+@pytest.fixture
+def other_community(db):
+    """A second community, served at pivdenne.localhost."""
+    return make_community("pivdenne", name="Південнівська громада")
+
+
+def pytest_collection_modifyitems(config, items):
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
