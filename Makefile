@@ -43,7 +43,7 @@ bench: $(VENV)/.installed-test
 
 messages: $(VENV)/.installed-base
 	for app in hromada/*/; do \
-	  if [ -d "$$app/locale" ]; then (cd $$app && PYTHONPATH=$(CURDIR) $(CURDIR)/$(PY) -m hromada makemessages -l uk -l en --no-obsolete --ignore 'migrations/*' >/dev/null); fi; \
+	  if [ -d "$$app/locale" ]; then (cd $$app && PYTHONPATH=$(CURDIR) $(CURDIR)/$(PY) -P -m hromada makemessages -l uk -l en --no-obsolete --ignore 'migrations/*' >/dev/null); fi; \
 	done
 
 clean:
