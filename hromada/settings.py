@@ -54,12 +54,14 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 HROMADA_BASE_DOMAIN = os.environ.get("HROMADA_BASE_DOMAIN", "localhost")
 HROMADA_DEFAULT_COMMUNITY = os.environ.get("HROMADA_DEFAULT_COMMUNITY", "chornomorsk")
 
-# Every optional module; HROMADA_MODULES lists the ones switched on.
-HROMADA_ALL_MODULES = ["petitions", "budget", "appeals"]
+# Every optional module that is installed (its tables exist); HROMADA_MODULES
+# lists the ones switched on. Narrowing the installed list is for development.
+HROMADA_ALL_MODULES = env_list("HROMADA_INSTALLED_MODULES", "petitions,budget,appeals")
 HROMADA_MODULES = env_list("HROMADA_MODULES", ",".join(HROMADA_ALL_MODULES))
 
 INSTALLED_APPS = [
     "hromada.core.apps.CoreConfig",
+    "hromada.api.apps.ApiConfig",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

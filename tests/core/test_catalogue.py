@@ -1,5 +1,6 @@
 """The Ukrainian catalogue is complete: every source string has a translation."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -33,11 +34,24 @@ def test_ukrainian_catalogue_is_complete_and_current(app, tmp_path):
     shutil.copy(catalogue, saved)
     try:
         subprocess.run(
-            [sys.executable, "-P", "-m", "hromada", "makemessages", "-l", "uk", "--no-obsolete",
-             "--ignore", "migrations/*"],
+            [
+                sys.executable,
+                "-P",
+                "-m",
+                "hromada",
+                "makemessages",
+                "-l",
+                "uk",
+                "--no-obsolete",
+                "--ignore",
+                "migrations/*",
+            ],
             cwd=app,
-            env={"PYTHONPATH": str(settings.BASE_DIR), "PATH": "/usr/bin:/bin",
-                 "DJANGO_SETTINGS_MODULE": "hromada.test_settings"},
+            env={
+                **os.environ,
+                "PYTHONPATH": str(settings.BASE_DIR),
+                "DJANGO_SETTINGS_MODULE": "hromada.test_settings",
+            },
             check=True,
             capture_output=True,
         )

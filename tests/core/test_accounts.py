@@ -1,0 +1,197 @@
+"""Sign-up, e-mail confirmation, log-in throttling, password reset, profile, deletion."""
+
+import re
+from datetime import date
+
+import pytest
+from django.core import mail
+
+from hromada.core import services
+from hromada.core.errors import ValidationFailed
+from hromada.core.models import AuditEntry, CommunityLink, Identity, Notification, Resident, Street
+from tests.factories import PASSWORD, client_for, make_resident
+
+SIGN_UP = {
+    "full_name": "Олена Коваль",
+    "email": "Olena@Example.test",
+    "password": "teplyi-veresen-42",
+}
+
+
+def confirmation_link(message) -> str:
+    return re.search(r"http://[^\s]+/accounts/confirm/[^\s]+/", message.body).group(0)
+
+
+def test_sign_up_confirm_and_log_in(community, django_capture_on_commit_callbacks):
+    client = client_for()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/sign-up/", SIGN_UP)
+
+    assert response.status_code == 302
+    resident = Resident.objects.get(email="olena@example.test")
+    assert resident.identity_level == Identity.NONE
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].subject == "Підтвердьте адресу електронної пошти"
+    link = confirmation_link(mail.outbox[0])
+    page = client.get(link[link.index("/accounts/") :])
+    assert page.status_code == 200
+    resident.refresh_from_db()
+    assert resident.identity_level == Identity.EMAIL
+    assert Notification.objects.get(resident=resident).status == Notification.Status.SENT
+
+    fresh = client_for()
+    logged = fresh.post(
+        "/accounts/log-in/", {"username": "olena@example.test", "password": SIGN_UP["password"]}
+    )
+    assert logged.status_code == 302
+    assert fresh.get("/accounts/profile/").status_code == 200
+
+
+def test_sign_up_with_bad_input_changes_nothing(community):
+    client = client_for()
+    response = client.post(
+        "/accounts/sign-up/", {"full_name": "", "email": "nope", "password": "123"}
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'aria-invalid="true"' in page
+    assert Resident.objects.count() == 0
+    assert mail.outbox == []
+
+
+def test_sign_up_twice_with_one_email_is_refused(community):
+    client_for().post("/accounts/sign-up/", SIGN_UP)
+    response = client_for().post("/accounts/sign-up/", {**SIGN_UP, "email": "olena@example.test"})
+    assert "вже існує" in response.content.decode()
+    assert Resident.objects.count() == 1
+
+
+def test_weak_password_is_refused(community):
+    with pytest.raises(ValidationFailed) as error:
+        services.register_resident(
+            community=community, email="a@b.test", password="12345678901", full_name="А Б"
+        )
+    assert "password" in error.value.fields
+
+
+def test_a_stale_confirmation_link_is_refused(community):
+    resident = make_resident(community, level=Identity.NONE)
+    response = client_for().get("/accounts/confirm/eA/wrong-token/")
+    assert response.status_code == 400
+    resident.refresh_from_db()
+    assert resident.identity_level == Identity.NONE
+
+
+def test_log_in_locks_out_after_repeated_failures(community):
+    resident = make_resident(community)
+    client = client_for()
+    for _ in range(5):
+        client.post("/accounts/log-in/", {"username": resident.email, "password": "wrong-password"})
+    response = client.post("/accounts/log-in/", {"username": resident.email, "password": PASSWORD})
+    assert response.status_code == 429
+    assert "Забагато спроб" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_password_reset_sets_a_new_password(community):
+    resident = make_resident(community)
+    client = client_for()
+    client.post("/accounts/password-reset/", {"email": resident.email})
+    assert len(mail.outbox) == 1
+    path = re.search(r"/accounts/password-reset/[^\s]+/[^\s]+/", mail.outbox[0].body).group(0)
+    form = client.get(path, follow=True)
+    assert form.status_code == 200
+    set_url = form.redirect_chain[-1][0]
+    done = client.post(
+        set_url, {"new_password1": "novyi-parol-2026", "new_password2": "novyi-parol-2026"}
+    )
+    assert done.status_code == 302
+    resident.refresh_from_db()
+    assert resident.check_password("novyi-parol-2026")
+
+
+def test_profile_update_and_audit_without_personal_data(community):
+    resident = make_resident(community, level=Identity.EMAIL)
+    response = client_for(resident).post(
+        "/accounts/profile/",
+        {
+            "full_name": "Нове Ім'я",
+            "birth_date": "1991-01-02",
+            "phone": "+380501112233",
+            "language": "en",
+        },
+    )
+    assert response.status_code == 302
+    resident.refresh_from_db()
+    assert resident.full_name == "Нове Ім'я"
+    assert resident.language == "en"
+    assert resident.notify_by_email is False
+    entry = AuditEntry.objects.get(action="resident.profile_changed")
+    assert "+380501112233" not in str(entry.after)
+    assert "phone" in entry.after["changed"]
+
+
+def test_strong_residents_cannot_change_name_or_birth_date(community):
+    resident = make_resident(community, level=Identity.STRONG, full_name="Петренко Марія")
+    services.update_profile(resident=resident, full_name="Інша Особа", birth_date=date(2000, 1, 1))
+    resident.refresh_from_db()
+    assert resident.full_name == "Петренко Марія"
+    assert resident.birth_date == date(1990, 5, 17)
+
+
+def test_residence_link_needs_a_street_of_this_community(community, other_community):
+    resident = make_resident(None)
+    foreign_street = Street.objects.get(settlement__community=other_community)
+    with pytest.raises(ValidationFailed):
+        services.link_to_community(
+            resident=resident, community=community, kind="lives", street=foreign_street, house="3"
+        )
+    street = Street.objects.get(settlement__community=community)
+    link = services.link_to_community(
+        resident=resident, community=community, kind="lives", street=street, house="3"
+    )
+    assert link.kind == CommunityLink.Kind.LIVES
+    assert services.is_linked(resident, community)
+    assert not services.is_linked(resident, other_community)
+
+
+def test_declared_work_link_through_the_page(community):
+    resident = make_resident(None)
+    response = client_for(resident).post(
+        "/accounts/profile/links/", {"kind": "works", "note": "Чорноморський морський порт"}
+    )
+    assert response.status_code == 302
+    assert resident.links.get().kind == "works"
+
+
+def test_delete_account_erases_personal_data(community):
+    resident = make_resident(community, full_name="Видалена Особа")
+    client = client_for(resident)
+    client.post("/accounts/delete/", {"confirm": "yes"})
+    resident.refresh_from_db()
+    assert resident.full_name == ""
+    assert resident.birth_date is None
+    assert resident.email.endswith("@invalid")
+    assert not resident.is_active
+    assert resident.links.count() == 0
+    assert resident.public_name == "Колишній користувач"
+    assert resident.tax_hash is not None  # one person still cannot come back as a second one
+    assert "_auth_user_id" not in client.session
+
+
+def test_delete_account_needs_confirmation(community):
+    resident = make_resident(community)
+    client_for(resident).post("/accounts/delete/", {})
+    resident.refresh_from_db()
+    assert resident.is_active
+
+
+def test_forms_refuse_posts_without_csrf_token(community):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/accounts/sign-up/", SIGN_UP)
+    assert response.status_code == 403
+    assert "Строк дії форми минув" in response.content.decode()
+    assert Resident.objects.count() == 0
