@@ -1,0 +1,89 @@
+"""Production settings pass Django's deployment checks; backups restore."""
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+
+PRODUCTION_ENV = {
+    "HROMADA_ENV": "production",
+    "SECRET_KEY": "x" * 20 + "production-secret-key-for-the-check-0123456789",
+    "ALLOWED_HOSTS": "hromada.example.org",
+    "DEBUG": "0",
+}
+
+
+def run_hromada(*args, env=None, cwd=None):
+    environment = {**os.environ, **(env or {})}
+    environment.pop("DJANGO_SETTINGS_MODULE", None)
+    environment.pop("HROMADA_TESTING", None)
+    return subprocess.run(
+        [sys.executable, "-m", "hromada", *args],
+        env=environment,
+        cwd=cwd or settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    result = run_hromada(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env={**PRODUCTION_ENV, "HROMADA_VAR_DIR": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    env = {**PRODUCTION_ENV, "HROMADA_VAR_DIR": str(tmp_path)}
+    del env["SECRET_KEY"]
+    environment = {key: value for key, value in os.environ.items() if key != "SECRET_KEY"}
+    environment.pop("DJANGO_SETTINGS_MODULE", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "hromada", "check"],
+        env={**environment, **env},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_backup_and_restore_of_the_sqlite_database(tmp_path):
+    env = {
+        "HROMADA_VAR_DIR": str(tmp_path / "var"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'db.sqlite3'}",
+    }
+    assert run_hromada("migrate", "-v0", env=env).returncode == 0
+    media = tmp_path / "var" / "media"
+    media.mkdir(parents=True, exist_ok=True)
+    (media / "photo.jpg").write_bytes(b"picture")
+    database = tmp_path / "var" / "db.sqlite3"
+    with sqlite3.connect(database) as db:
+        db.execute(
+            "INSERT INTO core_community (slug, name, name_en, katottg, edrpou, council_name, emblem, email, phone, postal_address, website, domain, languages, territory, action_levels, is_active) VALUES ('kept', 'Громада', '', '', '', '', '', '', '', '', '', '', 'uk', '{}', '{}', 1)"
+        )
+
+    backup = run_hromada("backup", "--to", str(tmp_path / "backups"), env=env)
+    assert backup.returncode == 0, backup.stderr
+    folder = Path(backup.stdout.strip().splitlines()[-1])
+
+    with sqlite3.connect(database) as db:
+        db.execute("DELETE FROM core_community")
+    (media / "photo.jpg").unlink()
+
+    restore = run_hromada("restore", str(folder), "--yes", env=env)
+    assert restore.returncode == 0, restore.stderr
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT slug FROM core_community").fetchall() == [("kept",)]
+    assert (media / "photo.jpg").read_bytes() == b"picture"
