@@ -1,0 +1,1110 @@
+"""
+Every state change of the participatory budget.
+
+Plain functions with keyword-only arguments, one transaction each. They check
+the phase, the person's right and the rules, raise the errors of
+`hromada.budget.errors`, write the audit entry and queue notifications on
+commit. Web pages, the API, the back office and the demo all come here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Iterable, Mapping
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from hromada.budget import tally
+from hromada.budget.errors import (
+    AlreadyVoted,
+    BallotInvalid,
+    CostMismatch,
+    NotCounted,
+    NotEligible,
+    OverCap,
+    PaperNumberUsed,
+    PhaseClosed,
+    ReviewIncomplete,
+    WrongStatus,
+)
+from hromada.budget.models import (
+    Ballot,
+    Category,
+    Choice,
+    Conclusion,
+    CostItem,
+    Cycle,
+    ImplementationUpdate,
+    Outcome,
+    Phase,
+    Photo,
+    Project,
+)
+from hromada.core import audit
+from hromada.core.errors import Forbidden, ValidationFailed
+from hromada.core.identity import require_level, tax_number_hash
+from hromada.core.models import (
+    Community,
+    CommunityLink,
+    Department,
+    Resident,
+    Settlement,
+    StaffRole,
+)
+from hromada.core.notifications import notify, notify_many
+from hromada.core.uploads import clean_image
+
+ROLE = StaffRole.Role
+# Staff at support points who enter paper ballots; moderators may too.
+OPERATOR_ROLE = "budget_operator"
+CENT = Decimal("0.01")
+MAX_COAUTHORS = 5
+MAX_PHOTOS = 6
+RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud safely
+
+
+# --- rules shared by the services --------------------------------------------
+
+
+def money(value, *, field: str) -> Decimal:
+    """Return `value` as an amount in UAH with kopecks, or raise."""
+    try:
+        amount = Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError, TypeError):
+        raise ValidationFailed(fields={field: str(_("Enter an amount in UAH."))}) from None
+    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
+        raise ValidationFailed(fields={field: str(_("Enter an amount in UAH."))})
+    return amount
+
+
+def estimate_total(items_total: Decimal, percent: Decimal) -> Decimal:
+    """Return the cost an estimate makes: its items plus the contingency percentage."""
+    extra = (items_total * percent / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+    return items_total + extra
+
+
+def participation_basis(*, resident: Resident, cycle: Cycle) -> list[str]:
+    """Return the link kinds that let a person take part in the cycle."""
+    kinds = [CommunityLink.Kind.LIVES, CommunityLink.Kind.DISPLACED]
+    if cycle.allow_workers_and_students:
+        kinds += [CommunityLink.Kind.WORKS, CommunityLink.Kind.STUDIES]
+    return kinds
+
+
+def check_participant(*, resident: Resident, cycle: Cycle, day: date | None = None) -> None:
+    """Raise `NotEligible` unless the resident is old enough and tied to the community."""
+    day = day or timezone.localdate()
+    age = resident.age_on(day)
+    if age is None:
+        raise NotEligible(_("Add your birth date to your profile: the cycle has an age limit."))
+    if age < cycle.min_age:
+        raise NotEligible(
+            _("Residents aged %(age)d or older take part in this cycle."), age=cycle.min_age
+        )
+    kinds = participation_basis(resident=resident, cycle=cycle)
+    if not resident.links.filter(community=cycle.community, kind__in=kinds).exists():
+        if cycle.allow_workers_and_students:
+            raise NotEligible(
+                _(
+                    "Only people who live, work or study in the community take part. "
+                    "Add your link to the community in your profile."
+                )
+            )
+        raise NotEligible(
+            _(
+                "Only residents of the community take part. "
+                "Add your address in the community to your profile."
+            )
+        )
+
+
+def require_phase(cycle: Cycle, *phases: str) -> None:
+    if cycle.phase not in phases:
+        raise PhaseClosed(phase=cycle.get_phase_display())
+
+
+def require_moderator(staff: Resident, community: Community) -> None:
+    if not (staff.is_active and staff.has_role(community, ROLE.MODERATOR)):
+        raise Forbidden()
+
+
+def age_group(age: int | None) -> str:
+    """Return the turnout age group of an age."""
+    if age is None:
+        return ""
+    for upper, label in ((17, "u18"), (29, "18-29"), (44, "30-44"), (59, "45-59")):
+        if age <= upper:
+            return label
+    return "60+"
+
+
+def _same_community(obj, community: Community) -> None:
+    if obj.community_id != community.pk:
+        raise Forbidden()
+
+
+# --- cycles ------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_cycle(*, actor: Resident | None, community: Community, **fields) -> Cycle:
+    """Open a new budget cycle (administrators)."""
+    if actor is not None and not actor.has_role(community, ROLE.ADMINISTRATOR):
+        raise Forbidden()
+    cycle = Cycle(community=community, **fields)
+    _full_clean(cycle)
+    cycle.save()
+    audit.record(
+        actor=actor, action="budget.cycle_created", target=cycle, after={"year": cycle.year}
+    )
+    return cycle
+
+
+@transaction.atomic
+def add_category(*, actor: Resident | None, cycle: Cycle, **fields) -> Category:
+    """Add a category with its money, cap, ballot limits and rule (administrators)."""
+    if actor is not None and not actor.has_role(cycle.community, ROLE.ADMINISTRATOR):
+        raise Forbidden()
+    category = Category(cycle=cycle, community=cycle.community, **fields)
+    _full_clean(category)
+    category.save()
+    audit.record(
+        actor=actor,
+        action="budget.category_added",
+        target=category,
+        after={"budget": category.budget, "rule": category.rule},
+    )
+    return category
+
+
+def _full_clean(obj) -> None:
+    from django.core.exceptions import ValidationError
+
+    try:
+        obj.full_clean()
+    except ValidationError as error:
+        fields = {
+            (name if name != "__all__" else "form"): " ".join(str(m) for m in messages)
+            for name, messages in error.message_dict.items()
+        }
+        raise ValidationFailed(fields=fields) from None
+
+
+# --- projects ----------------------------------------------------------------
+
+
+def _clean_items(items: Iterable[Mapping]) -> list[dict]:
+    cleaned = []
+    for index, item in enumerate(items):
+        name = " ".join(str(item.get("name") or "").split())
+        if not name:
+            continue
+        quantity = money(item.get("quantity"), field=f"items.{index}.quantity")
+        price = money(item.get("unit_price"), field=f"items.{index}.unit_price")
+        if quantity <= 0:
+            raise ValidationFailed(
+                fields={f"items.{index}.quantity": str(_("The quantity must be positive."))}
+            )
+        amount = (quantity * price).quantize(CENT, rounding=ROUND_HALF_UP)
+        cleaned.append(
+            {"name": name[:200], "quantity": quantity, "unit_price": price, "amount": amount}
+        )
+    if not cleaned:
+        raise ValidationFailed(fields={"items": str(_("List at least one item of the estimate."))})
+    return cleaned
+
+
+def _validate_project(
+    *,
+    cycle: Cycle,
+    category: Category,
+    settlement: Settlement,
+    lat,
+    lon,
+    items: list[dict],
+    cost,
+    texts: dict[str, str],
+) -> Decimal:
+    """Check a project's fields; return its cost."""
+    errors = {}
+    limits = {"title": 200}
+    for name, value in texts.items():
+        if not value:
+            errors[name] = str(_("This field is required."))
+        elif len(value) > limits.get(name, 10_000):
+            errors[name] = str(_("The text is too long."))
+    if category.cycle_id != cycle.pk:
+        errors["category"] = str(_("Choose a category of this cycle."))
+    if settlement is None or settlement.community_id != cycle.community_id:
+        errors["settlement"] = str(_("Choose a settlement of the community."))
+    elif category.settlement_id and category.settlement_id != settlement.pk:
+        errors["settlement"] = str(
+            _("Projects of this category are placed in %(settlement)s.")
+            % {"settlement": category.settlement.name}
+        )
+    try:
+        lat, lon = float(lat), float(lon)
+    except (TypeError, ValueError):
+        errors["location"] = str(_("Mark the place on the map."))
+    else:
+        if not cycle.community.contains_point(lat=lat, lon=lon):
+            errors["location"] = str(_("The place must lie within the community's territory."))
+    if errors:
+        raise ValidationFailed(fields=errors)
+    items_total = sum((item["amount"] for item in items), Decimal("0"))
+    expected = estimate_total(items_total, cycle.contingency_percent)
+    cost = expected if cost in (None, "") else money(cost, field="cost")
+    if cost != expected:
+        raise CostMismatch(
+            fields={"cost": "mismatch"},
+            cost=str(cost),
+            items=str(items_total),
+            percent=str(cycle.contingency_percent),
+            expected=str(expected),
+        )
+    if cost <= 0:
+        raise ValidationFailed(fields={"cost": str(_("The cost must be positive."))})
+    if cost > category.max_cost:
+        raise OverCap(fields={"cost": "over_cap"}, cost=str(cost), cap=str(category.max_cost))
+    return cost
+
+
+def _coauthors(emails: Iterable[str], *, author: Resident) -> list[Resident]:
+    wanted = {e.strip().lower() for e in emails if e and e.strip()}
+    if len(wanted) > MAX_COAUTHORS:
+        raise ValidationFailed(
+            fields={"coauthors": str(_("A project has at most five co-authors."))}
+        )
+    found = list(Resident.objects.filter(email__in=wanted, is_active=True))
+    missing = wanted - {r.email for r in found}
+    if missing:
+        raise ValidationFailed(
+            fields={
+                "coauthors": str(_("No resident is registered with the e-mail %(email)s."))
+                % {"email": ", ".join(sorted(missing))}
+            }
+        )
+    return [r for r in found if r.pk != author.pk]
+
+
+@transaction.atomic
+def create_project(
+    *,
+    resident: Resident,
+    cycle: Cycle,
+    category: Category,
+    title: str,
+    problem: str,
+    description: str,
+    beneficiaries: str,
+    settlement: Settlement,
+    lat,
+    lon,
+    items: Iterable[Mapping],
+    cost=None,
+    address: str = "",
+    coauthor_emails: Iterable[str] = (),
+) -> Project:
+    """Save a new project as the resident's draft."""
+    require_level(resident=resident, community=cycle.community, action="budget.submit")
+    require_phase(cycle, Phase.SUBMISSION)
+    check_participant(resident=resident, cycle=cycle)
+    texts = _texts(title, problem, description, beneficiaries)
+    cleaned = _clean_items(items)
+    cost = _validate_project(
+        cycle=cycle,
+        category=category,
+        settlement=settlement,
+        lat=lat,
+        lon=lon,
+        items=cleaned,
+        cost=cost,
+        texts=texts,
+    )
+    coauthors = _coauthors(coauthor_emails, author=resident)
+    project = Project.objects.create(
+        community=cycle.community,
+        cycle=cycle,
+        category=category,
+        author=resident,
+        settlement=settlement,
+        address=address.strip()[:300],
+        lat=float(lat),
+        lon=float(lon),
+        cost=cost,
+        **texts,
+    )
+    project.coauthors.set(coauthors)
+    _save_items(project, cleaned)
+    audit.record(
+        actor=resident, action="budget.project_drafted", target=project, after={"cost": cost}
+    )
+    return project
+
+
+def _texts(title, problem, description, beneficiaries) -> dict[str, str]:
+    return {
+        "title": " ".join((title or "").split()),
+        "problem": (problem or "").strip(),
+        "description": (description or "").strip(),
+        "beneficiaries": (beneficiaries or "").strip(),
+    }
+
+
+def _save_items(project: Project, items: list[dict]) -> None:
+    project.items.all().delete()
+    CostItem.objects.bulk_create(
+        [CostItem(project=project, community=project.community, **item) for item in items]
+    )
+
+
+def _lock_project(project: Project) -> Project:
+    """Return the project's row locked for the rest of the transaction."""
+    return (
+        Project.objects.select_for_update().select_related("cycle", "category").get(pk=project.pk)
+    )
+
+
+@transaction.atomic
+def update_project(
+    *,
+    resident: Resident,
+    project: Project,
+    category: Category,
+    title: str,
+    problem: str,
+    description: str,
+    beneficiaries: str,
+    settlement: Settlement,
+    lat,
+    lon,
+    items: Iterable[Mapping],
+    cost=None,
+    address: str = "",
+    coauthor_emails: Iterable[str] = (),
+) -> Project:
+    """Change a draft, or a project returned for revision, by its author."""
+    project = _lock_project(project)
+    if project.author_id != resident.pk:
+        raise Forbidden()
+    if not project.editable_by_author:
+        raise WrongStatus(status=project.get_status_display())
+    cycle = project.cycle
+    if project.status == Project.Status.DRAFT:
+        require_phase(cycle, Phase.SUBMISSION)
+    else:
+        require_phase(cycle, Phase.SUBMISSION, Phase.REVIEW)
+    if project.status == Project.Status.REVISION and category.pk != project.category_id:
+        raise ValidationFailed(
+            fields={"category": str(_("The category cannot change during review."))}
+        )
+    texts = _texts(title, problem, description, beneficiaries)
+    cleaned = _clean_items(items)
+    new_cost = _validate_project(
+        cycle=cycle,
+        category=category,
+        settlement=settlement,
+        lat=lat,
+        lon=lon,
+        items=cleaned,
+        cost=cost,
+        texts=texts,
+    )
+    before = {"cost": project.cost, "title": project.title}
+    for name, value in texts.items():
+        setattr(project, name, value)
+    project.category = category
+    project.settlement = settlement
+    project.address = address.strip()[:300]
+    project.lat, project.lon = float(lat), float(lon)
+    project.cost = new_cost
+    project.save()
+    project.coauthors.set(_coauthors(coauthor_emails, author=resident))
+    _save_items(project, cleaned)
+    audit.record(
+        actor=resident,
+        action="budget.project_changed",
+        target=project,
+        before=before,
+        after={"cost": new_cost, "title": project.title},
+    )
+    return project
+
+
+@transaction.atomic
+def add_photo(
+    *, resident: Resident, project: Project, upload, caption: str, kind: str = Photo.Kind.PROPOSAL
+) -> Photo:
+    """Attach a cleaned photo: the author's while editing, staff's during implementation."""
+    caption = " ".join((caption or "").split())
+    if not caption:
+        raise ValidationFailed(fields={"caption": str(_("Describe what the photo shows."))})
+    if kind == Photo.Kind.PROPOSAL:
+        if project.author_id != resident.pk:
+            raise Forbidden()
+        if not project.editable_by_author:
+            raise WrongStatus(status=project.get_status_display())
+    else:
+        _require_implementer(staff=resident, project=project)
+    if project.photos.filter(kind=kind).count() >= MAX_PHOTOS:
+        raise ValidationFailed(fields={"photo": str(_("A project has at most six photos."))})
+    photo = Photo(
+        community=project.community,
+        project=project,
+        kind=kind,
+        caption=caption[:200],
+        uploaded_by=resident,
+    )
+    content = clean_image(upload)
+    photo.image.save(content.name, content, save=False)
+    photo.save()
+    audit.record(actor=resident, action="budget.photo_added", target=project)
+    return photo
+
+
+@transaction.atomic
+def remove_photo(*, resident: Resident, photo: Photo) -> None:
+    project = photo.project
+    if photo.kind == Photo.Kind.PROPOSAL:
+        if project.author_id != resident.pk or not project.editable_by_author:
+            raise Forbidden()
+    else:
+        _require_implementer(staff=resident, project=project)
+    audit.record(actor=resident, action="budget.photo_removed", target=project)
+    photo.image.delete(save=False)
+    photo.delete()
+
+
+@transaction.atomic
+def submit_project(*, resident: Resident, project: Project) -> Project:
+    """Send a draft for review, or a revised project back to review."""
+    project = _lock_project(project)
+    if project.author_id != resident.pk:
+        raise Forbidden()
+    cycle = project.cycle
+    if project.status == Project.Status.DRAFT:
+        require_phase(cycle, Phase.SUBMISSION)
+        require_level(resident=resident, community=cycle.community, action="budget.submit")
+        check_participant(resident=resident, cycle=cycle)
+        # The cycle row's lock orders concurrent submissions; the unique
+        # constraint on (cycle, number) stands behind it.
+        Cycle.objects.select_for_update().filter(pk=cycle.pk).first()
+        last = Project.objects.filter(cycle=cycle).aggregate(n=Max("number"))["n"] or 0
+        project.number = last + 1
+        project.status = Project.Status.SUBMITTED
+        project.submitted_at = timezone.now()
+        project.save(update_fields=["number", "status", "submitted_at", "updated_at"])
+        event = "submitted"
+    elif project.status == Project.Status.REVISION:
+        require_phase(cycle, Phase.SUBMISSION, Phase.REVIEW)
+        project.status = Project.Status.UNDER_REVIEW
+        project.save(update_fields=["status", "updated_at"])
+        # Departments look again at the revised project.
+        project.conclusions.update(feasible=None, given_at=None)
+        event = "resubmitted"
+    else:
+        raise WrongStatus(status=project.get_status_display())
+    audit.record(
+        actor=resident,
+        action=f"budget.project_{event}",
+        target=project,
+        after={"status": project.status, "number": project.number},
+    )
+    _notify_authors(project, event)
+    if event == "resubmitted":
+        _notify_departments(project, [c.department for c in project.conclusions.all()])
+    return project
+
+
+def _authors(project: Project) -> list[Resident]:
+    return [project.author, *project.coauthors.all()]
+
+
+def _notify_authors(project: Project, event: str, **context) -> None:
+    notify_many(
+        _authors(project),
+        f"budget/project_{event}",
+        community=project.community,
+        project=project,
+        **context,
+    )
+
+
+def _notify_departments(project: Project, departments: Iterable[Department]) -> None:
+    heads = [d.head for d in departments if d.head_id]
+    notify_many(heads, "budget/review_requested", community=project.community, project=project)
+
+
+# --- review ------------------------------------------------------------------
+
+
+@transaction.atomic
+def start_review(
+    *, staff: Resident, project: Project, departments: Iterable[Department]
+) -> Project:
+    """Take a submitted project into review and ask departments for conclusions."""
+    require_moderator(staff, project.community)
+    project = _lock_project(project)
+    require_phase(project.cycle, Phase.SUBMISSION, Phase.REVIEW)
+    if project.status != Project.Status.SUBMITTED:
+        raise WrongStatus(status=project.get_status_display())
+    departments = list(departments)
+    if not departments:
+        raise ValidationFailed(
+            fields={"departments": str(_("Choose at least one department for the review."))}
+        )
+    if any(d.community_id != project.community_id for d in departments):
+        raise ValidationFailed(
+            fields={"departments": str(_("The department is not of this community."))}
+        )
+    for department in departments:
+        Conclusion.objects.get_or_create(
+            project=project, department=department, defaults={"community": project.community}
+        )
+    if project.department_id is None:
+        project.department = departments[0]
+    project.status = Project.Status.UNDER_REVIEW
+    project.save(update_fields=["status", "department", "updated_at"])
+    audit.record(
+        actor=staff,
+        action="budget.review_started",
+        target=project,
+        after={"departments": ", ".join(d.name for d in departments)},
+    )
+    _notify_authors(project, "under_review")
+    _notify_departments(project, departments)
+    return project
+
+
+@transaction.atomic
+def give_conclusion(
+    *,
+    staff: Resident,
+    conclusion: Conclusion,
+    feasible: bool,
+    reason: str,
+    corrected_cost=None,
+) -> Conclusion:
+    """Record a department's conclusion on a project under review."""
+    if not staff.is_active or not staff.acts_for(conclusion.department):
+        raise Forbidden()
+    project = _lock_project(conclusion.project)
+    if project.status != Project.Status.UNDER_REVIEW:
+        raise WrongStatus(status=project.get_status_display())
+    require_phase(project.cycle, Phase.SUBMISSION, Phase.REVIEW)
+    reason = (reason or "").strip()
+    if corrected_cost not in (None, ""):
+        corrected_cost = money(corrected_cost, field="corrected_cost")
+        if corrected_cost <= 0:
+            raise ValidationFailed(fields={"corrected_cost": str(_("The cost must be positive."))})
+    else:
+        corrected_cost = None
+    if not reason and (not feasible or corrected_cost is not None):
+        raise ValidationFailed(fields={"reason": str(_("Explain the conclusion."))})
+    before = {"feasible": conclusion.feasible}
+    conclusion.feasible = bool(feasible)
+    conclusion.reason = reason
+    conclusion.corrected_cost = corrected_cost
+    conclusion.given_by = staff
+    conclusion.given_at = timezone.now()
+    conclusion.save()
+    audit.record(
+        actor=staff,
+        action="budget.conclusion_given",
+        target=project,
+        before=before,
+        after={
+            "department": conclusion.department.name,
+            "feasible": conclusion.feasible,
+            "corrected_cost": corrected_cost,
+        },
+    )
+    return conclusion
+
+
+@transaction.atomic
+def request_revision(*, staff: Resident, project: Project, note: str) -> Project:
+    """Return a project under review to its author with what to change."""
+    require_moderator(staff, project.community)
+    project = _lock_project(project)
+    require_phase(project.cycle, Phase.SUBMISSION, Phase.REVIEW)
+    if project.status != Project.Status.UNDER_REVIEW:
+        raise WrongStatus(status=project.get_status_display())
+    note = (note or "").strip()
+    if not note:
+        raise ValidationFailed(fields={"note": str(_("Tell the author what to change."))})
+    project.status = Project.Status.REVISION
+    project.revision_note = note
+    project.save(update_fields=["status", "revision_note", "updated_at"])
+    audit.record(actor=staff, action="budget.revision_requested", target=project)
+    _notify_authors(project, "revision")
+    return project
+
+
+@transaction.atomic
+def admit_project(*, staff: Resident, project: Project) -> Project:
+    """Admit a reviewed project to voting, at the departments' corrected cost if any."""
+    require_moderator(staff, project.community)
+    project = _lock_project(project)
+    require_phase(project.cycle, Phase.SUBMISSION, Phase.REVIEW)
+    if project.status != Project.Status.UNDER_REVIEW:
+        raise WrongStatus(status=project.get_status_display())
+    conclusions = list(project.conclusions.all())
+    if not conclusions or any(c.feasible is not True for c in conclusions):
+        raise ReviewIncomplete()
+    corrected = [c.corrected_cost for c in conclusions if c.corrected_cost is not None]
+    before = {"status": project.status, "cost": project.cost}
+    if corrected:
+        project.cost = max(corrected)
+    if project.cost > project.category.max_cost:
+        raise OverCap(cost=str(project.cost), cap=str(project.category.max_cost))
+    project.status = Project.Status.ADMITTED
+    project.decided_at = timezone.now()
+    project.save(update_fields=["status", "cost", "decided_at", "updated_at"])
+    audit.record(
+        actor=staff,
+        action="budget.project_admitted",
+        target=project,
+        before=before,
+        after={"status": project.status, "cost": project.cost},
+    )
+    _notify_authors(project, "admitted")
+    return project
+
+
+@transaction.atomic
+def reject_project(*, staff: Resident, project: Project, reason: str) -> Project:
+    """Reject a project with a reason that is published on its page."""
+    require_moderator(staff, project.community)
+    project = _lock_project(project)
+    require_phase(project.cycle, Phase.SUBMISSION, Phase.REVIEW)
+    if project.status not in (
+        Project.Status.SUBMITTED,
+        Project.Status.UNDER_REVIEW,
+        Project.Status.REVISION,
+    ):
+        raise WrongStatus(status=project.get_status_display())
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(fields={"reason": str(_("Give the reason; it is published."))})
+    before = {"status": project.status}
+    project.status = Project.Status.REJECTED
+    project.rejection_reason = reason
+    project.decided_at = timezone.now()
+    project.save(update_fields=["status", "rejection_reason", "decided_at", "updated_at"])
+    audit.record(
+        actor=staff,
+        action="budget.project_rejected",
+        target=project,
+        before=before,
+        after={"status": project.status},
+    )
+    _notify_authors(project, "rejected")
+    return project
+
+
+# --- voting ------------------------------------------------------------------
+
+
+def new_receipt() -> str:
+    """Return a fresh receipt code, 80 random bits in four groups of four."""
+    raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(16))
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+
+
+def receipt_hash(code: str) -> str:
+    """Return the hash under which a receipt appears in the published ballots."""
+    normalised = "".join(ch for ch in (code or "").upper() if ch.isalnum())
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+def voter_key_for(resident: Resident) -> str:
+    """Return the key that stands for the person behind an account."""
+    # A strong account carries the keyed hash of the tax number; paper ballots
+    # use the same hash, so one person is one key on both channels.
+    return resident.tax_hash or f"resident:{resident.pk}"
+
+
+def check_ballot(*, category: Category, choices) -> dict[int, int]:
+    """Return {project id: points} for a ballot in `category`, or raise `BallotInvalid`."""
+    return _clean_choices(category, choices)
+
+
+def _clean_choices(category: Category, choices) -> dict[int, int]:
+    """Return {project id: points} for a ballot in `category`, or raise."""
+    if isinstance(choices, Mapping):
+        items = list(choices.items())
+    else:
+        items = [(choice, 1) for choice in choices]
+    picked: dict[int, int] = {}
+    for project_id, points in items:
+        try:
+            project_id, points = int(project_id), int(points)
+        except (TypeError, ValueError):
+            raise BallotInvalid(_("The ballot lists something that is not a project.")) from None
+        if points <= 0:
+            continue
+        if project_id in picked:
+            raise BallotInvalid(_("A project appears twice on the ballot."))
+        picked[project_id] = points
+    if not picked:
+        raise BallotInvalid(_("Choose at least one project."))
+    if len(picked) > category.max_choices:
+        raise BallotInvalid(
+            _("You may choose at most %(limit)d projects in this category."),
+            limit=category.max_choices,
+        )
+    if category.cumulative:
+        if sum(picked.values()) > category.max_points:
+            raise BallotInvalid(
+                _("You may give at most %(limit)d points in this category."),
+                limit=category.max_points,
+            )
+    elif any(points != 1 for points in picked.values()):
+        raise BallotInvalid(_("Each chosen project gets exactly one vote."))
+    admitted = set(
+        Project.objects.filter(
+            category=category, status=Project.Status.ADMITTED, pk__in=list(picked)
+        ).values_list("pk", flat=True)
+    )
+    if admitted != set(picked):
+        raise BallotInvalid(_("Only projects admitted to voting in this category can be chosen."))
+    return picked
+
+
+def _store_ballot(
+    *, category: Category, voter_key: str, picked: dict[int, int], **fields
+) -> tuple[Ballot, str]:
+    receipt = new_receipt()
+    try:
+        # Savepoint: a clash leaves the caller's transaction usable.
+        with transaction.atomic():
+            ballot = Ballot.objects.create(
+                community=category.community,
+                cycle=category.cycle,
+                category=category,
+                voter_key=voter_key,
+                receipt_hash=receipt_hash(receipt),
+                **fields,
+            )
+    except IntegrityError as error:
+        # The unique constraints decide, not an exists() check: two taps on
+        # "Vote", or a paper ballot racing an online one, meet only there.
+        if "paper" in str(error) and fields.get("paper_number"):
+            if Ballot.objects.filter(
+                cycle=category.cycle, paper_number=fields["paper_number"]
+            ).exists():
+                raise PaperNumberUsed(fields={"paper_number": str(PaperNumberUsed.message)})
+        raise AlreadyVoted() from None
+    Choice.objects.bulk_create(
+        [
+            Choice(community=category.community, ballot=ballot, project_id=pk, points=points)
+            for pk, points in picked.items()
+        ]
+    )
+    return ballot, receipt
+
+
+def _settlement_of(resident: Resident, community: Community) -> Settlement | None:
+    link = (
+        resident.links.filter(community=community, street__isnull=False)
+        .select_related("street")
+        .order_by("kind")
+        .first()
+    )
+    return link.street.settlement if link else None
+
+
+@transaction.atomic
+def cast_ballot(*, resident: Resident, category: Category, choices) -> tuple[Ballot, str]:
+    """
+    Record the resident's one ballot in a category; return it and its receipt code.
+
+    The receipt code is shown once and never stored: only its hash is kept,
+    and published with the choices when voting ends.
+    """
+    cycle = category.cycle
+    require_level(resident=resident, community=cycle.community, action="budget.vote")
+    require_phase(cycle, Phase.VOTING)
+    check_participant(resident=resident, cycle=cycle)
+    picked = _clean_choices(category, choices)
+    ballot, receipt = _store_ballot(
+        category=category,
+        voter_key=voter_key_for(resident),
+        picked=picked,
+        resident=resident,
+        channel=Ballot.Channel.ONLINE,
+        age_group=age_group(resident.age_on(timezone.localdate())),
+        settlement=_settlement_of(resident, cycle.community),
+    )
+    audit.record(actor=resident, action="budget.ballot_cast", target=ballot)
+    notify(
+        resident,
+        "budget/ballot_cast",
+        community=cycle.community,
+        category=category,
+        cycle=cycle,
+        receipt=receipt,
+    )
+    return ballot, receipt
+
+
+@transaction.atomic
+def enter_paper_ballot(
+    *,
+    staff: Resident,
+    category: Category,
+    paper_number: str,
+    tax_number: str,
+    birth_date: date,
+    basis: str,
+    settlement: Settlement | None,
+    choices,
+    support_point: str = "",
+) -> tuple[Ballot, str]:
+    """
+    Enter a paper ballot filled at a support point, under the online rules.
+
+    The operator has seen the voter's documents; `basis` is the link to the
+    community they prove. The tax number is hashed with the same key as
+    strong accounts, so the person cannot also vote online.
+    """
+    community = category.community
+    if not staff.is_active or not staff.has_role(community, ROLE.MODERATOR, OPERATOR_ROLE):
+        raise Forbidden()
+    cycle = category.cycle
+    require_phase(cycle, Phase.VOTING)
+    paper_number = (paper_number or "").strip()
+    digits = "".join(ch for ch in (tax_number or "") if ch.isdigit())
+    errors = {}
+    if not paper_number:
+        errors["paper_number"] = str(_("Enter the number printed on the paper ballot."))
+    if len(digits) != 10:
+        errors["tax_number"] = str(_("The tax number (РНОКПП) has 10 digits."))
+    if birth_date is None:
+        errors["birth_date"] = str(_("Enter the voter's birth date."))
+    if settlement is not None and settlement.community_id != community.pk:
+        errors["settlement"] = str(_("Choose a settlement of the community."))
+    if errors:
+        raise ValidationFailed(fields=errors)
+    # Same age rule as online voting, from the document the operator saw.
+    age = Resident(birth_date=birth_date).age_on(timezone.localdate())
+    if age < cycle.min_age:
+        raise NotEligible(
+            _("Residents aged %(age)d or older take part in this cycle."), age=cycle.min_age
+        )
+    if basis not in participation_basis(resident=staff, cycle=cycle):
+        raise NotEligible(_("The voter's link to the community does not let them vote here."))
+    picked = _clean_choices(category, choices)
+    key = tax_number_hash(digits)
+    ballot, receipt = _store_ballot(
+        category=category,
+        voter_key=key,
+        picked=picked,
+        resident=Resident.objects.filter(tax_hash=key).first(),
+        channel=Ballot.Channel.OFFLINE,
+        paper_number=paper_number[:40],
+        support_point=(support_point or "").strip()[:200],
+        entered_by=staff,
+        age_group=age_group(age),
+        settlement=settlement,
+    )
+    audit.record(
+        actor=staff,
+        action="budget.paper_ballot_entered",
+        target=ballot,
+        after={"paper_number": paper_number},
+    )
+    return ballot, receipt
+
+
+# --- results -----------------------------------------------------------------
+
+
+@transaction.atomic
+def count_votes(*, cycle: Cycle, actor: Resident | None = None) -> bool:
+    """
+    Count the ballots once voting is over and publish the anonymised ballots.
+
+    Idempotent: a cycle already counted is left alone (the scheduled task and
+    staff may both call it). Returns whether this call did the count.
+    """
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    if cycle.tallied_at is not None:
+        return False
+    if not cycle.voting_over:
+        raise PhaseClosed(phase=cycle.get_phase_display())
+    document = tally.ballots_document(cycle)
+    Outcome.objects.filter(cycle=cycle).delete()
+    outcomes = []
+    by_code = {p.code: p for p in Project.objects.filter(cycle=cycle)}
+    for category in document["categories"]:
+        selected = category["results"]["selected"]
+        for entry in category["projects"]:
+            project = by_code[entry["id"]]
+            position = selected.index(entry["id"]) + 1 if entry["id"] in selected else None
+            outcomes.append(
+                Outcome(
+                    community=cycle.community,
+                    cycle=cycle,
+                    project=project,
+                    votes=entry["votes"],
+                    points=entry["points"],
+                    selected=position is not None,
+                    position=position,
+                )
+            )
+    Outcome.objects.bulk_create(outcomes)
+    body = json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False).encode()
+    cycle.ballots_sha256 = hashlib.sha256(body).hexdigest()
+    cycle.ballots_file.save(f"ballots-{cycle.community.slug}-{cycle.pk}.json", ContentFile(body))
+    cycle.tallied_at = timezone.now()
+    cycle.save(update_fields=["ballots_file", "ballots_sha256", "tallied_at"])
+    audit.record(
+        actor=actor,
+        action="budget.votes_counted",
+        target=cycle,
+        after={"sha256": cycle.ballots_sha256, "winners": sum(o.selected for o in outcomes)},
+    )
+    return True
+
+
+@transaction.atomic
+def approve_results(*, staff: Resident, cycle: Cycle) -> Cycle:
+    """Approve the counted results: winners go to implementation, authors hear."""
+    require_moderator(staff, cycle.community)
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    if cycle.tallied_at is None:
+        raise NotCounted()
+    if cycle.results_approved_at is not None:
+        return cycle
+    cycle.results_approved_at = timezone.now()
+    cycle.results_approved_by = staff
+    cycle.save(update_fields=["results_approved_at", "results_approved_by"])
+    winners = Project.objects.filter(cycle=cycle, outcome__selected=True)
+    winners.filter(implementation="").update(implementation=Project.Implementation.PROCUREMENT)
+    audit.record(
+        actor=staff,
+        action="budget.results_approved",
+        target=cycle,
+        after={"winners": winners.count()},
+    )
+    for project in Project.objects.filter(
+        cycle=cycle, status=Project.Status.ADMITTED
+    ).select_related("outcome", "community"):
+        won = hasattr(project, "outcome") and project.outcome.selected
+        _notify_authors(project, "won" if won else "not_selected")
+    return cycle
+
+
+# --- implementation ----------------------------------------------------------
+
+
+def _require_implementer(*, staff: Resident, project: Project) -> None:
+    if not staff.is_active:
+        raise Forbidden()
+    if staff.has_role(project.community, ROLE.MODERATOR):
+        return
+    if project.department is None or not staff.acts_for(project.department):
+        raise Forbidden()
+
+
+@transaction.atomic
+def report_implementation(
+    *,
+    staff: Resident,
+    project: Project,
+    status: str,
+    spent,
+    note: str,
+    department: Department | None = None,
+    photo=None,
+    caption: str = "",
+) -> ImplementationUpdate:
+    """Record progress on a winning project and tell the people who voted for it."""
+    _require_implementer(staff=staff, project=project)
+    project = _lock_project(project)
+    if (
+        not project.cycle.results_public
+        or not Outcome.objects.filter(project=project, selected=True).exists()
+    ):
+        raise WrongStatus(status=project.get_status_display())
+    if status not in Project.Implementation.values or not status:
+        raise ValidationFailed(fields={"status": str(_("Choose a status."))})
+    spent = money(spent, field="spent")
+    note = (note or "").strip()
+    if not note:
+        raise ValidationFailed(fields={"note": str(_("Describe what was done."))})
+    if department is not None:
+        if department.community_id != project.community_id:
+            raise ValidationFailed(
+                fields={"department": str(_("The department is not of this community."))}
+            )
+        if not staff.has_role(project.community, ROLE.MODERATOR):
+            raise Forbidden()
+        project.department = department
+    before = {"implementation": project.implementation, "spent": project.spent}
+    project.implementation = status
+    project.spent = spent
+    project.save(update_fields=["implementation", "spent", "department", "updated_at"])
+    update = ImplementationUpdate.objects.create(
+        community=project.community,
+        project=project,
+        status=status,
+        spent=spent,
+        note=note,
+        author=staff,
+    )
+    if photo is not None:
+        add_photo(
+            resident=staff,
+            project=project,
+            upload=photo,
+            caption=caption or note[:200],
+            kind=Photo.Kind.IMPLEMENTATION,
+        )
+    audit.record(
+        actor=staff,
+        action="budget.implementation_reported",
+        target=project,
+        before=before,
+        after={"implementation": status, "spent": spent},
+    )
+    transaction.on_commit(lambda: _enqueue_supporters(update.pk))
+    return update
+
+
+def _enqueue_supporters(update_id: int) -> None:
+    from hromada.budget.tasks import notify_supporters
+
+    notify_supporters.enqueue(update_id)
+
+
+def notify_supporters_of(*, update_id: int) -> int:
+    """Tell the authors and every voter who supported the project about an update."""
+    update = (
+        ImplementationUpdate.objects.select_related("project__community")
+        .filter(pk=update_id)
+        .first()
+    )
+    if update is None:
+        return 0
+    project = update.project
+    voters = Resident.objects.filter(
+        pb_ballots__choices__project=project, is_active=True
+    ).distinct()
+    return notify_many(
+        [*_authors(project), *voters],
+        "budget/implementation_update",
+        community=project.community,
+        project=project,
+        update=update,
+    )
