@@ -1,0 +1,496 @@
+"""Petition pages: parse the request, call a selector or a service, render or redirect."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
+
+from hromada.core.errors import DomainError
+from hromada.core.forms import apply_errors
+from hromada.core.identity import level_required
+from hromada.core.opendata import export_response
+from hromada.petitions import selectors, services
+from hromada.petitions.forms import (
+    AnswerForm,
+    AssignForm,
+    FilterForm,
+    HideForm,
+    PetitionForm,
+    RejectForm,
+    SignForm,
+)
+from hromada.petitions.models import Petition
+
+# Per account and per address: a household or a library shares one address,
+# so the address limit is the looser one.
+SIGN_RATE_ACCOUNT = "20/m"
+SIGN_RATE_ADDRESS = "300/m"
+CREATE_RATE_ACCOUNT = "10/h"
+CREATE_RATE_ADDRESS = "30/h"
+# Anonymous readers get the petition page from the cache for this long: a
+# popular petition is read far more often than its count changes visibly.
+PAGE_CACHE_SECONDS = 5
+SIGNERS_ON_PAGE = 10
+SIGNERS_PER_PAGE = 50
+
+
+def _visible_or_404(request, pk) -> Petition:
+    try:
+        return selectors.visible_petition(community=request.community, pk=pk, viewer=request.user)
+    except DomainError:
+        raise Http404 from None
+
+
+def _own_or_404(request, pk) -> Petition:
+    try:
+        petition = selectors.petition_in(community=request.community, pk=pk)
+    except DomainError:
+        raise Http404 from None
+    if petition.author_id != request.user.pk:
+        raise Http404
+    return petition
+
+
+# Public pages -------------------------------------------------------------
+
+
+def petition_list(request):
+    form = FilterForm(request.GET or None, community=request.community)
+    filters = form.filters()
+    petitions = selectors.search_petitions(community=request.community, **filters)
+    page_obj = Paginator(petitions, 10).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "petitions/list.html",
+        {"form": form, "page_obj": page_obj, "filters": filters},
+    )
+
+
+def detail(request, pk: int):
+    """Show a petition; anonymous readers share a copy cached for a few seconds."""
+    anonymous = not request.user.is_authenticated
+    key = f"petitions:page:{request.community.pk}:{pk}:{request.LANGUAGE_CODE}"
+    page = cache.get(key) if anonymous else None
+    if page is None:
+        petition = _visible_or_404(request, pk)
+        page = _detail_page(request, petition, anonymous=anonymous)
+        if anonymous:
+            cache.set(key, page, PAGE_CACHE_SECONDS)
+    return render(
+        request,
+        "petitions/detail.html",
+        {"title": page["title"], "body": mark_safe(page["body"])},  # noqa: S308 (our template)
+        status=page["status"],
+    )
+
+
+def _detail_page(request, petition: Petition, *, anonymous: bool) -> dict:
+    """Render the petition's body; for anonymous readers without the request's state."""
+    viewer = None if anonymous else request.user
+    hidden = petition.is_hidden and not selectors.can_see_hidden(viewer=viewer, petition=petition)
+    context = {
+        "petition": petition,
+        "community": request.community,
+        "hidden": hidden,
+        "absolute_url": request.build_absolute_uri(petition.get_absolute_url()),
+        "signers": list(selectors.signers(petition=petition)[:SIGNERS_ON_PAGE]),
+        "history": selectors.public_history(petition=petition),
+        "viewer": viewer,
+    }
+    if viewer is not None:
+        context.update(_viewer_context(request, petition))
+    body = render_to_string(
+        "petitions/_detail_body.html", context, request=None if anonymous else request
+    )
+    # A hidden petition answers 410 Gone to the public, as its text is withdrawn.
+    return {"title": petition.title, "body": body, "status": 410 if hidden else 200}
+
+
+def _viewer_context(request, petition: Petition) -> dict:
+    resident = request.user
+    refusal = None
+    signature = selectors.signature_of(petition=petition, resident=resident)
+    if signature is None and petition.status == Petition.Status.COLLECTING:
+        try:
+            services.check_can_sign(petition=petition, resident=resident)
+        except DomainError as error:
+            refusal = error
+    community = request.community
+    return {
+        "signature": signature,
+        "refusal": refusal,
+        "sign_form": SignForm(),
+        "is_author": petition.author_id == resident.pk,
+        "is_staff_here": selectors.is_moderator(resident, community)
+        or services.can_answer(staff=resident, petition=petition),
+    }
+
+
+def signer_list(request, pk: int):
+    petition = _visible_or_404(request, pk)
+    if petition.is_hidden and not selectors.can_see_hidden(viewer=request.user, petition=petition):
+        raise Http404
+    page_obj = Paginator(selectors.signers(petition=petition), SIGNERS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "petitions/signers.html", {"petition": petition, "page_obj": page_obj})
+
+
+def open_data(request):
+    fmt = "json" if request.GET.get("format") == "json" else "csv"
+    return export_response(
+        selectors.open_data_rows(request.community),
+        fields=selectors.OPEN_DATA_FIELDS,
+        name="e-petitions",
+        fmt=fmt,
+    )
+
+
+# Residents' actions -------------------------------------------------------
+
+
+@require_POST
+@ratelimit(key="user_or_ip", rate=SIGN_RATE_ACCOUNT, method="POST", block=True)
+@ratelimit(key="ip", rate=SIGN_RATE_ADDRESS, method="POST", block=True)
+def sign(request, pk: int):
+    petition = _visible_or_404(request, pk)
+    if not request.user.is_authenticated:
+        return redirect_to_login(petition.get_absolute_url())
+    form = SignForm(request.POST)
+    form.is_valid()
+    try:
+        services.sign_petition(
+            petition=petition,
+            resident=request.user,
+            notify_on_answer=form.cleaned_data.get("notify_on_answer", False),
+        )
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Your signature has been counted. Thank you!"))
+    return redirect(petition)
+
+
+def _petition_form(request, data=None, initial=None) -> PetitionForm:
+    return PetitionForm(
+        data,
+        initial=initial,
+        community=request.community,
+        rules=services.rules_for(request.community),
+    )
+
+
+@level_required("petitions.create")
+@ratelimit(key="user", rate=CREATE_RATE_ACCOUNT, method="POST", block=True)
+@ratelimit(key="ip", rate=CREATE_RATE_ADDRESS, method="POST", block=True)
+def create(request):
+    form = _petition_form(request, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            petition = services.create_petition(
+                community=request.community,
+                author=request.user,
+                title=form.cleaned_data["title"],
+                text=form.cleaned_data["text"],
+                topic_id=form.cleaned_data["topic"],
+                collection_days=form.cleaned_data["collection_days"],
+            )
+            if "submit_now" in request.POST:
+                services.submit_petition(petition=petition, author=request.user)
+        except DomainError as error:
+            apply_errors(form, error)
+        else:
+            if petition.status == Petition.Status.SUBMITTED:
+                messages.success(request, _("The petition is sent to the moderators."))
+            else:
+                messages.success(
+                    request, _("The draft is saved. Send it to moderation when ready.")
+                )
+            return redirect(petition)
+    return render(
+        request,
+        "petitions/form.html",
+        {"form": form, "rules": services.rules_for(request.community), "petition": None},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def edit(request, pk: int):
+    petition = _own_or_404(request, pk)
+    if petition.status not in Petition.EDITABLE:
+        messages.error(request, str(services.NotEditable()))
+        return redirect(petition)
+    initial = {
+        "title": petition.title,
+        "text": petition.text,
+        "topic": str(petition.topic_id),
+        "collection_days": petition.collection_days,
+    }
+    form = _petition_form(request, request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_petition(
+                petition=petition,
+                author=request.user,
+                title=form.cleaned_data["title"],
+                text=form.cleaned_data["text"],
+                topic_id=form.cleaned_data["topic"],
+                collection_days=form.cleaned_data["collection_days"],
+            )
+        except DomainError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("The changes are saved."))
+            return redirect(petition)
+    return render(
+        request,
+        "petitions/form.html",
+        {"form": form, "rules": services.rules_for(request.community), "petition": petition},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def submit(request, pk: int):
+    petition = _own_or_404(request, pk)
+    try:
+        services.submit_petition(petition=petition, author=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The petition is sent to the moderators."))
+    return redirect(petition)
+
+
+@login_required
+@require_POST
+def withdraw(request, pk: int):
+    petition = _own_or_404(request, pk)
+    try:
+        services.withdraw_petition(petition=petition, author=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The petition is withdrawn."))
+    return redirect(petition)
+
+
+@login_required
+def mine(request):
+    petitions = selectors.my_petitions(community=request.community, resident=request.user)
+    page_obj = Paginator(petitions, 20).get_page(request.GET.get("page"))
+    return render(request, "petitions/mine.html", {"page_obj": page_obj})
+
+
+@login_required
+def signed(request):
+    signatures = selectors.my_signatures(community=request.community, resident=request.user)
+    page_obj = Paginator(signatures, 20).get_page(request.GET.get("page"))
+    return render(request, "petitions/signed.html", {"page_obj": page_obj})
+
+
+# Staff pages --------------------------------------------------------------
+
+
+@login_required
+def staff_queue(request):
+    community = request.community
+    if not request.user.is_staff_of(community):
+        return render(request, "403.html", status=403)
+    moderator = selectors.is_moderator(request.user, community)
+    context = {
+        "today": timezone.localdate(),
+        "moderator": moderator,
+        "moderation": selectors.moderation_queue(community=community) if moderator else [],
+        "answers": selectors.answer_queue(community=community, staff=request.user),
+        "hidden": Petition.objects.filter(community=community, is_hidden=True) if moderator else [],
+    }
+    return render(request, "petitions/staff_queue.html", context)
+
+
+def _staff_petition_or_404(request, pk) -> Petition:
+    if not request.user.is_authenticated:
+        raise Http404
+    try:
+        petition = selectors.petition_in(community=request.community, pk=pk)
+    except DomainError:
+        raise Http404 from None
+    if not (
+        selectors.is_moderator(request.user, request.community)
+        or services.can_answer(staff=request.user, petition=petition)
+    ):
+        raise Http404  # as if missing: staff of other departments learn nothing
+    return petition
+
+
+def _staff_page(request, petition: Petition, status: int = 200, **bound):
+    community = request.community
+    moderator = selectors.is_moderator(request.user, community)
+    assign_initial = {"department": petition.department_id, "official": petition.official_id}
+    forms = {
+        "assign_form": AssignForm(initial=assign_initial, community=community),
+        "reject_form": RejectForm(petition=petition),
+        "hide_form": HideForm(),
+        "answer_form": AnswerForm(),
+        **bound,
+    }
+    trail = Paginator(selectors.audit_trail(petition=petition), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "petitions/staff_petition.html",
+        {
+            "petition": petition,
+            "moderator": moderator,
+            "can_answer": services.can_answer(staff=request.user, petition=petition),
+            "official": services._official_for(petition),
+            "page_obj": trail,
+            **forms,
+        },
+        status=status,
+    )
+
+
+@login_required
+def staff_petition(request, pk: int):
+    return _staff_page(request, _staff_petition_or_404(request, pk))
+
+
+def _staff_action(request, pk, form_class, form_name, action, success, form_kwargs):
+    """Run one staff step from a posted form; show errors on the staff page."""
+    petition = _staff_petition_or_404(request, pk)
+    form = form_class(request.POST, request.FILES, **form_kwargs(petition))
+    if form.is_valid():
+        try:
+            action(petition, form.cleaned_data)
+        except DomainError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, success)
+            return redirect("petitions:staff_petition", pk=petition.pk)
+    return _staff_page(request, petition, status=400, **{form_name: form})
+
+
+def _no_kwargs(petition):
+    return {}
+
+
+@login_required
+@require_POST
+def staff_publish(request, pk: int):
+    return _staff_action(
+        request,
+        pk,
+        AssignForm,
+        "assign_form",
+        lambda petition, data: services.publish_petition(
+            petition=petition,
+            moderator=request.user,
+            department=data["department"],
+            official=data["official"],
+        ),
+        _("The petition is published; signature collection has started."),
+        lambda petition: {"community": request.community},
+    )
+
+
+@login_required
+@require_POST
+def staff_assign(request, pk: int):
+    return _staff_action(
+        request,
+        pk,
+        AssignForm,
+        "assign_form",
+        lambda petition, data: services.assign_official(
+            petition=petition,
+            moderator=request.user,
+            department=data["department"],
+            official=data["official"],
+        ),
+        _("The responsible official is saved."),
+        lambda petition: {"community": request.community},
+    )
+
+
+@login_required
+@require_POST
+def staff_reject(request, pk: int):
+    return _staff_action(
+        request,
+        pk,
+        RejectForm,
+        "reject_form",
+        lambda petition, data: services.reject_petition(
+            petition=petition,
+            moderator=request.user,
+            reason=data["reason"],
+            note=data["note"],
+            duplicate_of=data["duplicate_of"],
+        ),
+        _("The petition is rejected; the author is told why."),
+        lambda petition: {"petition": petition},
+    )
+
+
+@login_required
+@require_POST
+def staff_hide(request, pk: int):
+    return _staff_action(
+        request,
+        pk,
+        HideForm,
+        "hide_form",
+        lambda petition, data: services.hide_petition(
+            petition=petition, moderator=request.user, reason=data["reason"]
+        ),
+        _("The petition is hidden."),
+        _no_kwargs,
+    )
+
+
+@login_required
+@require_POST
+def staff_unhide(request, pk: int):
+    petition = _staff_petition_or_404(request, pk)
+    try:
+        services.unhide_petition(petition=petition, moderator=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The petition is shown again."))
+    return redirect("petitions:staff_petition", pk=petition.pk)
+
+
+@login_required
+@require_POST
+def staff_answer(request, pk: int):
+    return _staff_action(
+        request,
+        pk,
+        AnswerForm,
+        "answer_form",
+        lambda petition, data: services.answer_petition(
+            petition=petition,
+            staff=request.user,
+            outcome=data["outcome"],
+            text=data["text"],
+            document=data["document"] or None,
+        ),
+        _("The answer is published; the author and the signers are told."),
+        _no_kwargs,
+    )
