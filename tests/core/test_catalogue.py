@@ -8,21 +8,17 @@ from pathlib import Path
 
 import polib
 import pytest
+from django.apps import apps
 from django.conf import settings
 
-APPS = sorted(
-    path.parent
-    for path in (Path(settings.BASE_DIR) / "hromada").glob("*/apps.py")
-    if (path.parent / "locale").is_dir()
+OURS = sorted(
+    Path(config.path) for config in apps.get_app_configs() if config.name.startswith("hromada.")
 )
+APPS = [path for path in OURS if (path / "locale").is_dir()]
 
 
 def test_every_module_with_text_has_a_catalogue():
-    with_text = [
-        path.parent
-        for path in (Path(settings.BASE_DIR) / "hromada").glob("*/apps.py")
-        if any(path.parent.glob("templates/**/*.html"))
-    ]
+    with_text = [path for path in OURS if any(path.glob("templates/**/*.html"))]
     assert set(with_text) <= set(APPS)
 
 

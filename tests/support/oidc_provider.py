@@ -17,14 +17,15 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlparse
 
-from authlib.jose import JsonWebKey, jwt
+from joserfc import jwt
+from joserfc.jwk import RSAKey
 
 
 class OIDCProvider:
     def __init__(self, *, client_id: str = "hromada", client_secret: str = "s3cret"):
         self.client_id = client_id
         self.client_secret = client_secret
-        self.key = JsonWebKey.generate_key("RSA", 2048, is_private=True)
+        self.key = RSAKey.generate_key(2048)
         self.key_id = "test-key"
         self.identity: dict = {}
         self.codes: dict[str, dict] = {}
@@ -54,7 +55,7 @@ class OIDCProvider:
         if nonce:
             payload["nonce"] = nonce
         header = {"alg": "RS256", "kid": self.key_id}
-        return jwt.encode(header, payload, self.key).decode()
+        return jwt.encode(header, payload, self.key)
 
     def _handler(provider):  # noqa: N805 - the handler closes over the provider
         class Handler(BaseHTTPRequestHandler):
@@ -91,7 +92,7 @@ class OIDCProvider:
                         },
                     )
                 if url.path == "/jwks":
-                    public = provider.key.as_dict(is_private=False)
+                    public = provider.key.as_dict(private=False)
                     public.update(kid=provider.key_id, use="sig", alg="RS256")
                     return self._json(200, {"keys": [public]})
                 if url.path == "/authorize":

@@ -20,9 +20,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, port, **options):
         python = [sys.executable, "-m", "hromada"]
-        worker = "rqworker" if settings.REDIS_URL else "db_worker"
+        if settings.REDIS_URL:
+            worker = ["rqworker", "--job-class", "django_tasks_rq.Job", "default"]
+        else:
+            worker = ["db_worker", "--no-reload"]
         helpers = [
-            subprocess.Popen([*python, worker]),
+            subprocess.Popen([*python, *worker]),
             subprocess.Popen([*python, "scheduler"]),
         ]
         self.stdout.write(
