@@ -103,3 +103,11 @@ def test_demo_load_is_idempotent():
     counts = (Department.objects.count(), StaffRole.objects.count())
     call_command("seed_demo", verbosity=0)
     assert (Department.objects.count(), StaffRole.objects.count()) == counts
+
+
+def test_residents_actions_apply_to_the_community_of_the_request(community, other_community):
+    resident = make_resident(None)
+    client = client_for(resident, host="pivdenne.localhost")
+    client.post("/accounts/profile/links/", {"kind": "studies", "note": "Південненський ліцей"})
+    assert list(resident.links.values_list("community__slug", flat=True)) == ["pivdenne"]
+    assert "Південненський ліцей" not in client_for(resident).get("/accounts/profile/").content.decode()

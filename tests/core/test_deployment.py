@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 PRODUCTION_ENV = {
@@ -87,3 +88,38 @@ def test_backup_and_restore_of_the_sqlite_database(tmp_path):
     with sqlite3.connect(database) as db:
         assert db.execute("SELECT slug FROM core_community").fetchall() == [("kept",)]
     assert (media / "photo.jpg").read_bytes() == b"picture"
+
+
+@pytest.mark.postgres
+def test_backup_and_restore_of_the_postgresql_database(tmp_path):
+    """Run against a database of its own, so the test database stays untouched."""
+    name = f"hromada_backup_{os.getpid()}"
+    admin = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c"]
+    subprocess.run([*admin, f"DROP DATABASE IF EXISTS {name}"], check=True)
+    subprocess.run([*admin, f"CREATE DATABASE {name}"], check=True)
+    url = f"postgres://postgres@127.0.0.1:5432/{name}"
+    env = {"HROMADA_VAR_DIR": str(tmp_path / "var"), "DATABASE_URL": url}
+    query = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", name, "-tA", "-c"]
+    try:
+        assert run_hromada("migrate", "-v0", env=env).returncode == 0
+        subprocess.run(
+            [
+                *query,
+                "INSERT INTO core_community (slug, name, name_en, katottg, edrpou, council_name, emblem, email, phone, postal_address, website, domain, languages, territory, action_levels, is_active) VALUES ('kept', 'Громада', '', '', '', '', '', '', '', '', '', '', 'uk', '{}', '{}', true)",
+            ],
+            check=True,
+        )
+        backup = run_hromada("backup", "--to", str(tmp_path / "backups"), env=env)
+        assert backup.returncode == 0, backup.stderr
+        folder = backup.stdout.strip().splitlines()[-1]
+        subprocess.run([*query, "DELETE FROM core_community"], check=True)
+
+        restore = run_hromada("restore", folder, "--yes", env=env)
+
+        assert restore.returncode == 0, restore.stderr
+        slugs = subprocess.run(
+            [*query, "SELECT slug FROM core_community"], check=True, capture_output=True, text=True
+        ).stdout.split()
+        assert slugs == ["kept"]
+    finally:
+        subprocess.run([*admin, f"DROP DATABASE IF EXISTS {name}"], check=True)
