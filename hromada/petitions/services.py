@@ -591,7 +591,7 @@ def hide_petition(*, petition: Petition, moderator: Resident, reason: str) -> Pe
     if len(reason) > NOTE_MAX:
         raise ValidationFailed(
             fields={
-                "reason": str(_("The explanation is too long (at most %(max)d characters."))
+                "reason": str(_("The explanation is too long (at most %(max)d characters)."))
                 % {"max": NOTE_MAX}
             }
         )
