@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -10,6 +11,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -82,11 +84,11 @@ def cycle_page(request, pk):
     categories = selectors.ballot_categories(cycle)
     projects = selectors.public_projects(cycle)
     phases = [
-        (Phase.SUBMISSION.label, cycle.submission_starts, cycle.submission_ends),
-        (Phase.REVIEW.label, cycle.submission_ends, cycle.review_ends),
-        (Phase.VOTING.label, cycle.voting_starts, cycle.voting_ends),
-        (Phase.RESULTS.label, cycle.voting_ends, cycle.implementation_starts),
-        (Phase.IMPLEMENTATION.label, cycle.implementation_starts, None),
+        (Phase.SUBMISSION, Phase.SUBMISSION.label, cycle.submission_starts, cycle.submission_ends),
+        (Phase.REVIEW, Phase.REVIEW.label, cycle.submission_ends, cycle.review_ends),
+        (Phase.VOTING, Phase.VOTING.label, cycle.voting_starts, cycle.voting_ends),
+        (Phase.RESULTS, Phase.RESULTS.label, cycle.voting_ends, cycle.implementation_starts),
+        (Phase.IMPLEMENTATION, Phase.IMPLEMENTATION.label, cycle.implementation_starts, None),
     ]
     return render(
         request,
@@ -122,12 +124,12 @@ def project_list(request, pk):
         project.votes = counts.get(project.pk, (0, 0))[0] if counts is not None else None
     points = [
         {
-            "lat": p.lat,
-            "lon": p.lon,
-            "title": str(p),
-            "url": p.get_absolute_url(),
+            "lat": row["lat"],
+            "lon": row["lon"],
+            "title": f"№{row['number']} {row['title']}",
+            "url": reverse("budget:project", args=[row["pk"]]),
         }
-        for p in projects.only("pk", "lat", "lon", "title", "number")[:500]
+        for row in projects.values("pk", "lat", "lon", "title", "number")[:500]
     ]
     return render(
         request,
@@ -137,6 +139,7 @@ def project_list(request, pk):
             "form": form,
             "page_obj": page,
             "map_points": points,
+            **_map_settings(),
             "counts_visible": counts is not None,
         },
     )
@@ -172,21 +175,36 @@ def project_page(request, pk):
             else [],
             "updates": project.updates.all(),
             "photo_form": PhotoForm() if is_author and project.editable_by_author else None,
-            "history": audit.history(project).filter(
-                action__in=[
-                    "budget.project_submitted",
-                    "budget.review_started",
-                    "budget.revision_requested",
-                    "budget.project_resubmitted",
-                    "budget.project_admitted",
-                    "budget.project_rejected",
-                    "budget.implementation_reported",
-                ]
-            ),
+            "history": _history(project),
             "is_staff": selectors.can_see_drafts(user, request.community),
-            "point": {"lat": project.lat, "lon": project.lon, "title": str(project)},
+            "point_list": [{"lat": project.lat, "lon": project.lon, "title": str(project)}],
+            **_map_settings(),
         },
     )
+
+
+HISTORY = {
+    "budget.project_submitted": _lazy("Submitted"),
+    "budget.review_started": _lazy("Review by the departments started"),
+    "budget.revision_requested": _lazy("Returned to the author for revision"),
+    "budget.project_resubmitted": _lazy("Revised and sent back to review"),
+    "budget.project_admitted": _lazy("Admitted to voting"),
+    "budget.project_rejected": _lazy("Not admitted"),
+    "budget.implementation_reported": _lazy("Implementation update"),
+}
+
+
+def _history(project) -> list[tuple]:
+    entries = audit.history(project).filter(action__in=list(HISTORY))
+    return [(entry.created_at, HISTORY[entry.action]) for entry in entries]
+
+
+def _map_settings() -> dict:
+    # A tile server is the site's choice (privacy): none means the outline only.
+    return {
+        "map_tiles": getattr(settings, "HROMADA_MAP_TILES", ""),
+        "map_attribution": getattr(settings, "HROMADA_MAP_ATTRIBUTION", ""),
+    }
 
 
 def _project_form(request, cycle, project=None):
@@ -236,6 +254,7 @@ def _project_form(request, cycle, project=None):
             "form": form,
             "formset": formset,
             "center": _center(cycle),
+            **_map_settings(),
         },
     )
 

@@ -1,0 +1,54 @@
+/* Maps of the participatory budget: the territory, project markers, a point picker.
+   Tiles load only when the site names a tile server; otherwise the outline alone is drawn,
+   so no resident's browser talks to a third party by default. */
+(function () {
+  "use strict";
+  function data(id) {
+    var node = document.getElementById(id);
+    return node ? JSON.parse(node.textContent) : null;
+  }
+  function setup(element) {
+    if (!window.L) { return; }
+    var territory = data(element.dataset.territory);
+    var points = data(element.dataset.points) || [];
+    var map = L.map(element, { scrollWheelZoom: false });
+    var tiles = element.dataset.tiles;
+    if (tiles) {
+      L.tileLayer(tiles, { maxZoom: 18, attribution: element.dataset.attribution || "" }).addTo(map);
+    }
+    var bounds = null;
+    if (territory && territory.type) {
+      var outline = L.geoJSON(territory, { style: { color: "#0b4ea2", weight: 2, fillOpacity: 0.05 } }).addTo(map);
+      bounds = outline.getBounds();
+    }
+    points.forEach(function (p) {
+      var marker = L.circleMarker([p.lat, p.lon], { radius: 7, color: "#083a78", fillColor: "#ffd500", fillOpacity: 0.9, weight: 2 }).addTo(map);
+      if (p.url) {
+        var link = document.createElement("a");
+        link.href = p.url;
+        link.textContent = p.title;
+        marker.bindPopup(link);
+      }
+    });
+    if (bounds && bounds.isValid()) { map.fitBounds(bounds); }
+    else if (points.length) { map.setView([points[0].lat, points[0].lon], 14); }
+    else { map.setView([48.5, 31.2], 6); }
+    var lat = element.dataset.lat && document.getElementById(element.dataset.lat);
+    var lon = element.dataset.lon && document.getElementById(element.dataset.lon);
+    if (lat && lon) {
+      var pick = null;
+      var place = function (latlng) {
+        if (pick) { pick.setLatLng(latlng); } else { pick = L.marker(latlng).addTo(map); }
+      };
+      if (lat.value && lon.value) { place([parseFloat(lat.value), parseFloat(lon.value)]); }
+      map.on("click", function (event) {
+        lat.value = event.latlng.lat.toFixed(6);
+        lon.value = event.latlng.lng.toFixed(6);
+        place(event.latlng);
+      });
+    }
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-pb-map]"), setup);
+  });
+})();
