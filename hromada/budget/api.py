@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
 from django_ratelimit.core import is_ratelimited
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from hromada.api.auth import required
@@ -339,7 +339,7 @@ def create_project(request, cycle_id: int, payload: ProjectIn):
         cost=payload.cost,
         coauthor_emails=payload.coauthors,
     )
-    return 201, _project_out(project, None)
+    return Status(201, _project_out(project, None))
 
 
 @router.post(
@@ -368,7 +368,7 @@ def cast_ballot(request, cycle_id: int, payload: BallotIn):
     ballot, receipt = services.cast_ballot(
         resident=request.user, category=category, choices=choices
     )
-    return 201, {"ballot": ballot.pk, "category": category.pk, "receipt": receipt}
+    return Status(201, {"ballot": ballot.pk, "category": category.pk, "receipt": receipt})
 
 
 @router.get(
