@@ -1,8 +1,33 @@
 from django.utils.translation import gettext_lazy as _
 
-from hromada.core.registry import Module
+from hromada.core.models import Identity
+from hromada.core.registry import Export, Module, Nav, Schedule
 
 MODULE = Module(
     name="appeals",
     title=_("Open City and appeals"),
+    description=_(
+        "Report a broken street light, a pothole or an overflowing bin on the map, or write "
+        "a proposal, statement or complaint to the council, and follow it to the answer."
+    ),
+    urls="hromada.appeals.urls",
+    root_urls="hromada.appeals.open311_urls",
+    api_router="hromada.appeals.api.router",
+    navigation=[
+        Nav(_("City problems"), "appeals:map"),
+        Nav(_("Write to the council"), "appeals:write"),
+    ],
+    actions={
+        "report": Identity.EMAIL,
+        "support": Identity.EMAIL,
+        "write": Identity.EMAIL,
+    },
+    dashboard="hromada.appeals.selectors.dashboard_items",
+    exports=[Export("hotline-appeals", "hromada.appeals.selectors.open_data_rows")],
+    schedules=[
+        Schedule("hromada.appeals.tasks.escalate_overdue", every_seconds=900),
+        Schedule("hromada.appeals.tasks.close_unconfirmed", every_seconds=3600),
+    ],
+    demo="hromada.appeals.demo.load",
+    news="hromada.appeals.selectors.latest",
 )

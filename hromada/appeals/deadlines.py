@@ -1,0 +1,49 @@
+"""
+Deadlines of appeals.
+
+Law of Ukraine "On citizens' appeals", art. 20: an appeal is considered within
+one month of its receipt; one that needs no additional study, within fifteen
+days; when a month is not enough, the head may extend the term, but the whole
+term may not exceed forty-five days. The law counts calendar days; a term that
+ends on a day off ends on the next working day (Civil Code, art. 254, part 5),
+which is where the community's calendar comes in. The category's target, a
+promise the council makes to residents ("street lights: 3 working days"),
+counts working days.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from hromada.core.calendar import add_working_days, is_working_day
+from hromada.core.models import Community
+
+ANSWER_DAYS = 30  # art. 20: "не більше одного місяця"
+ANSWER_DAYS_SIMPLE = 15  # art. 20: no additional study needed
+ANSWER_DAYS_MAX = 45  # art. 20: the longest term, with an extension
+CONFIRMATION_DAYS = 14  # the author may confirm or reopen a fix within this many days
+
+
+def next_working_day(day: date, *, community: Community) -> date:
+    """Return `day` itself if it is a working day, else the next working day."""
+    for _attempt in range(60):
+        if is_working_day(day, community=community):
+            return day
+        day += timedelta(days=1)
+    return day
+
+
+def answer_due(received: date, *, requires_study: bool, community: Community) -> date:
+    """Return the last day to answer an appeal received on `received`."""
+    days = ANSWER_DAYS if requires_study else ANSWER_DAYS_SIMPLE
+    return next_working_day(received + timedelta(days=days), community=community)
+
+
+def latest_extension(received: date, *, community: Community) -> date:
+    """Return the latest day an extension may set."""
+    return next_working_day(received + timedelta(days=ANSWER_DAYS_MAX), community=community)
+
+
+def target_date(received: date, *, days: int, community: Community) -> date:
+    """Return the day by which the category's target promises the work."""
+    return add_working_days(received, days, community=community)

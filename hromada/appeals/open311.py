@@ -1,0 +1,565 @@
+"""
+Open311 GeoReport v2 at /open311/v2/ (spec: shared/reference/open311/).
+
+Every resource answers in XML (required by the spec) and JSON (the Spark
+convention: the root element is dropped and a container of repeated
+elements becomes an array). Errors are the spec's ``errors/error`` list with
+``code`` and ``description``; the HTTP status is 404 for a resource that does
+not exist, 403 for a missing or wrong api_key and 400 for everything else.
+Requests are problem reports; written appeals and hidden reports never
+appear here. ``jurisdiction_id`` is a community's slug (or domain); without
+it the host name selects the community.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, time, timedelta
+from functools import wraps
+from xml.sax.saxutils import escape
+
+from django.conf import settings
+from django.db.models import Max
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django_ratelimit.core import is_ratelimited
+
+from hromada.appeals import selectors, services
+from hromada.appeals.models import Appeal, AppealPhoto, Category, Open311Key
+from hromada.core.errors import DomainError
+from hromada.core.models import Community, Street
+from hromada.core.notifications import site_url
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+FORMATS = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
+MAX_SPAN = timedelta(days=90)  # "may not span more than 90 days"
+MAX_RESULTS = 1000  # "first 1000 requests returned"
+
+
+class Items(list):
+    """A container of repeated elements: `<tag><child/>…</tag>` in XML, an array in JSON."""
+
+    def __init__(self, child: str, items):
+        super().__init__(items)
+        self.child = child
+
+
+class Open311Error(Exception):
+    def __init__(self, status: int, *descriptions: str):
+        self.status = status
+        self.errors = [(status, str(text)) for text in descriptions]
+        super().__init__(self.errors)
+
+
+# -- rendering ----------------------------------------------------------------
+
+
+def _xml_value(value) -> str:
+    if value is None:
+        return ""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return escape(str(value))
+
+
+def _xml(tag: str, value, out: list[str]) -> None:
+    if isinstance(value, Items):
+        out.append(f"<{tag}>")
+        for item in value:
+            _xml(value.child, item, out)
+        out.append(f"</{tag}>")
+    elif isinstance(value, dict):
+        out.append(f"<{tag}>")
+        for key, item in value.items():
+            _xml(key, item, out)
+        out.append(f"</{tag}>")
+    else:
+        out.append(f"<{tag}>{_xml_value(value)}</{tag}>")
+
+
+def _json(value):
+    if isinstance(value, Items):
+        return [_json(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _json(item) for key, item in value.items()}
+    if value == "":
+        return None  # an empty element is null in the Spark convention
+    return value
+
+
+def respond(root: str, document, fmt: str, status: int = 200) -> HttpResponse:
+    """Return the document as XML (with the UTF-8 declaration) or as Spark JSON."""
+    if fmt == "json":
+        body = json.dumps(_json(document), ensure_ascii=False, separators=(",", ":"))
+    else:
+        out = ['<?xml version="1.0" encoding="utf-8"?>\n']
+        _xml(root, document, out)
+        body = "".join(out)
+    response = HttpResponse(body.encode(), content_type=FORMATS.get(fmt, FORMATS["xml"]), status=status)
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def error_response(error: Open311Error, fmt: str) -> HttpResponse:
+    document = Items("error", [{"code": code, "description": text} for code, text in error.errors])
+    return respond("errors", document, fmt if fmt in FORMATS else "xml", status=error.status)
+
+
+def endpoint(*, methods: tuple[str, ...] = ("GET",)):
+    """Decorate an Open311 view: format, method, jurisdiction and errors in the spec's shape."""
+
+    def decorator(view):
+        @csrf_exempt  # partner applications post forms with an api_key, not a session
+        @wraps(view)
+        def wrapper(request, fmt: str, *args, **kwargs):
+            fmt = fmt.lower()
+            try:
+                if fmt not in FORMATS:
+                    raise Open311Error(400, _("The format must be xml or json."))
+                if request.method not in methods:
+                    raise Open311Error(
+                        400,
+                        _("This resource accepts only %(methods)s requests.")
+                        % {"methods": ", ".join(methods)},
+                    )
+                community = jurisdiction(request)
+                return view(request, community, fmt, *args, **kwargs)
+            except Open311Error as error:
+                return error_response(error, fmt)
+
+        return wrapper
+
+    return decorator
+
+
+def jurisdiction(request) -> Community:
+    """Return the community named by jurisdiction_id, or the host's community."""
+    value = (request.POST.get("jurisdiction_id") if request.method == "POST" else None) or (
+        request.GET.get("jurisdiction_id")
+    )
+    value = (value or "").strip().lower()
+    if not value:
+        return request.community
+    suffix = "." + settings.HROMADA_BASE_DOMAIN
+    slug = value[: -len(suffix)] if value.endswith(suffix) else value
+    found = (
+        Community.objects.filter(is_active=True, slug=slug).first()
+        or Community.objects.filter(is_active=True, domain=value).first()
+    )
+    if found is None:
+        raise Open311Error(404, _("jurisdiction_id provided was not found."))
+    return found
+
+
+def _base_url(request, community: Community) -> str:
+    if community.pk == request.community.pk:
+        return f"{request.scheme}://{request.get_host()}"
+    return site_url(community)
+
+
+# -- discovery and services ---------------------------------------------------
+
+
+def _changeset(community: Community) -> str:
+    changed = Category.objects.filter(community=community).aggregate(last=Max("updated_at"))[
+        "last"
+    ]
+    changed = changed or datetime(2026, 1, 1, tzinfo=timezone.get_current_timezone())
+    return timezone.localtime(changed).isoformat(timespec="seconds")
+
+
+@endpoint()
+def discovery(request, community: Community, fmt: str):
+    changeset = _changeset(community)
+    contact = ", ".join(
+        part for part in [community.council_name or community.name, community.email, community.phone] if part
+    )
+    document = {
+        "changeset": changeset,
+        "contact": contact,
+        "key_service": _(
+            "Write to the council to request an API key for posting service requests: %(email)s"
+        )
+        % {"email": community.email or community.name},
+        "endpoints": Items(
+            "endpoint",
+            [
+                {
+                    "specification": SPECIFICATION,
+                    "url": _base_url(request, community) + "/open311/v2",
+                    "changeset": changeset,
+                    "type": "production",
+                    "formats": Items("format", ["text/xml", "application/json"]),
+                }
+            ],
+        ),
+    }
+    return respond("discovery", document, fmt)
+
+
+def _language() -> str:
+    return (translation.get_language() or "uk")[:2]
+
+
+def _service(category: Category, language: str) -> dict:
+    return {
+        "service_code": category.service_code,
+        "service_name": category.display_name(language),
+        "description": category.description,
+        "metadata": bool(getattr(category, "question_count", 0)),
+        "type": "realtime",
+        "keywords": category.keywords,
+        "group": category.parent.display_name(language) if category.parent else "",
+    }
+
+
+@endpoint()
+def service_list(request, community: Community, fmt: str):
+    from django.db.models import Count, Q
+
+    categories = selectors.leaf_categories(community).annotate(
+        question_count=Count("attributes", filter=Q(attributes__variable=True))
+    )
+    language = _language()
+    document = Items("service", [_service(category, language) for category in categories])
+    return respond("services", document, fmt)
+
+
+@endpoint()
+def service_definition(request, community: Community, fmt: str, code: str):
+    category = selectors.category_by_code(community, code)
+    if category is None:
+        raise Open311Error(404, _("service_code provided was not found."))
+    attributes = []
+    for attribute in category.attributes.all():
+        item = {
+            "variable": attribute.variable,
+            "code": attribute.code,
+            "datatype": attribute.datatype,
+            "required": attribute.required,
+            "datatype_description": attribute.datatype_description,
+            "order": attribute.order,
+            "description": attribute.description,
+        }
+        if attribute.datatype in ("singlevaluelist", "multivaluelist"):
+            item["values"] = Items(
+                "value", [{"key": key, "name": name} for key, name in attribute.choices]
+            )
+        attributes.append(item)
+    document = {"service_code": category.service_code, "attributes": Items("attribute", attributes)}
+    return respond("service_definition", document, fmt)
+
+
+# -- requests -----------------------------------------------------------------
+
+
+@endpoint(methods=("GET", "POST"))
+def requests_resource(request, community: Community, fmt: str):
+    if request.method == "POST":
+        return _create_request(request, community, fmt)
+    return _list_requests(request, community, fmt)
+
+
+def _key_for(request, community: Community) -> Open311Key:
+    raw = (request.POST.get("api_key") or request.GET.get("api_key") or "").strip()
+    if not raw:
+        raise Open311Error(403, _("api_key is missing -- can't proceed with create_request."))
+    key = (
+        Open311Key.objects.filter(key_hash=services.open311_key_hash(raw), is_active=True)
+        .select_related("community")
+        .first()
+    )
+    if key is None or key.community_id != community.pk:
+        raise Open311Error(403, _("Invalid api_key received -- can't proceed with create_request."))
+    if key.requests_per_minute and is_ratelimited(
+        request,
+        group="appeals.open311",
+        key=lambda _group, _request: key.key_hash[:24],
+        rate=f"{key.requests_per_minute}/m",
+        increment=True,
+    ):
+        raise Open311Error(400, _("Too many requests with this api_key; please wait a minute."))
+    now = timezone.now()
+    # Touch at most once a minute: a busy key must not write on every request.
+    if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
+        Open311Key.objects.filter(pk=key.pk).update(last_used_at=now)
+    return key
+
+
+def _attributes_from(data) -> dict:
+    """Return {code: value or [values]} from attribute[code] and attribute[code][] fields."""
+    answers: dict = {}
+    for name in data:
+        if not name.startswith("attribute["):
+            continue
+        rest = name[len("attribute[") :]
+        if rest.endswith("][]"):
+            answers[rest[:-3]] = data.getlist(name)
+        elif rest.endswith("]"):
+            values = data.getlist(name)
+            answers[rest[:-1]] = values if len(values) > 1 else values[0]
+    return answers
+
+
+def _float_or_error(value: str, name: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        raise Open311Error(400, _("%(name)s must be a number.") % {"name": name}) from None
+
+
+def _street_for_address(community: Community, text: str) -> Street | None:
+    """Find the registry street an address string names, the longest name first."""
+    lowered = text.lower()
+    best = None
+    for street in Street.objects.filter(settlement__community=community).select_related(
+        "settlement"
+    ):
+        name = street.name.lower()
+        core = name.split(" ", 1)[1] if " " in name else name
+        if name in lowered or (len(core) > 3 and core in lowered):
+            if best is None or len(street.name) > len(best.name):
+                best = street
+    return best
+
+
+def _create_request(request, community: Community, fmt: str) -> HttpResponse:
+    key = _key_for(request, community)
+    data = request.POST
+    code = (data.get("service_code") or "").strip()
+    if not code:
+        raise Open311Error(400, _("service_code was not provided."))
+    category = selectors.category_by_code(community, code)
+    if category is None:
+        raise Open311Error(404, _("service_code provided was not found."))
+    lat, lon = (data.get("lat") or "").strip(), (data.get("long") or "").strip()
+    address = (data.get("address_string") or "").strip()
+    address_id = (data.get("address_id") or "").strip()
+    street = None
+    if bool(lat) != bool(lon):
+        raise Open311Error(400, _("lat and long must both be sent."))
+    if address_id:
+        street = (
+            Street.objects.filter(settlement__community=community, pk=address_id).first()
+            if address_id.isdigit()
+            else None
+        )
+        if street is None:
+            raise Open311Error(400, _("address_id was not found in the address registry."))
+    if not (lat or address or address_id):
+        raise Open311Error(
+            400, _("A location is required: lat and long, address_string or address_id.")
+        )
+    if address and street is None and not lat:
+        street = _street_for_address(community, address)
+    first, last = (data.get("first_name") or "").strip(), (data.get("last_name") or "").strip()
+    try:
+        appeal = services.submit_report(
+            community=community,
+            category=category,
+            description=data.get("description") or "",
+            lat=_float_or_error(lat, "lat") if lat else None,
+            lon=_float_or_error(lon, "long") if lon else None,
+            street=street,
+            address=address,
+            photos=request.FILES.getlist("media"),
+            attributes=_attributes_from(data),
+            channel=Appeal.Channel.OPEN311,
+            contact={
+                "name": " ".join(part for part in (first, last) if part),
+                "email": data.get("email") or "",
+                "phone": data.get("phone") or "",
+            },
+            open311_key=key,
+            media_url=data.get("media_url") or "",
+            device_id=data.get("device_id") or "",
+            account_id=data.get("account_id") or "",
+        )
+    except DomainError as error:
+        descriptions = list(error.fields.values()) or [str(error)]
+        raise Open311Error(400, *descriptions) from None
+    document = Items(
+        "request",
+        [
+            {
+                "service_request_id": appeal.pk,
+                "service_notice": _service_notice(appeal.number, category, appeal.target_on),
+                "account_id": appeal.account_id,
+            }
+        ],
+    )
+    return respond("service_requests", document, fmt)
+
+
+def _service_notice(number: str, category: Category, target) -> str:
+    return _(
+        "Registration number %(number)s. The council aims to deal with it within "
+        "%(days)d working days, by %(date)s."
+    ) % {"number": number, "days": category.target_days, "date": target.strftime("%d.%m.%Y")}
+
+
+def parse_w3(value: str, name: str) -> datetime:
+    """Parse a W3C date-time ("2010-01-01T00:00:00Z"); a date alone means its midnight."""
+    text = value.strip().replace(" ", "+")  # an unescaped "+" arrives as a space
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise Open311Error(
+            400,
+            _("%(name)s must be a W3C date and time, e.g. 2026-01-01T00:00:00Z.") % {"name": name},
+        ) from None
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed
+
+
+def _list_requests(request, community: Community, fmt: str) -> HttpResponse:
+    params = request.GET
+    reports = selectors.public_reports(community).order_by()
+    ids = (params.get("service_request_id") or "").strip()
+    if ids:
+        values = [part.strip() for part in ids.split(",") if part.strip()]
+        if not values or not all(part.isdigit() for part in values):
+            raise Open311Error(400, _("service_request_id must be numbers separated by commas."))
+        reports = reports.filter(pk__in=[int(part) for part in values[:MAX_RESULTS]])
+        return _requests_response(request, community, reports.order_by("-created_at"), fmt)
+    codes = [part.strip() for part in (params.get("service_code") or "").split(",") if part.strip()]
+    if codes:
+        reports = reports.filter(category__service_code__in=codes)
+    statuses = [part.strip().lower() for part in (params.get("status") or "").split(",") if part.strip()]
+    if any(status not in ("open", "closed") for status in statuses):
+        raise Open311Error(400, _("status must be open, closed or both."))
+    if len(set(statuses)) == 1:
+        reports = reports.filter(is_open=statuses[0] == "open")
+    start = parse_w3(params["start_date"], "start_date") if params.get("start_date") else None
+    end = parse_w3(params["end_date"], "end_date") if params.get("end_date") else None
+    if start and end and start > end:
+        raise Open311Error(400, _("start_date must be before end_date."))
+    if start and end and end - start > MAX_SPAN:
+        raise Open311Error(400, _("The date range may not span more than 90 days."))
+    if start is None and end is None:
+        end = timezone.now()
+    if start is None:
+        start = end - MAX_SPAN
+    if end is None:
+        end = start + MAX_SPAN
+    reports = reports.filter(created_at__gte=start, created_at__lte=end)
+    return _requests_response(request, community, reports.order_by("-created_at", "-id"), fmt)
+
+
+REQUEST_COLUMNS = (
+    "id",
+    "number",
+    "status",
+    "is_open",
+    "status_notes",
+    "category_id",
+    "description",
+    "department_id",
+    "created_at",
+    "updated_at",
+    "target_on",
+    "address",
+    "street_id",
+    "lat",
+    "lon",
+    "media_url",
+)
+
+
+def _requests_response(request, community: Community, reports, fmt: str) -> HttpResponse:
+    rows = list(reports.values_list(*REQUEST_COLUMNS)[:MAX_RESULTS])
+    categories = {
+        category.pk: category
+        for category in Category.objects.filter(community=community).select_related("department")
+    }
+    departments = dict(
+        community.departments.values_list("pk", "name") if rows else []
+    )
+    photos: dict[int, str] = {}
+    if rows:
+        for appeal_id, image in (
+            AppealPhoto.objects.filter(
+                appeal_id__in=[row[0] for row in rows], kind=AppealPhoto.Kind.BEFORE
+            )
+            .order_by("-id")
+            .values_list("appeal_id", "image")
+        ):
+            photos[appeal_id] = image
+    base = _base_url(request, community)
+    media_base = settings.MEDIA_URL if settings.MEDIA_URL.startswith("http") else base + settings.MEDIA_URL
+    language = _language()
+    kyiv = timezone.get_current_timezone()
+    status_labels = dict(Appeal.Status.choices)
+    items = []
+    for (
+        pk, number, status, is_open, notes, category_id, description, department_id,
+        created, updated, target, address, street_id, lat, lon, media_url,
+    ) in rows:
+        category = categories[category_id]
+        media = media_base + photos[pk] if pk in photos else media_url
+        items.append(
+            {
+                "service_request_id": pk,
+                "status": "open" if is_open else "closed",
+                "status_notes": notes or str(status_labels[status]),
+                "service_name": category.display_name(language),
+                "service_code": category.service_code,
+                "description": description,
+                "agency_responsible": departments.get(department_id, ""),
+                "service_notice": _service_notice(number, category, target),
+                "requested_datetime": created.astimezone(kyiv).isoformat(timespec="seconds"),
+                "updated_datetime": updated.astimezone(kyiv).isoformat(timespec="seconds"),
+                "expected_datetime": datetime.combine(target, time(18, 0), kyiv).isoformat(),
+                "address": address,
+                "address_id": street_id,
+                "zipcode": "",
+                "lat": lat,
+                "long": lon,
+                "media_url": media,
+            }
+        )
+    return respond("service_requests", Items("request", items), fmt)
+
+
+@endpoint()
+def request_detail(request, community: Community, fmt: str, pk: str):
+    if not pk.isdigit():
+        raise Open311Error(404, _("service_request_id provided was not found."))
+    reports = selectors.public_reports(community).filter(pk=int(pk))
+    if not reports.exists():
+        raise Open311Error(404, _("service_request_id provided was not found."))
+    return _requests_response(request, community, reports.order_by(), fmt)
+
+
+@endpoint()
+def token_detail(request, community: Community, fmt: str, token: str):
+    found = (
+        selectors.public_reports(community).filter(token=token).values_list("pk", "token").first()
+    )
+    if found is None:
+        raise Open311Error(404, _("token provided was not found."))
+    document = Items("request", [{"service_request_id": found[0], "token": found[1]}])
+    return respond("service_requests", document, fmt)
+
+
+def not_found(request, rest: str = ""):
+    fmt = "json" if request.path.endswith(".json") else "xml"
+    return error_response(Open311Error(404, _("There is no such Open311 resource.")), fmt)
+
+
+def index(request):
+    """Describe the API for people: the endpoint, formats and how to get a key."""
+    base = f"{request.scheme}://{request.get_host()}/open311"
+    return render(
+        request,
+        "appeals/open311_index.html",
+        {"base": base, "services": selectors.leaf_categories(request.community)},
+    )

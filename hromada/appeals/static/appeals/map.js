@@ -1,0 +1,80 @@
+/* The public map: markers for a box at a time, clustered; counts per area when too many. */
+(function () {
+  "use strict";
+  var config = JSON.parse(document.getElementById("appeals-map-config").textContent);
+  var status = document.getElementById("map-status");
+  var map = L.map("map", { scrollWheelZoom: false }).setView(config.center, config.zoom);
+  L.tileLayer(config.tiles, { maxZoom: 19, attribution: config.attribution }).addTo(map);
+  if (config.territory) {
+    L.geoJSON(config.territory, { style: { color: "#0b4ea2", weight: 2, fill: false } }).addTo(map);
+  }
+  var cluster = L.markerClusterGroup({ showCoverageOnHover: false });
+  var areas = L.layerGroup();
+  map.addLayer(cluster);
+  map.addLayer(areas);
+  var colours = {
+    new: "#0b4ea2", accepted: "#8a4b00", in_progress: "#8a4b00",
+    resolved: "#1e6b31", closed: "#1e6b31", rejected: "#4a4a4a", merged: "#4a4a4a"
+  };
+  var pending = null;
+
+  function format(text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (_, key) { return values[key]; });
+  }
+
+  function popup(row) {
+    var box = document.createElement("div");
+    var title = document.createElement("strong");
+    title.textContent = config.categories[row[4]] || "";
+    var state = document.createElement("p");
+    state.textContent = config.statuses[row[3]] || row[3];
+    var link = document.createElement("a");
+    link.href = config.detailUrl.replace("/0/", "/" + row[0] + "/");
+    link.textContent = config.texts.open;
+    box.appendChild(title);
+    box.appendChild(state);
+    box.appendChild(link);
+    return box;
+  }
+
+  function load() {
+    var params = new URLSearchParams(config.filters);
+    params.set("bbox", map.getBounds().toBBoxString());
+    if (pending) { pending.abort(); }
+    pending = new AbortController();
+    fetch(config.markersUrl + "?" + params.toString(), { signal: pending.signal })
+      .then(function (response) { return response.json(); })
+      .then(function (data) {
+        cluster.clearLayers();
+        areas.clearLayers();
+        data.markers.forEach(function (row) {
+          var marker = L.circleMarker([row[1], row[2]], {
+            radius: 8, color: "#ffffff", weight: 2, fillOpacity: 0.95,
+            fillColor: colours[row[3]] || "#0b4ea2"
+          });
+          marker.bindPopup(popup(row));
+          cluster.addLayer(marker);
+        });
+        data.clusters.forEach(function (row) {
+          var size = 34 + Math.min(30, Math.round(Math.log(row[2]) * 4));
+          var icon = L.divIcon({
+            html: "<span>" + row[2] + "</span>", className: "server-cluster",
+            iconSize: [size, size]
+          });
+          var area = L.marker([row[0], row[1]], {
+            icon: icon, keyboard: true, title: format(config.texts.zoomIn, { count: row[2] })
+          });
+          area.on("click", function () { map.setView([row[0], row[1]], map.getZoom() + 2); });
+          areas.addLayer(area);
+        });
+        status.textContent = data.total ? format(config.texts.shown, { count: data.total })
+                                        : config.texts.none;
+      })
+      .catch(function (error) {
+        if (error.name !== "AbortError") { status.textContent = config.texts.failed; }
+      });
+  }
+
+  map.on("moveend", load);
+  load();
+})();

@@ -1,0 +1,125 @@
+/* Choosing the place of a problem: a click on the map or a street from the registry. */
+(function () {
+  "use strict";
+  var config = JSON.parse(document.getElementById("appeals-picker-config").textContent);
+  var latInput = document.getElementById("id_lat");
+  var lonInput = document.getElementById("id_lon");
+  var streetSelect = document.getElementById("id_street");
+  var note = document.getElementById("picker-status");
+  var nearbyBox = document.getElementById("nearby-live");
+  var csrf = document.querySelector("[name=csrfmiddlewaretoken]");
+  var map = L.map("picker").setView(config.center, 15);
+  L.tileLayer(config.tiles, { maxZoom: 19, attribution: config.attribution }).addTo(map);
+  if (config.territory) {
+    L.geoJSON(config.territory, { style: { color: "#0b4ea2", weight: 2, fill: false } }).addTo(map);
+  }
+  var marker = null;
+
+  function format(text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (_, key) { return values[key]; });
+  }
+
+  function inRing(ring, lon, lat) {
+    var inside = false;
+    for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      var xi = ring[i][0], yi = ring[i][1], xj = ring[j][0], yj = ring[j][1];
+      if ((yi > lat) !== (yj > lat) && lon < (xj - xi) * (lat - yi) / (yj - yi) + xi) { inside = !inside; }
+    }
+    return inside;
+  }
+
+  function inside(lat, lon) {
+    var t = config.territory;
+    if (!t) { return true; }
+    var polygons = t.type === "Polygon" ? [t.coordinates] : t.coordinates;
+    return polygons.some(function (rings) { return inRing(rings[0], lon, lat); });
+  }
+
+  function showNearby(reports) {
+    nearbyBox.innerHTML = "";
+    if (!reports.length) { nearbyBox.hidden = true; return; }
+    nearbyBox.hidden = false;
+    var heading = document.createElement("h2");
+    heading.textContent = config.texts.nearby;
+    nearbyBox.appendChild(heading);
+    var list = document.createElement("ul");
+    reports.forEach(function (report) {
+      var item = document.createElement("li");
+      var link = document.createElement("a");
+      link.href = report.url;
+      link.textContent = report.number + " — " + report.address + " (" +
+        format(config.texts.metres, { distance: report.distance }) + ", " + report.status + ")";
+      item.appendChild(link);
+      var form = document.createElement("form");
+      form.method = "post";
+      form.action = report.supportUrl;
+      var token = document.createElement("input");
+      token.type = "hidden"; token.name = "csrfmiddlewaretoken"; token.value = csrf ? csrf.value : "";
+      var button = document.createElement("button");
+      button.type = "submit"; button.className = "button-secondary button";
+      button.textContent = config.texts.same;
+      form.appendChild(token);
+      form.appendChild(button);
+      item.appendChild(form);
+      list.appendChild(item);
+    });
+    nearbyBox.appendChild(list);
+  }
+
+  function choose(lat, lon) {
+    if (!inside(lat, lon)) {
+      note.textContent = config.texts.outside;
+      return;
+    }
+    latInput.value = lat.toFixed(6);
+    lonInput.value = lon.toFixed(6);
+    if (marker) { marker.setLatLng([lat, lon]); } else { marker = L.marker([lat, lon]).addTo(map); }
+    note.textContent = format(config.texts.chosen, { lat: lat.toFixed(5), lon: lon.toFixed(5) });
+    var params = new URLSearchParams({ category: config.category, lat: lat, lon: lon });
+    fetch(config.nearbyUrl + "?" + params.toString())
+      .then(function (response) { return response.json(); })
+      .then(function (data) { showNearby(data.reports || []); });
+  }
+
+  map.on("click", function (event) { choose(event.latlng.lat, event.latlng.lng); });
+  if (latInput.value && lonInput.value) {
+    choose(parseFloat(latInput.value), parseFloat(lonInput.value));
+    map.setView([parseFloat(latInput.value), parseFloat(lonInput.value)], 17);
+  }
+
+  var search = document.getElementById("street-search");
+  var results = document.getElementById("street-results");
+  var timer = null;
+  search.hidden = false;
+  search.querySelector("input").addEventListener("input", function (event) {
+    clearTimeout(timer);
+    var query = event.target.value;
+    timer = setTimeout(function () {
+      fetch(config.streetsUrl + "?" + new URLSearchParams({ q: query }).toString())
+        .then(function (response) { return response.json(); })
+        .then(function (data) {
+          results.innerHTML = "";
+          if (!data.streets.length && query.length > 1) {
+            var none = document.createElement("li");
+            none.textContent = config.texts.noStreets;
+            results.appendChild(none);
+          }
+          data.streets.forEach(function (street) {
+            var item = document.createElement("li");
+            var button = document.createElement("button");
+            button.type = "button";
+            button.textContent = street.name;
+            button.addEventListener("click", function () {
+              if (streetSelect) { streetSelect.value = String(street.id); }
+              if (street.lat !== null) {
+                map.setView([street.lat, street.lon], 17);
+                choose(street.lat, street.lon);
+              }
+            });
+            item.appendChild(button);
+            results.appendChild(item);
+          });
+        });
+    }, 250);
+  });
+})();
