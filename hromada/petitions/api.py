@@ -4,7 +4,6 @@ from datetime import date, datetime
 from uuid import UUID
 
 from django.utils.translation import gettext as _
-from django_ratelimit.core import is_ratelimited
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
@@ -12,13 +11,8 @@ from hromada.api import auth
 from hromada.api.pagination import Pages
 from hromada.core.errors import RateLimited, ValidationFailed
 from hromada.petitions import selectors, services
+from hromada.petitions.limits import over_limit
 from hromada.petitions.models import TEXT_MAX, TITLE_MAX, Petition
-from hromada.petitions.views import (
-    CREATE_RATE_ACCOUNT,
-    CREATE_RATE_ADDRESS,
-    SIGN_RATE_ACCOUNT,
-    SIGN_RATE_ADDRESS,
-)
 
 router = Router(tags=["petitions"])
 
@@ -116,11 +110,10 @@ def _viewer(request):
     return user if getattr(user, "is_authenticated", False) else None
 
 
-def _throttle(request, group: str, account_rate: str, address_rate: str) -> None:
+def _throttle(request, action: str) -> None:
     """Raise RateLimited when the account or the address went over its rate."""
-    for key, rate in (("user", account_rate), ("ip", address_rate)):
-        if is_ratelimited(request, group=group, key=key, rate=rate, method="POST", increment=True):
-            raise RateLimited()
+    if over_limit(request, action):
+        raise RateLimited()
 
 
 def _shown(petition: Petition, viewer) -> Petition:
@@ -172,7 +165,7 @@ def petition_detail(request, petition_id: int):
     "/", response={201: PetitionDetailOut}, auth=auth.required, summary="Create a petition"
 )
 def create_petition(request, payload: PetitionIn):
-    _throttle(request, "petitions.create", CREATE_RATE_ACCOUNT, CREATE_RATE_ADDRESS)
+    _throttle(request, "create")
     petition = services.create_petition(
         community=request.community,
         author=request.auth,
@@ -211,7 +204,7 @@ def withdraw_petition(request, petition_id: int):
     summary="Sign a petition",
 )
 def sign_petition(request, petition_id: int, payload: SignIn | None = None):
-    _throttle(request, "petitions.sign", SIGN_RATE_ACCOUNT, SIGN_RATE_ADDRESS)
+    _throttle(request, "sign")
     petition = selectors.visible_petition(
         community=request.community, pk=petition_id, viewer=request.auth
     )

@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_ratelimit.decorators import ratelimit
 
 from hromada.core.errors import DomainError
 from hromada.core.forms import apply_errors
@@ -30,14 +29,9 @@ from hromada.petitions.forms import (
     RejectForm,
     SignForm,
 )
+from hromada.petitions.limits import limited
 from hromada.petitions.models import Petition
 
-# Per account and per address: a household or a library shares one address,
-# so the address limit is the looser one.
-SIGN_RATE_ACCOUNT = "20/m"
-SIGN_RATE_ADDRESS = "300/m"
-CREATE_RATE_ACCOUNT = "10/h"
-CREATE_RATE_ADDRESS = "30/h"
 # Anonymous readers get the petition page from the cache for this long: a
 # popular petition is read far more often than its count changes visibly.
 PAGE_CACHE_SECONDS = 5
@@ -161,8 +155,7 @@ def open_data(request):
 
 
 @require_POST
-@ratelimit(key="user_or_ip", rate=SIGN_RATE_ACCOUNT, method="POST", block=True)
-@ratelimit(key="ip", rate=SIGN_RATE_ADDRESS, method="POST", block=True)
+@limited("sign")
 def sign(request, pk: int):
     petition = _visible_or_404(request, pk)
     if not request.user.is_authenticated:
@@ -192,8 +185,7 @@ def _petition_form(request, data=None, initial=None) -> PetitionForm:
 
 
 @level_required("petitions.create")
-@ratelimit(key="user", rate=CREATE_RATE_ACCOUNT, method="POST", block=True)
-@ratelimit(key="ip", rate=CREATE_RATE_ADDRESS, method="POST", block=True)
+@limited("create")
 def create(request):
     form = _petition_form(request, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -207,7 +199,7 @@ def create(request):
                 collection_days=form.cleaned_data["collection_days"],
             )
             if "submit_now" in request.POST:
-                services.submit_petition(petition=petition, author=request.user)
+                petition = services.submit_petition(petition=petition, author=request.user)
         except DomainError as error:
             apply_errors(form, error)
         else:
