@@ -4,7 +4,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from hromada.api import auth
@@ -176,7 +176,7 @@ def create_petition(request, payload: PetitionIn):
     )
     if payload.submit:
         petition = services.submit_petition(petition=petition, author=request.auth)
-    return 201, petition
+    return Status(201, petition)
 
 
 @router.post("/{int:petition_id}/submit", response=PetitionDetailOut, auth=auth.required)
@@ -214,11 +214,14 @@ def sign_petition(request, petition_id: int, payload: SignIn | None = None):
         notify_on_answer=bool(payload and payload.notify_on_answer),
     )
     count = Petition.objects.filter(pk=petition.pk).values_list("signature_count", flat=True)
-    return 201, {
-        "petition_id": petition.pk,
-        "signed_at": signature.created_at,
-        "signature_count": count.first() or 0,
-    }
+    return Status(
+        201,
+        {
+            "petition_id": petition.pk,
+            "signed_at": signature.created_at,
+            "signature_count": count.first() or 0,
+        },
+    )
 
 
 @router.get(
