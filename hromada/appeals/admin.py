@@ -50,9 +50,7 @@ class CategoryAdmin(ScopedAdmin):
 
     @admin.action(description=_("Add the missing standard categories"))
     def install_defaults(self, request, queryset):
-        added = services.install_default_categories(
-            community=request.community, actor=request.user
-        )
+        added = services.install_default_categories(community=request.community, actor=request.user)
         self.message_user(
             request,
             ngettext("%(count)d category added.", "%(count)d categories added.", added)
@@ -127,7 +125,14 @@ class AppealAdmin(ScopedAdmin):
 class Open311KeyAdmin(ScopedAdmin):
     view_roles = (ROLE.ADMINISTRATOR,)
     edit_roles = (ROLE.ADMINISTRATOR,)
-    list_display = ["name", "prefix", "requests_per_minute", "is_active", "created_at", "last_used_at"]
+    list_display = [
+        "name",
+        "prefix",
+        "requests_per_minute",
+        "is_active",
+        "created_at",
+        "last_used_at",
+    ]
     readonly_fields = ["name", "prefix", "created_at", "last_used_at", "is_active"]
     exclude = ["key_hash"]
     actions = ["revoke"]

@@ -186,9 +186,7 @@ def reports(request, category: str = "", status: str = "", period: str = "all"):
     return queryset
 
 
-@router.get(
-    "/reports/{appeal_id}", response=AppealOut, auth=auth.optional, summary="One appeal"
-)
+@router.get("/reports/{appeal_id}", response=AppealOut, auth=auth.optional, summary="One appeal")
 def report(request, appeal_id: int):
     return _appeal(request, appeal_id)
 
@@ -212,9 +210,7 @@ def nearby(request, category: str, lat: float, lon: float):
     ]
 
 
-@router.post(
-    "/reports", response={201: AppealOut}, auth=auth.required, summary="Report a problem"
-)
+@router.post("/reports", response={201: AppealOut}, auth=auth.required, summary="Report a problem")
 def create_report(request, payload: ReportIn):
     _limit(request, "appeals.api.report", "20/h")
     community = request.community
@@ -245,7 +241,7 @@ def create_report(request, payload: ReportIn):
     auth=auth.required,
     summary="Add photos to one's new report",
 )
-def add_photos(request, appeal_id: int, photos: list[UploadedFile] = File(...)):
+def add_photos(request, appeal_id: int, photos: list[UploadedFile] = File(...)):  # noqa: B008
     _limit(request, "appeals.api.photos", "30/h")
     appeal = _appeal(request, appeal_id)
     services.add_photos(appeal=appeal, resident=request.auth, photos=photos)

@@ -161,8 +161,28 @@ WRITTEN = [
         "Водій не зупинився на зупинці за вимогою, прошу розібратися.",
     ),
 ]
-FIRST = ["Олена", "Андрій", "Марія", "Іван", "Наталія", "Петро", "Оксана", "Сергій", "Юлія", "Василь"]
-LAST = ["Ковальчук", "Шевчук", "Бондаренко", "Ткаченко", "Кравченко", "Олійник", "Поліщук", "Лисенко"]
+FIRST = [
+    "Олена",
+    "Андрій",
+    "Марія",
+    "Іван",
+    "Наталія",
+    "Петро",
+    "Оксана",
+    "Сергій",
+    "Юлія",
+    "Василь",
+]
+LAST = [
+    "Ковальчук",
+    "Шевчук",
+    "Бондаренко",
+    "Ткаченко",
+    "Кравченко",
+    "Олійник",
+    "Поліщук",
+    "Лисенко",
+]
 MIDDLE_M = ["Іванович", "Петрович", "Миколайович", "Сергійович"]
 MIDDLE_F = ["Іванівна", "Петрівна", "Миколаївна", "Сергіївна"]
 
@@ -269,7 +289,12 @@ class Builder:
             if self.community.contains_point(lat=lat, lon=lon):
                 house = self.random.randint(1, 120)
                 landmark = self.random.choice(["буд. {h}", "біля буд. {h}", "навпроти буд. {h}"])
-                return street, round(lat, 6), round(lon, 6), f"{street.name}, {landmark.format(h=house)}"
+                return (
+                    street,
+                    round(lat, 6),
+                    round(lon, 6),
+                    f"{street.name}, {landmark.format(h=house)}",
+                )
         street = self.streets[0]
         return street, street.lat, street.lon, street.name
 
@@ -293,11 +318,23 @@ class Builder:
         if age_days < 2:
             return S.NEW if r < 0.6 else S.ACCEPTED if r < 0.9 else S.IN_PROGRESS
         if age_days < 15:
-            table = [(0.08, S.NEW), (0.28, S.ACCEPTED), (0.55, S.IN_PROGRESS), (0.85, S.RESOLVED),
-                     (0.95, S.REJECTED), (1.0, S.MERGED)]
+            table = [
+                (0.08, S.NEW),
+                (0.28, S.ACCEPTED),
+                (0.55, S.IN_PROGRESS),
+                (0.85, S.RESOLVED),
+                (0.95, S.REJECTED),
+                (1.0, S.MERGED),
+            ]
         else:
-            table = [(0.04, S.ACCEPTED), (0.12, S.IN_PROGRESS), (0.17, S.RESOLVED), (0.82, S.CLOSED),
-                     (0.95, S.REJECTED), (1.0, S.MERGED)]
+            table = [
+                (0.04, S.ACCEPTED),
+                (0.12, S.IN_PROGRESS),
+                (0.17, S.RESOLVED),
+                (0.82, S.CLOSED),
+                (0.95, S.REJECTED),
+                (1.0, S.MERGED),
+            ]
         return next(status for limit, status in table if r < limit)
 
     def _answers(self, category):
@@ -379,7 +416,10 @@ class Builder:
         self._supporters(first)
         for appeal in merges:
             self._log(
-                appeal.merged_into, appeal.closed_at, "appeal.duplicate_merged", self.moderator,
+                appeal.merged_into,
+                appeal.closed_at,
+                "appeal.duplicate_merged",
+                self.moderator,
                 duplicate=appeal.number,
             )
         AuditEntry.objects.bulk_create(self.audit, batch_size=500)
@@ -408,7 +448,9 @@ class Builder:
         street, lat, lon, address = self._place()
         appeal.street, appeal.lat, appeal.lon, appeal.address = street, lat, lon, address
         appeal.cell = cell_of(lat, lon)
-        appeal.description = self.random.choice(TEXTS.get(category.service_code, ["Потрібна допомога."]))
+        appeal.description = self.random.choice(
+            TEXTS.get(category.service_code, ["Потрібна допомога."])
+        )
         appeal.attributes = self._answers(category)
         channel = self.random.random()
         if channel < 0.7 or not self.residents:
@@ -433,7 +475,9 @@ class Builder:
         category = self.by_code.get(code) or self.random.choice(self.categories)
         appeal = self._common(created, number, category, kind)
         appeal.subject, appeal.description = subject, text
-        appeal.channel = self.random.choice([Appeal.Channel.WEB, Appeal.Channel.WEB, Appeal.Channel.PAPER])
+        appeal.channel = self.random.choice(
+            [Appeal.Channel.WEB, Appeal.Channel.WEB, Appeal.Channel.PAPER]
+        )
         if appeal.channel == Appeal.Channel.PAPER or not self.residents:
             appeal.contact_name = f"{self.random.choice(LAST)} {self.random.choice(FIRST)}"
         else:
@@ -511,43 +555,88 @@ class Builder:
     def _history(self, appeal: Appeal) -> None:
         handler = self.handlers.get(appeal.department_id, self.moderator)
         self._log(
-            appeal, appeal.created_at, "appeal.registered", appeal.author,
-            number=appeal.number, kind=appeal.kind, channel=appeal.channel,
+            appeal,
+            appeal.created_at,
+            "appeal.registered",
+            appeal.author,
+            number=appeal.number,
+            kind=appeal.kind,
+            channel=appeal.channel,
             category=appeal.category.service_code,
         )
         if appeal.accepted_at:
             self._log(
-                appeal, appeal.accepted_at, "appeal.accepted", self.moderator,
-                status=S.ACCEPTED, department=appeal.department_id,
+                appeal,
+                appeal.accepted_at,
+                "appeal.accepted",
+                self.moderator,
+                status=S.ACCEPTED,
+                department=appeal.department_id,
             )
         started = getattr(appeal, "_started", None)
         if started:
-            self._log(appeal, started, "appeal.started", handler, status=S.IN_PROGRESS,
-                      note=self.random.choice(PROGRESS))
+            self._log(
+                appeal,
+                started,
+                "appeal.started",
+                handler,
+                status=S.IN_PROGRESS,
+                note=self.random.choice(PROGRESS),
+            )
         if appeal.extension_reason:
-            self._log(appeal, started or appeal.created_at, "appeal.extended", handler,
-                      due_on=appeal.due_on.isoformat(), note=appeal.extension_reason)
+            self._log(
+                appeal,
+                started or appeal.created_at,
+                "appeal.extended",
+                handler,
+                due_on=appeal.due_on.isoformat(),
+                note=appeal.extension_reason,
+            )
         if appeal.escalated_for:
             due = timezone.make_aware(
-                timezone.datetime.combine(appeal.due_on + timedelta(days=1), timezone.datetime.min.time())
+                timezone.datetime.combine(
+                    appeal.due_on + timedelta(days=1), timezone.datetime.min.time()
+                )
             )
             self._log(appeal, due, "appeal.escalated", None, department=appeal.department_id)
         if appeal.resolved_at:
-            self._log(appeal, appeal.resolved_at, "appeal.resolved", handler,
-                      status=S.RESOLVED, note=appeal.resolution)
+            self._log(
+                appeal,
+                appeal.resolved_at,
+                "appeal.resolved",
+                handler,
+                status=S.RESOLVED,
+                note=appeal.resolution,
+            )
         if appeal.status == S.CLOSED:
             if getattr(appeal, "_confirmed", False):
-                self._log(appeal, appeal.closed_at, "appeal.confirmed", appeal.author, status=S.CLOSED)
+                self._log(
+                    appeal, appeal.closed_at, "appeal.confirmed", appeal.author, status=S.CLOSED
+                )
             else:
-                self._log(appeal, appeal.closed_at, "appeal.closed_automatically", None,
-                          status=S.CLOSED)
+                self._log(
+                    appeal, appeal.closed_at, "appeal.closed_automatically", None, status=S.CLOSED
+                )
         if appeal.status == S.REJECTED:
-            self._log(appeal, appeal.closed_at, "appeal.rejected", self.moderator,
-                      status=S.REJECTED, note=appeal.resolution, redirect_to=appeal.redirect_to)
+            self._log(
+                appeal,
+                appeal.closed_at,
+                "appeal.rejected",
+                self.moderator,
+                status=S.REJECTED,
+                note=appeal.resolution,
+                redirect_to=appeal.redirect_to,
+            )
         if appeal.status == S.MERGED:
-            self._log(appeal, appeal.closed_at, "appeal.merged", self.moderator, status=S.MERGED,
-                      note=f"Дублікат повідомлення {appeal.merged_into.number}.",
-                      into=appeal.merged_into.number)
+            self._log(
+                appeal,
+                appeal.closed_at,
+                "appeal.merged",
+                self.moderator,
+                status=S.MERGED,
+                note=f"Дублікат повідомлення {appeal.merged_into.number}.",
+                into=appeal.merged_into.number,
+            )
 
     def _supporters(self, appeals: list[Appeal]) -> None:
         rows = []
@@ -580,7 +669,9 @@ class Builder:
             self._photo(appeal, AppealPhoto.Kind.AFTER, self.moderator)
 
     def _photo(self, appeal: Appeal, kind: str, by) -> None:
-        image = Image.new("RGB", (640, 420), (120, 150, 190) if kind == "before" else (110, 170, 120))
+        image = Image.new(
+            "RGB", (640, 420), (120, 150, 190) if kind == "before" else (110, 170, 120)
+        )
         draw = ImageDraw.Draw(image)
         draw.rectangle([0, 260, 640, 420], fill=(90, 90, 95))
         if kind == AppealPhoto.Kind.BEFORE:
@@ -593,4 +684,3 @@ class Builder:
         photo.image.save(f"demo-{appeal.pk}-{kind}.jpg", ContentFile(out.getvalue()), save=False)
         photo.created_at = appeal.resolved_at if kind == "after" else appeal.created_at
         photo.save()
-

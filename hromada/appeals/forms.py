@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hromada.appeals import selectors
 from hromada.appeals.models import Appeal, CategoryAttribute
-from hromada.appeals.services import MAX_DESCRIPTION, MAX_PHOTOS
+from hromada.appeals.services import MAX_DESCRIPTION
 from hromada.core.models import Community, Department, Street
 
 
@@ -20,7 +20,8 @@ class MultiplePhotoField(forms.FileField):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault(
-            "widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"})
+            "widget",
+            MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
         )
         kwargs.setdefault("required", False)
         super().__init__(*args, **kwargs)
@@ -301,7 +302,9 @@ class StaffEntryForm(_StaffForm):
     email = forms.EmailField(label=_("E-mail"), required=False)
     subject = forms.CharField(label=_("Subject"), max_length=200, required=False)
     description = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 5}))
-    street = forms.ModelChoiceField(label=_("Street"), queryset=Street.objects.none(), required=False)
+    street = forms.ModelChoiceField(
+        label=_("Street"), queryset=Street.objects.none(), required=False
+    )
     address = forms.CharField(label=_("House number or landmark"), max_length=300, required=False)
     photos = MultiplePhotoField(label=_("Scans or photos"))
 

@@ -343,9 +343,7 @@ class Appeal(models.Model):
                 fields=["community", "is_open", "created_at"], name="appeals_open_created_idx"
             ),
             models.Index(fields=["community", "is_open", "due_on"], name="appeals_due_idx"),
-            models.Index(
-                fields=["community", "status", "department"], name="appeals_queue_idx"
-            ),
+            models.Index(fields=["community", "status", "department"], name="appeals_queue_idx"),
         ]
 
     def __str__(self) -> str:

@@ -24,6 +24,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django_ratelimit.core import is_ratelimited
 
@@ -100,7 +101,9 @@ def respond(root: str, document, fmt: str, status: int = 200) -> HttpResponse:
         out = ['<?xml version="1.0" encoding="utf-8"?>\n']
         _xml(root, document, out)
         body = "".join(out)
-    response = HttpResponse(body.encode(), content_type=FORMATS.get(fmt, FORMATS["xml"]), status=status)
+    response = HttpResponse(
+        body.encode(), content_type=FORMATS.get(fmt, FORMATS["xml"]), status=status
+    )
     response["Access-Control-Allow-Origin"] = "*"
     return response
 
@@ -166,9 +169,7 @@ def _base_url(request, community: Community) -> str:
 
 
 def _changeset(community: Community) -> str:
-    changed = Category.objects.filter(community=community).aggregate(last=Max("updated_at"))[
-        "last"
-    ]
+    changed = Category.objects.filter(community=community).aggregate(last=Max("updated_at"))["last"]
     changed = changed or datetime(2026, 1, 1, tzinfo=timezone.get_current_timezone())
     return timezone.localtime(changed).isoformat(timespec="seconds")
 
@@ -177,7 +178,9 @@ def _changeset(community: Community) -> str:
 def discovery(request, community: Community, fmt: str):
     changeset = _changeset(community)
     contact = ", ".join(
-        part for part in [community.council_name or community.name, community.email, community.phone] if part
+        part
+        for part in [community.council_name or community.name, community.email, community.phone]
+        if part
     )
     document = {
         "changeset": changeset,
@@ -322,9 +325,9 @@ def _street_for_address(community: Community, text: str) -> Street | None:
     ):
         name = street.name.lower()
         core = name.split(" ", 1)[1] if " " in name else name
-        if name in lowered or (len(core) > 3 and core in lowered):
-            if best is None or len(street.name) > len(best.name):
-                best = street
+        named = name in lowered or (len(core) > 3 and core in lowered)
+        if named and (best is None or len(street.name) > len(best.name)):
+            best = street
     return best
 
 
@@ -397,9 +400,12 @@ def _create_request(request, community: Community, fmt: str) -> HttpResponse:
 
 
 def _service_notice(number: str, category: Category, target) -> str:
-    return _(
+    return ngettext(
         "Registration number %(number)s. The council aims to deal with it within "
-        "%(days)d working days, by %(date)s."
+        "%(days)d working day, by %(date)s.",
+        "Registration number %(number)s. The council aims to deal with it within "
+        "%(days)d working days, by %(date)s.",
+        category.target_days,
     ) % {"number": number, "days": category.target_days, "date": target.strftime("%d.%m.%Y")}
 
 
@@ -433,7 +439,9 @@ def _list_requests(request, community: Community, fmt: str) -> HttpResponse:
     codes = [part.strip() for part in (params.get("service_code") or "").split(",") if part.strip()]
     if codes:
         reports = reports.filter(category__service_code__in=codes)
-    statuses = [part.strip().lower() for part in (params.get("status") or "").split(",") if part.strip()]
+    statuses = [
+        part.strip().lower() for part in (params.get("status") or "").split(",") if part.strip()
+    ]
     if any(status not in ("open", "closed") for status in statuses):
         raise Open311Error(400, _("status must be open, closed or both."))
     if len(set(statuses)) == 1:
@@ -480,9 +488,7 @@ def _requests_response(request, community: Community, reports, fmt: str) -> Http
         category.pk: category
         for category in Category.objects.filter(community=community).select_related("department")
     }
-    departments = dict(
-        community.departments.values_list("pk", "name") if rows else []
-    )
+    departments = dict(community.departments.values_list("pk", "name") if rows else [])
     photos: dict[int, str] = {}
     if rows:
         for appeal_id, image in (
@@ -494,14 +500,30 @@ def _requests_response(request, community: Community, reports, fmt: str) -> Http
         ):
             photos[appeal_id] = image
     base = _base_url(request, community)
-    media_base = settings.MEDIA_URL if settings.MEDIA_URL.startswith("http") else base + settings.MEDIA_URL
+    media_base = (
+        settings.MEDIA_URL if settings.MEDIA_URL.startswith("http") else base + settings.MEDIA_URL
+    )
     language = _language()
     kyiv = timezone.get_current_timezone()
     status_labels = dict(Appeal.Status.choices)
     items = []
     for (
-        pk, number, status, is_open, notes, category_id, description, department_id,
-        created, updated, target, address, street_id, lat, lon, media_url,
+        pk,
+        number,
+        status,
+        is_open,
+        notes,
+        category_id,
+        description,
+        department_id,
+        created,
+        updated,
+        target,
+        address,
+        street_id,
+        lat,
+        lon,
+        media_url,
     ) in rows:
         category = categories[category_id]
         media = media_base + photos[pk] if pk in photos else media_url

@@ -244,9 +244,7 @@ def map_markers(
         return {"markers": rows, "clusters": [], "total": len(rows)}
     clusters = [
         (round(row["clat"], 6), round(row["clon"], 6), row["n"])
-        for row in reports.values("cell").annotate(
-            n=Count("id"), clat=Avg("lat"), clon=Avg("lon")
-        )
+        for row in reports.values("cell").annotate(n=Count("id"), clat=Avg("lat"), clon=Avg("lon"))
     ]
     return {"markers": [], "clusters": clusters, "total": sum(c[2] for c in clusters)}
 

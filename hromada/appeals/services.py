@@ -9,6 +9,7 @@ transaction, writes the audit entry and queues the notifications on commit.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import secrets
@@ -203,7 +204,7 @@ def _typed_answer(attribute: CategoryAttribute, values: list[str]):
     return value
 
 
-def _clean_text(value: str | None, *, limit: int) -> str:
+def _clean_text(value: str | None) -> str:
     # Line breaks are kept; other control characters are not text.
     text = (value or "").replace("\r\n", "\n").replace("\r", "\n")
     text = "".join(ch for ch in text if ch == "\n" or ch == "\t" or ord(ch) >= 32)
@@ -211,11 +212,16 @@ def _clean_text(value: str | None, *, limit: int) -> str:
 
 
 def _check_text(
-    *, description: str, subject: str, problems: Problems, need_subject: bool
+    *,
+    description: str,
+    subject: str,
+    problems: Problems,
+    need_subject: bool,
+    need_description: bool = True,
 ) -> tuple[str, str]:
-    description = _clean_text(description, limit=MAX_DESCRIPTION)
-    subject = " ".join(_clean_text(subject, limit=MAX_SUBJECT).split())
-    if not description:
+    description = _clean_text(description)
+    subject = " ".join(_clean_text(subject).split())
+    if not description and need_description:
         problems.add(TextInvalid(_("Describe the problem.")), "description")
     elif len(description) > MAX_DESCRIPTION:
         problems.add(
@@ -315,7 +321,9 @@ def _check_media_url(url: str, problems: Problems) -> str:
     try:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:
-        problems.add(ContactInvalid(_("The media link must be an http or https address.")), "media_url")
+        problems.add(
+            ContactInvalid(_("The media link must be an http or https address.")), "media_url"
+        )
         return ""
     if len(url) > 500:
         problems.add(ContactInvalid(_("The media link is too long.")), "media_url")
@@ -337,10 +345,8 @@ def _save_photos(
 
 def _forget_files(names: list[str]) -> None:
     for name in names:
-        try:
+        with contextlib.suppress(OSError):
             default_storage.delete(name)
-        except OSError:
-            pass
 
 
 def _register(
@@ -408,8 +414,11 @@ def _register(
             except IntegrityError:
                 raise NumberTaken() from None
             _save_photos(
-                appeal=appeal, contents=photos, kind=AppealPhoto.Kind.BEFORE,
-                uploaded_by=author, saved=saved,
+                appeal=appeal,
+                contents=photos,
+                kind=AppealPhoto.Kind.BEFORE,
+                uploaded_by=author,
+                saved=saved,
             )
             audit.record(
                 actor=actor or author,
@@ -425,9 +434,7 @@ def _register(
                 },
             )
             if author is not None:
-                notify_many(
-                    [author], "appeals/registered", community=community, appeal=appeal
-                )
+                notify_many([author], "appeals/registered", community=community, appeal=appeal)
     except Exception:
         _forget_files(saved)
         raise
@@ -456,11 +463,18 @@ def submit_report(
     account_id: str = "",
 ) -> Appeal:
     """Register a problem report with a place; check everything first."""
-    _check_channel(community=community, channel=channel, author=author, actor=actor, action="report")
+    _check_channel(
+        community=community, channel=channel, author=author, actor=actor, action="report"
+    )
     problems = Problems()
     check_category(community=community, category=category, problems=problems)
+    # Open311 makes the description optional: the service code already says what it is.
     description, _subject = _check_text(
-        description=description, subject="", problems=problems, need_subject=False
+        description=description,
+        subject="",
+        problems=problems,
+        need_subject=False,
+        need_description=channel != Appeal.Channel.OPEN311,
     )
     lat, lon, address = _check_location(
         community=community, lat=lat, lon=lon, street=street, address=address, problems=problems
@@ -555,7 +569,12 @@ def submit_written_appeal(
 
 
 def _check_channel(
-    *, community: Community, channel: str, author: Resident | None, actor: Resident | None, action: str
+    *,
+    community: Community,
+    channel: str,
+    author: Resident | None,
+    actor: Resident | None,
+    action: str,
 ) -> None:
     """Require the author's identity level, or a staff member for phone and paper."""
     if channel not in Appeal.Channel.values:
@@ -586,11 +605,16 @@ def add_photos(*, appeal: Appeal, resident: Resident, photos: Iterable) -> list[
         saved: list[str] = []
         try:
             _save_photos(
-                appeal=appeal, contents=cleaned, kind=AppealPhoto.Kind.BEFORE,
-                uploaded_by=resident, saved=saved,
+                appeal=appeal,
+                contents=cleaned,
+                kind=AppealPhoto.Kind.BEFORE,
+                uploaded_by=resident,
+                saved=saved,
             )
             audit.record(
-                actor=resident, action="appeal.photos_added", target=appeal,
+                actor=resident,
+                action="appeal.photos_added",
+                target=appeal,
                 after={"photos": len(cleaned)},
             )
         except Exception:
@@ -704,12 +728,16 @@ def _require_handler(staff: Resident, appeal: Appeal) -> None:
 
 
 def _required_note(note: str, *, field: str = "note") -> str:
-    note = _clean_text(note, limit=MAX_NOTE)
+    note = _clean_text(note)
     if not note:
         raise TextInvalid(fields={field: str(_("This field is required."))})
     if len(note) > MAX_NOTE:
         raise TextInvalid(
-            fields={field: str(_("The text is too long: at most %(limit)d characters.") % {"limit": MAX_NOTE})}
+            fields={
+                field: str(
+                    _("The text is too long: at most %(limit)d characters.") % {"limit": MAX_NOTE}
+                )
+            }
         )
     return note
 
@@ -797,7 +825,7 @@ def accept_appeal(
         action="appeal.accepted",
         to=Status.ACCEPTED,
         allowed=(Status.NEW,),
-        note=_clean_text(note, limit=MAX_NOTE)[:MAX_NOTE],
+        note=_clean_text(note)[:MAX_NOTE],
         values=values,
         audit_extra={"department": values["department"].pk},
     )
@@ -851,7 +879,7 @@ def reroute_appeal(
         action="appeal.rerouted",
         to=Status.ACCEPTED,
         allowed=Appeal.OPEN_STATUSES,
-        note=_clean_text(note, limit=MAX_NOTE)[:MAX_NOTE],
+        note=_clean_text(note)[:MAX_NOTE],
         values=values,
         audit_extra={"department": values["department"].pk},
     )
@@ -957,7 +985,7 @@ def start_work(*, appeal: Appeal, staff: Resident, note: str = "") -> Appeal:
         action="appeal.started",
         to=Status.IN_PROGRESS,
         allowed=(Status.ACCEPTED,),
-        note=_clean_text(note, limit=MAX_NOTE)[:MAX_NOTE],
+        note=_clean_text(note)[:MAX_NOTE],
     )
 
 
@@ -983,8 +1011,11 @@ def resolve_appeal(*, appeal: Appeal, staff: Resident, comment: str, photo=None)
                 audit_extra={"photo": bool(cleaned)},
             )
             _save_photos(
-                appeal=appeal, contents=cleaned, kind=AppealPhoto.Kind.AFTER,
-                uploaded_by=staff, saved=saved,
+                appeal=appeal,
+                contents=cleaned,
+                kind=AppealPhoto.Kind.AFTER,
+                uploaded_by=staff,
+                saved=saved,
             )
     except Exception:
         _forget_files(saved)
@@ -1191,7 +1222,9 @@ def issue_open311_key(
     """Create a key for a partner application; the key is shown once and never stored."""
     name = " ".join((name or "").split())
     if not name or len(name) > 120:
-        raise ValidationFailed(fields={"name": str(_("Name the application (up to 120 characters)."))})
+        raise ValidationFailed(
+            fields={"name": str(_("Name the application (up to 120 characters)."))}
+        )
     if requests_per_minute < 0:
         raise ValidationFailed(fields={"requests_per_minute": str(_("Enter zero or more."))})
     raw = "o311-" + secrets.token_urlsafe(30)
@@ -1235,9 +1268,7 @@ def install_default_categories(*, community: Community, actor: Resident | None =
     for position, (code, name, name_en, routes, children) in enumerate(TREE, start=1):
         department = None
         for pattern in routes:
-            department = next(
-                (d for d in departments if re.search(pattern, d.name.lower())), None
-            )
+            department = next((d for d in departments if re.search(pattern, d.name.lower())), None)
             if department:
                 break
         group, created = Category.objects.get_or_create(

@@ -73,9 +73,7 @@ def map_view(request):
     community = request.community
     form = FilterForm(request.GET or None, community=community)
     values = form.values()
-    categories = {
-        c.service_code: c.name for c in Category.objects.filter(community=community)
-    }
+    categories = {c.service_code: c.name for c in Category.objects.filter(community=community)}
     config = _map_config(
         request,
         markersUrl=reverse("appeals:markers"),
@@ -175,9 +173,7 @@ def detail(request, pk: int):
             "is_public": selectors.is_public(appeal),
             "is_author": is_author,
             "supported": selectors.has_supported(request.user, appeal),
-            "can_support": (
-                selectors.is_public(appeal) and appeal.is_open and not is_author
-            ),
+            "can_support": (selectors.is_public(appeal) and appeal.is_open and not is_author),
             "can_confirm": is_author and appeal.status == Appeal.Status.RESOLVED,
             "can_reopen": is_author
             and appeal.status == Appeal.Status.RESOLVED
@@ -240,7 +236,9 @@ def reopen(request, pk: int):
         messages.error(request, _("Say what is still wrong."))
         return redirect(appeal)
     try:
-        services.reopen_appeal(appeal=appeal, resident=request.user, reason=form.cleaned_data["reason"])
+        services.reopen_appeal(
+            appeal=appeal, resident=request.user, reason=form.cleaned_data["reason"]
+        )
     except DomainError as error:
         messages.error(request, str(error))
     else:
@@ -260,15 +258,15 @@ def statistics_view(request):
     period = request.GET.get("period", "365")
     if period not in selectors.PERIODS:
         period = "365"
-    rows = selectors.department_statistics(
-        community=community, since=selectors.since_for(period)
-    )
+    rows = selectors.department_statistics(community=community, since=selectors.since_for(period))
     months = selectors.monthly_received(community=community)
     series = [_("Received"), _("Resolved"), _("Rejected"), _("Overdue now")]
     bars = charts.grouped_bars(
         chart_id="chart-departments",
         title=_("Appeals by department"),
-        description=_("Received, resolved, rejected and overdue appeals per department; the table below has the same numbers."),
+        description=_(
+            "Received, resolved, rejected and overdue appeals per department; the table below has the same numbers."
+        ),
         rows=[(row.name, [row.received, row.resolved, row.rejected, row.overdue]) for row in rows],
         series=series,
     )
@@ -296,9 +294,7 @@ def open_data(request):
     fmt = "json" if request.GET.get("format") == "json" else "csv"
     year = request.GET.get("year", "")
     rows = selectors.open_data_rows(request.community, int(year) if year.isdigit() else None)
-    return export_response(
-        rows, fields=selectors.OPEN_DATA_FIELDS, name="hotline-appeals", fmt=fmt
-    )
+    return export_response(rows, fields=selectors.OPEN_DATA_FIELDS, name="hotline-appeals", fmt=fmt)
 
 
 @require_GET
@@ -307,16 +303,17 @@ def streets_json(request):
     query = " ".join(request.GET.get("q", "").split())[:80]
     if len(query) < 2:
         return JsonResponse({"streets": []})
-    streets = Street.objects.filter(
-        settlement__community=request.community, name__icontains=query
-    ).select_related("settlement")[:20]
+    # Matched in Python: SQLite's LIKE folds the case of Latin letters only.
+    needle = query.casefold()
+    streets = [
+        street
+        for street in Street.objects.filter(settlement__community=request.community)
+        .select_related("settlement")
+        .order_by("name")
+        if needle in street.name.casefold()
+    ][:20]
     return JsonResponse(
-        {
-            "streets": [
-                {"id": s.pk, "name": str(s), "lat": s.lat, "lon": s.lon}
-                for s in streets
-            ]
-        }
+        {"streets": [{"id": s.pk, "name": str(s), "lat": s.lat, "lon": s.lon} for s in streets]}
     )
 
 
@@ -358,7 +355,9 @@ def nearby_json(request):
 @level_required("appeals.report")
 def report_start(request):
     return render(
-        request, "appeals/report_category.html", {"tree": selectors.category_tree(request.community)}
+        request,
+        "appeals/report_category.html",
+        {"tree": selectors.category_tree(request.community)},
     )
 
 
@@ -427,11 +426,11 @@ def report_details(request, code: str):
             request, str(place_error) if place_error else _("Show the place on the map first.")
         )
         back = reverse("appeals:report_place", args=[code])
-        return redirect(f"{back}?{urlencode({k: v for k, v in source.items() if k in place_form.fields})}")
+        return redirect(
+            f"{back}?{urlencode({k: v for k, v in source.items() if k in place_form.fields})}"
+        )
     lat, lon, address = place
-    form = ReportForm(
-        request.POST or None, request.FILES or None, category=category
-    )
+    form = ReportForm(request.POST or None, request.FILES or None, category=category)
     if request.method == "POST" and form.is_valid():
         try:
             appeal = services.submit_report(
@@ -453,7 +452,9 @@ def report_details(request, code: str):
         else:
             messages.success(
                 request,
-                _("Your report is registered under number %(number)s. We will notify you of every step.")
+                _(
+                    "Your report is registered under number %(number)s. We will notify you of every step."
+                )
                 % {"number": appeal.number},
             )
             return redirect(appeal)
@@ -477,8 +478,7 @@ def report_details(request, code: str):
                 {
                     name: value
                     for name, value in place_form.cleaned_data.items()
-                    if value not in (None, "")
-                    and not hasattr(value, "pk")
+                    if value not in (None, "") and not hasattr(value, "pk")
                 }
                 | (
                     {"street": place_form.cleaned_data["street"].pk}
@@ -514,7 +514,9 @@ def write(request):
         else:
             messages.success(
                 request,
-                _("Your appeal is registered under number %(number)s. The answer is due by %(date)s.")
+                _(
+                    "Your appeal is registered under number %(number)s. The answer is due by %(date)s."
+                )
                 % {"number": appeal.number, "date": appeal.due_on.strftime("%d.%m.%Y")},
             )
             return redirect(appeal)
@@ -552,7 +554,9 @@ def staff_queue(request):
         {
             "page_obj": page,
             "status": status,
-            "statuses": [("open", _("All open"))] + list(Appeal.Status.choices) + [("all", _("All"))],
+            "statuses": [("open", _("All open"))]
+            + list(Appeal.Status.choices)
+            + [("all", _("All"))],
             "departments": departments,
             "department": department,
             "kinds": Appeal.Kind.choices,

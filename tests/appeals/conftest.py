@@ -18,7 +18,9 @@ LAT, LON = 46.3001, 30.6552
 OUTSIDE = (50.45, 30.52)  # Kyiv
 
 
-def image_upload(name: str = "photo.jpg", *, size=(64, 48), fmt: str = "JPEG") -> SimpleUploadedFile:
+def image_upload(
+    name: str = "photo.jpg", *, size=(64, 48), fmt: str = "JPEG"
+) -> SimpleUploadedFile:
     """Return an uploaded image file, as a browser would send it."""
     out = io.BytesIO()
     Image.new("RGB", size, (200, 40, 40)).save(out, fmt)

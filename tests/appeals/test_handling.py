@@ -95,7 +95,9 @@ def test_department_of_another_community_is_refused(new_report, moderator, other
         services.accept_appeal(appeal=new_report, moderator=moderator, department=foreign)
 
 
-def test_reroute_hands_the_work_to_another_department(accepted_report, moderator, water, water_staff, housing_staff):
+def test_reroute_hands_the_work_to_another_department(
+    accepted_report, moderator, water, water_staff, housing_staff
+):
     services.start_work(appeal=accepted_report, staff=housing_staff)
     services.reroute_appeal(appeal=accepted_report, moderator=moderator, department=water)
     accepted_report.refresh_from_db()
@@ -172,15 +174,21 @@ def test_department_staff_reject_only_accepted_appeals(new_report, moderator, ho
 
 
 def test_hidden_rejection_takes_the_report_off_the_map(new_report, moderator):
-    services.reject_appeal(appeal=new_report, staff=moderator, reason="Образливий зміст.", hide=True)
+    services.reject_appeal(
+        appeal=new_report, staff=moderator, reason="Образливий зміст.", hide=True
+    )
     new_report.refresh_from_db()
     assert new_report.hidden and new_report.cell is None
 
 
-def test_merging_a_duplicate_moves_its_people(community, categories, new_report, moderator, neighbour):
+def test_merging_a_duplicate_moves_its_people(
+    community, categories, new_report, moderator, neighbour
+):
     """The duplicate closes; its author and supporters now follow the report that stays."""
     duplicate = report(community, categories, neighbour, address="там само")
-    third = __import__("tests.factories", fromlist=["make_resident"]).make_resident(community, level=1)
+    third = __import__("tests.factories", fromlist=["make_resident"]).make_resident(
+        community, level=1
+    )
     services.support_appeal(appeal=duplicate, resident=third)
     services.merge_appeal(appeal=duplicate, moderator=moderator, into=new_report)
     duplicate.refresh_from_db()
@@ -195,7 +203,9 @@ def test_merging_a_duplicate_moves_its_people(community, categories, new_report,
     assert "appeal.duplicate_merged" in [e.action for e in history(new_report)]
 
 
-def test_merge_into_itself_or_a_closed_report_is_refused(community, categories, new_report, moderator, neighbour):
+def test_merge_into_itself_or_a_closed_report_is_refused(
+    community, categories, new_report, moderator, neighbour
+):
     with pytest.raises(errors.MergeInvalid):
         services.merge_appeal(appeal=new_report, moderator=moderator, into=new_report)
     other = report(community, categories, neighbour)
@@ -237,7 +247,9 @@ def test_reopen_needs_a_reason(resolved_report, resident):
         services.reopen_appeal(appeal=resolved_report, resident=resident, reason="")
 
 
-def test_written_appeals_are_answered_not_reopened(community, categories, resident, moderator, housing_staff):
+def test_written_appeals_are_answered_not_reopened(
+    community, categories, resident, moderator, housing_staff
+):
     appeal = services.submit_written_appeal(
         community=community,
         kind=Appeal.Kind.PROPOSAL,
@@ -259,7 +271,9 @@ def test_progress_note_reaches_followers(accepted_report, housing_staff, residen
     services.add_note(appeal=accepted_report, staff=housing_staff, note="Матеріали замовлено.")
     accepted_report.refresh_from_db()
     assert accepted_report.status_notes == "Матеріали замовлено."
-    assert Notification.objects.filter(resident=resident, body__contains="Матеріали замовлено").exists()
+    assert Notification.objects.filter(
+        resident=resident, body__contains="Матеріали замовлено"
+    ).exists()
 
 
 def test_a_stale_copy_cannot_move_an_appeal_twice(new_report, moderator):

@@ -32,7 +32,9 @@ def test_report_gets_number_route_deadlines_and_history(
     assert appeal.cell == cell_of(LAT, LON)
     received = timezone.localdate(appeal.created_at)
     # Street lights need no study: 15 days (art. 20); the target is 3 working days.
-    assert appeal.due_on == deadlines.answer_due(received, requires_study=False, community=community)
+    assert appeal.due_on == deadlines.answer_due(
+        received, requires_study=False, community=community
+    )
     assert appeal.due_on >= received + timedelta(days=15)
     assert appeal.target_on == deadlines.target_date(received, days=3, community=community)
     assert [entry.action for entry in history(appeal)] == ["appeal.registered"]
@@ -40,7 +42,9 @@ def test_report_gets_number_route_deadlines_and_history(
     assert appeal.number in mail.outbox[0].subject
 
 
-def test_numbers_count_up_per_community_and_year(community, other_community, categories, other_categories, resident):
+def test_numbers_count_up_per_community_and_year(
+    community, other_community, categories, other_categories, resident
+):
     """Each community numbers its appeals on its own, one counter row per year."""
     first = report(community, categories, resident)
     second = report(community, categories, resident)
@@ -69,7 +73,7 @@ def test_point_outside_the_territory_is_refused(community, categories, resident)
     """A point outside the community is refused with a clear message and nothing is stored."""
     with pytest.raises(errors.OutsideTerritory) as caught:
         report(community, categories, resident, lat=OUTSIDE[0], lon=OUTSIDE[1])
-    assert "outside the community's territory" in str(caught.value)
+    assert "поза територією громади" in str(caught.value)
     assert caught.value.fields == {"location": str(caught.value)}
     assert not Appeal.objects.exists()
     assert not AppealCounter.objects.exists()
@@ -86,7 +90,7 @@ def test_missing_location_is_refused(community, categories, resident):
 def test_half_a_point_is_refused(community, categories, resident):
     with pytest.raises(errors.LocationRequired) as caught:
         report(community, categories, resident, lat=LAT, lon=None)
-    assert "both" in caught.value.fields["location"]
+    assert caught.value.fields["location"] == "Укажіть і широту, і довготу."
 
 
 def test_street_stands_in_for_the_point(community, categories, resident):
@@ -118,7 +122,9 @@ def test_wrong_category_is_refused(community, categories, resident, code):
     assert not Appeal.objects.exists()
 
 
-def test_category_of_another_community_is_refused(community, categories, other_categories, resident):
+def test_category_of_another_community_is_refused(
+    community, categories, other_categories, resident
+):
     with pytest.raises(errors.CategoryInvalid):
         services.submit_report(
             community=community,
@@ -355,9 +361,13 @@ def test_bad_contact_email_is_refused(community, categories):
 
 def test_author_adds_photos_while_new(community, new_report, resident, neighbour, moderator):
     """The author may add photos until the report is accepted, five in all."""
-    services.add_photos(appeal=new_report, resident=resident, photos=[image_upload()] * 4)
+    services.add_photos(
+        appeal=new_report, resident=resident, photos=[image_upload() for _ in range(4)]
+    )
     with pytest.raises(errors.TooManyPhotos):
-        services.add_photos(appeal=new_report, resident=resident, photos=[image_upload()] * 2)
+        services.add_photos(
+            appeal=new_report, resident=resident, photos=[image_upload(), image_upload()]
+        )
     with pytest.raises(errors.NotYourAppeal):
         services.add_photos(appeal=new_report, resident=neighbour, photos=[image_upload()])
     services.accept_appeal(appeal=new_report, moderator=moderator)
