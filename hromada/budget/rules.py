@@ -30,6 +30,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
+from itertools import chain
 
 import numpy as np
 
@@ -43,10 +45,12 @@ Number = int | Fraction
 RULES = ("greedy", "mes", "phragmen")
 COMPLETIONS = ("add1",)
 
-# Floats pick the candidates; exact rationals decide between them. A float is
-# trusted only when it is further than this (relative) from the decision.
-_SHORTLIST = 1e-5
-_MARGIN = 1e-6
+# Floats decide only what they decide beyond doubt: a comparison is trusted
+# when the two sides differ by more than _MARGIN (relative), a thousand times
+# the worst rounding error of these sums. Closer calls go to exact rationals,
+# computed for the projects within _SHORTLIST of the best.
+_MARGIN = 1e-9
+_SHORTLIST = 1e-6
 
 
 @dataclass(frozen=True)
@@ -70,11 +74,27 @@ class Instance:
 
     def scores(self) -> dict[str, Number]:
         """Return each project's score: its number of votes, or its points."""
-        scores: dict[str, Number] = dict.fromkeys(self.projects, 0)
-        for ballot, points in _ballot_points(self):
-            for project, value in zip(ballot, points, strict=True):
-                scores[project] += value
-        return scores
+        return dict(self._scores)
+
+    @cached_property
+    def _scores(self) -> dict[str, Number]:
+        """Count the scores once; a ballot names a project at most once."""
+        scores: Counter[str] = Counter()
+        if self.points is None:
+            scores.update(
+                chain.from_iterable(
+                    b if len(b) < 2 else dict.fromkeys(b) for b in self.ballots
+                )
+            )
+        else:
+            for ballot, points in zip(self.ballots, self.points, strict=True):
+                # As in pabutools, the last points given to a project count.
+                for project, value in dict(zip(ballot, points, strict=True)).items():
+                    scores[project] += value
+        unknown = scores.keys() - self.projects.keys()
+        if unknown:
+            raise ValueError(f"Ballots name unknown projects: {sorted(unknown)}.")
+        return {p: scores.get(p, 0) for p in self.projects}
 
     def eligible(self) -> list[str]:
         """Return the ids of the projects that reach the minimum score."""
@@ -156,11 +176,20 @@ class _Election:
 
     def __init__(self, instance: Instance, projects: list[str]) -> None:
         index = {p: i for i, p in enumerate(projects)}
+        singles: Counter[int] = Counter()
         groups: Counter[tuple[int, ...]] = Counter()
         for ballot in instance.ballots:
-            key = tuple(sorted({index[p] for p in ballot if p in index}))
-            if key:
-                groups[key] += 1
+            if len(ballot) == 1:  # most ballots within a category
+                if ballot[0] in index:
+                    singles[index[ballot[0]]] += 1
+            else:
+                key = tuple(sorted({index[p] for p in ballot if p in index}))
+                if len(key) > 1:
+                    groups[key] += 1
+                elif key:
+                    singles[key[0]] += 1
+        for i, n in singles.items():
+            groups[(i,)] += n
         self.ids = projects
         self.n_projects = len(projects)
         self.n_ballots = len(instance.ballots)
@@ -187,6 +216,17 @@ class _Election:
         self.support = np.bincount(
             flat, weights=np.repeat(self.mult, lengths), minlength=len(projects)
         ).astype(np.int64)
+        p_mult = self.mult[self.p_idx].astype(np.float64)
+        bounds = self.p_ptr.tolist()
+        self.p_groups = [
+            self.p_idx[a:z] for a, z in zip(bounds[:-1], bounds[1:], strict=True)
+        ]
+        self.p_weights = [
+            p_mult[a:z] for a, z in zip(bounds[:-1], bounds[1:], strict=True)
+        ]
+        self.p_count = self.support.tolist()
+        self.cost_list = self.cost_f.tolist()
+        self.rank_list = self.rank.tolist()
 
     def supporters(self, project: int) -> np.ndarray:
         """Return the groups whose ballot lists `project`."""
@@ -197,7 +237,9 @@ class _Election:
         starts = self.g_ptr[groups]
         lengths = self.g_ptr[groups + 1] - starts
         owner = np.repeat(np.arange(len(groups)), lengths)
-        offsets = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        offsets = np.arange(int(lengths.sum())) - np.repeat(
+            np.cumsum(lengths) - lengths, lengths
+        )
         return self.g_idx[starts[owner] + offsets], owner
 
 
@@ -243,113 +285,314 @@ def equal_shares(instance: Instance, *, completion: str | None = None) -> list[s
     # zero-cost projects satisfy nobody and MES never picks them.
     projects = [p for p in instance.eligible() if _exact(instance.projects[p]) > 0]
     election = _Election(instance, projects)
-    projects = [p for i, p in enumerate(projects) if election.support[i] > 0]
-    if len(projects) != election.n_projects:
+    if not all(election.support):
+        projects = [p for i, p in enumerate(projects) if election.support[i] > 0]
         election = _Election(instance, projects)
     if election.n_ballots == 0 or not projects:
         return []
     if completion is None:
-        chosen, _ = _equal_shares_run(election, 0, with_range=False)
-        return [projects[i] for i in chosen]
+        return [projects[i] for i in _equal_shares_run(election, 0)[0]]
 
-    # pabutools tries 0, 1, 2, … units more per voter; the outcome only
-    # changes at a few of them, so each run also tells how far it stays valid.
+    # pabutools tries 0, 1, 2, … units more per voter, and stops at the first
+    # outcome that is exhaustive (kept) or over budget (the one before is kept).
+    # Each run also tells up to which extra money it would come out the same,
+    # so the tries in between are skipped.
+    # Finding the range costs about two runs, so where the outcome changes at
+    # nearly every step, it is tried less and less often.
     previous: list[int] = []
     extra = 0
+    skip_ranges = 0
+    backoff = 1
     while True:
-        chosen, last_valid = _equal_shares_run(election, extra, with_range=True)
+        with_range = skip_ranges == 0
+        chosen, last = _equal_shares_run(election, extra, with_range=with_range)
         cost = sum((election.cost[i] for i in chosen), _Q(0))
         if cost > election.budget:
             return [projects[i] for i in previous]
         left = election.budget - cost
         taken = set(chosen)
-        if all(election.cost[i] > left for i in range(election.n_projects) if i not in taken):
+        if all(
+            election.cost[i] > left
+            for i in range(election.n_projects)
+            if i not in taken
+        ):
             return [projects[i] for i in chosen]
-        if last_valid == math.inf:  # pragma: no cover - cannot happen
+        if last == math.inf:  # pragma: no cover - more money ends in either
             raise RuntimeError("Equal shares with add1 did not converge.")
+        if not with_range:
+            skip_ranges -= 1
+        elif last > extra:
+            backoff = 1
+        else:
+            skip_ranges, backoff = backoff, min(2 * backoff, 64)
         previous = chosen
-        extra = int(last_valid) + 1
+        extra = int(last) + 1
 
 
 def _equal_shares_run(
-    election: _Election, extra: int, *, with_range: bool
+    election: _Election, extra: int, *, with_range: bool = False
 ) -> tuple[list[int], float]:
     """
-    Run MES once with shares of budget / voters + `extra`; return the winners.
+    Run MES once with shares of budget / voters + `extra`.
 
-    With `with_range`, also return the largest `extra` up to which the very
-    same winners come out. Every amount here is affine in the extra money t
-    (while the choices stay the same), so each choice holds on an interval of
-    t; the intersection of those intervals is where the run stays valid.
+    Return the winners and the largest extra money up to which the run is
+    known to pick the same winners (`extra` itself when unknown).
+    """
+    run = _FloatRun(election, extra, with_range)
+    chosen = run.winners()
+    if chosen is None:
+        return _equal_shares_exact(election, extra), extra
+    return chosen, run.last
+
+
+class _FloatRun:
+    """
+    One run of MES in floats, which declines when floats cannot tell.
+
+    Every decision is checked against a margin far wider than the rounding
+    error: two prices per unit within it, or supporters' money within it of
+    a cost, make `winners` return None, and the exact run decides. Ties
+    that are certain without exact money (all supporters pay the same
+    share; projects with the same supporters and cost) are broken here by
+    project id.
+
+    With `with_range`, the run also finds how far the extra money t can
+    grow with the same winners. While the choices stay the same, every
+    amount is affine in t, so each choice holds on an interval of t; `last`
+    is the end of their intersection. Money per voter and prices carry
+    their slope in t for this. A project's price is convex in t (it is the
+    lowest price its supporters can pay, and their money is affine), so the
+    line through today's price with today's slope stays below it: losers
+    are compared with the winner through that line.
+    """
+
+    def __init__(self, election: _Election, extra: int, with_range: bool) -> None:
+        self.e = election
+        self.extra = extra
+        self.with_range = with_range
+        self.last: float = math.inf if with_range else extra
+
+    def winners(self) -> list[int] | None:
+        """Return the winners in the order chosen, or None to go exact."""
+        e = self.e
+        budget = np.full(len(e.mult), float(e.budget / e.n_ballots + self.extra))
+        slope = np.ones(len(e.mult)) if self.with_range else None
+        cost = e.cost_list
+        supporters, weights, counts = e.p_groups, e.p_weights, e.p_count
+        # pabutools' starting guess: every supporter pays an equal part.
+        stale = [1.0 / n for n in counts]
+        stale_slope = [0.0] * len(counts)
+        remaining = list(range(e.n_projects))
+        chosen: list[int] = []
+        while remaining:
+            # Prices per unit only rise, so an old one is a lower bound: once
+            # it is above the best price found, the project cannot win now.
+            remaining.sort(key=stale.__getitem__)
+            best = math.inf
+            contenders = []
+            still = []
+            for i, p in enumerate(remaining):
+                if stale[p] > best * (1 + _MARGIN):
+                    still.extend(remaining[i:])
+                    break
+                group = supporters[p]
+                money_each = budget[group]
+                c = cost[p]
+                money = float(money_each @ weights[p])
+                if money < c * (1 - _MARGIN):
+                    # Never affordable again in this run: money only goes down.
+                    if self.last > self.extra:
+                        self._keep_unaffordable(p, money, slope[group])
+                    continue
+                if money <= c * (1 + _MARGIN):
+                    return None  # the supporters' money about equals the cost
+                still.append(p)
+                price = _Price(money_each, weights[p], c, counts[p])
+                if self.last > self.extra:
+                    price.add_slope(slope[group])
+                    stale_slope[p] = price.slope / c
+                stale[p] = price.value / c
+                best = min(best, stale[p])
+                contenders.append((stale[p], p, price))
+            if not contenders:
+                break
+            tied = [x for x in contenders if x[0] <= best * (1 + _MARGIN)]
+            if len(tied) > 1 and not _certain_tie(e, tied):
+                return None
+            _, w, price = min(tied, key=lambda x: e.rank_list[x[1]])
+            payers = supporters[w]
+            # Once the range is down to `extra` alone, it cannot shrink more.
+            if self.last > self.extra:
+                tied_ids = {x[1] for x in tied}
+                rho_w, slope_w = stale[w], stale_slope[w]
+                others = [p for p in still if p not in tied_ids]
+                self._keep_above(others, stale, stale_slope, rho_w, slope_w)
+                self._keep_sides(price, budget[payers], slope[payers])
+                rich = budget[payers] >= price.value
+                slope[payers] = np.where(rich, slope[payers] - price.slope, 0.0)
+            budget[payers] = np.maximum(budget[payers] - price.value, 0.0)
+            still.remove(w)
+            remaining = still
+            chosen.append(w)
+        return chosen
+
+    def _keep_unaffordable(self, p: int, money: float, slopes: np.ndarray) -> None:
+        """Keep an unaffordable project's supporters' money below its cost."""
+        weight = self.e.p_weights[p]
+        c = self.e.cost_list[p]
+        d_low = c - money - _MARGIN * (c + money)
+        s_low = -float(slopes @ weight) - _MARGIN * float(np.abs(slopes) @ weight)
+        if d_low <= 0:
+            self.last = self.extra
+        elif s_low < 0:
+            steps = math.ceil(d_low / -s_low * (1 - 1e-9)) - 1
+            self.last = min(self.last, self.extra + steps)
+
+    def _keep_above(self, others, stale, stale_slope, rho_w, slope_w) -> None:
+        """Keep every other project's price per unit above the winner's."""
+        if not others:
+            return
+        rho = np.array([stale[p] for p in others])
+        slopes = np.array([stale_slope[p] for p in others])
+        # A tie goes to the smaller id, so only those need a strict gap; the
+        # margin makes every gap strict, which is only more careful.
+        self._bound(
+            rho - rho_w,
+            _MARGIN * (rho + rho_w),
+            slopes - slope_w,
+            _MARGIN * (np.abs(slopes) + abs(slope_w)) + 1e-300,
+        )
+
+    def _keep_sides(self, price: _Price, money: np.ndarray, slopes: np.ndarray):
+        """Keep each supporter of the winner on the same side of its price."""
+        gap = money - price.value
+        side = np.where(gap >= 0, 1.0, -1.0)
+        self._bound(
+            np.abs(gap),
+            _MARGIN * (money + price.value),
+            side * (slopes - price.slope),
+            _MARGIN * (np.abs(slopes) + price.slope_scale) + 1e-300,
+        )
+
+    def _bound(self, d0, e0, ds, es) -> None:
+        """
+        Lower `last` so that each d0 + ds·(t − extra) stays positive.
+
+        `e0` and `es` bound the rounding errors of `d0` and `ds`; a gap that
+        may be zero already stops the range at `extra`.
+        """
+        d_low = d0 - e0
+        if np.any(d_low <= 0):
+            self.last = self.extra
+            return
+        s_low = ds - es
+        falling = s_low < 0
+        if falling.any():
+            steps = np.ceil(d_low[falling] / -s_low[falling] * (1 - 1e-9)) - 1
+            self.last = min(self.last, self.extra + float(steps.min()))
+
+
+class _Price:
+    """
+    The equal payment that buys a project, found from its supporters' money.
+
+    Start from cost / supporters and move the voters who cannot pay that
+    much to paying all they have; the payment only rises and never passes
+    the true one, so this stops at it after a few steps.
+    """
+
+    def __init__(self, money, weight, cost: float, voters: int) -> None:
+        self.money = money
+        self.weight = weight
+        self.voters = voters
+        price = cost / voters
+        # Everyone pays the same only when all clearly hold enough.
+        self.all_pay = bool(money.min() >= price * (1 + _MARGIN))
+        self.poor = None
+        if not self.all_pay:
+            weighted = money * weight
+            poor_count = -1.0
+            while True:
+                poor = money < price
+                count = float(weight @ poor)
+                if count == poor_count:
+                    break
+                poor_count = count
+                price = (cost - float(weighted @ poor)) / (voters - count)
+            self.poor = poor
+            self.poor_count = count
+        self.value = price
+        self.slope = 0.0
+        self.slope_scale = 0.0
+
+    def add_slope(self, slopes: np.ndarray) -> None:
+        """Set the price's slope in t from the slopes of the supporters' money."""
+        if self.poor is None:
+            return  # cost / supporters does not depend on t
+        poor_weight = self.weight * self.poor
+        rich = self.voters - self.poor_count
+        self.slope = -float(slopes @ poor_weight) / rich
+        self.slope_scale = float(np.abs(slopes) @ poor_weight) / rich
+
+
+def _certain_tie(election: _Election, tied) -> bool:
+    """Tell whether projects with near-equal prices tie exactly, without money."""
+    e = election
+    if all(x[2].all_pay for x in tied):
+        # Everyone pays cost / supporters: the price per unit is exactly
+        # 1 / supporters, so the floats' near-equality is equality.
+        return len({e.p_count[x[1]] for x in tied}) == 1
+    first = tied[0][1]
+    return all(
+        e.cost[p] == e.cost[first] and np.array_equal(e.p_groups[p], e.p_groups[first])
+        for _, p, _ in tied[1:]
+    )
+
+
+def _equal_shares_exact(election: _Election, extra: int) -> list[int]:
+    """
+    Run MES in exact rationals; return the winners.
+
+    Voters who supported the same winners so far hold the same money, so
+    they form a class, and a projects × classes table of voter counts is
+    enough to price every project. Floats pick the few projects near the
+    best price; exact water-filling over their classes decides.
     """
     e = election
-    budget0 = e.budget / e.n_ballots + extra
     table = _Matrix(e.n_projects)
     root = table.new_column()
     table.data[:, root] = e.support
-    # Exact value at t = extra and slope in t of every class of voters'
-    # remaining money; classes of exhausted voters are dropped (-1).
-    value = [budget0]
-    slope = [_Q(1)]
-    value_f = [float(budget0)]
-    slope_f = [1.0]
-    klass = np.zeros(len(e.mult), dtype=np.int64)
+    value = [e.budget / e.n_ballots + extra]  # exact money of each class
+    value_f = [float(value[0])]
+    klass = np.zeros(len(e.mult), dtype=np.int64)  # -1: no money left
     alive = [root]
     remaining = np.ones(e.n_projects, dtype=bool)
     chosen: list[int] = []
-    bound = _Bound(extra)
-
-    while True:
+    while remaining.any():
         rows = np.flatnonzero(remaining)
-        if len(rows) == 0:
-            break
         cols = np.array(alive, dtype=np.int64)
-        vf = np.array(value_f)[cols]
-        order = np.argsort(vf, kind="stable")
-        cols, vf = cols[order], vf[order]
+        cols = cols[np.argsort(np.array(value_f)[cols], kind="stable")]
         counts = table.data[np.ix_(rows, cols)]
-        fill = _float_fill(counts, vf, e.cost_f[rows])
-        # The exact computation settles every project the floats cannot.
-        doubtful = fill.doubtful | (fill.affordable & (fill.rho <= fill.rho_min * (1 + _SHORTLIST)))
-        exact = {}
-        for r in np.flatnonzero(doubtful):
-            exact[r] = _exact_fill(e.cost[rows[r]], counts[r], cols, value, slope)
+        rho, doubtful = _float_prices(counts, np.array(value_f)[cols], e.cost_f[rows])
+        near = doubtful | (rho <= rho[~doubtful].min(initial=np.inf) * (1 + _SHORTLIST))
         best = None
-        for r, ex in exact.items():
-            if ex.rho is not None:
-                key = (ex.rho, e.rank[rows[r]])
+        for r in np.flatnonzero(near):
+            fill = _exact_fill(e.cost[rows[r]], counts[r], cols, value)
+            if fill is not None:
+                key = (fill[0], e.rank[rows[r]])
                 if best is None or key < best[0]:
-                    best = (key, r)
-
-        if with_range:
-            sf = np.array(slope_f)[cols]
-            fill.add_slopes(counts, sf)
+                    best = (key, int(rows[r]), fill)
         if best is None:
-            if with_range:
-                _bound_unaffordable(bound, fill, e, rows, exact, None)
             break
-        r_win = best[1]
-        win = exact[r_win]
-        w = int(rows[r_win])
-        if with_range:
-            _bound_winner(bound, win)
-            _bound_unaffordable(bound, fill, e, rows, exact, r_win)
-            _bound_losers(bound, fill, e, rows, exact, r_win)
-
-        # Supporters pay: the poor give all they have, the rest the price.
-        moves = {}
-        for k, is_poor in zip(win.classes, win.poor, strict=True):
-            if is_poor:
-                moves[k] = -1
-            else:
-                moves[k] = table.new_column()
-                value.append(value[k] - win.price)
-                slope.append(slope[k] - win.price_slope)
+        _, w, (_, price, classes, poor) = best
+        # The poor give all they have; the others pay the price.
+        target = np.full(table.used + len(classes), -1, dtype=np.int64)
+        for k, is_poor in zip(classes, poor, strict=True):
+            if not is_poor:
+                target[k] = table.new_column()
+                value.append(value[k] - price)
                 value_f.append(float(value[-1]))
-                slope_f.append(float(slope[-1]))
-                alive.append(moves[k])
-        target = np.full(table.used, -1, dtype=np.int64)
-        target[list(moves)] = list(moves.values())
+                alive.append(int(target[k]))
         groups = e.supporters(w)
         groups = groups[klass[groups] >= 0]
         old = klass[groups]
@@ -361,224 +604,61 @@ def _equal_shares_run(
         chosen.append(w)
         live = table.data[:, : table.used][remaining].sum(axis=0) > 0
         alive = [k for k in alive if live[k]]
-    return chosen, bound.last
+    return chosen
 
 
-@dataclass
-class _FloatFill:
-    """Water-filling of every remaining project at once, in floats."""
+def _float_prices(counts: np.ndarray, money: np.ndarray, cost: np.ndarray):
+    """
+    Price every project per unit of cost by water-filling, in floats.
 
-    rho: np.ndarray  # price per unit of cost; inf when unaffordable
-    rho_min: float
-    affordable: np.ndarray
-    doubtful: np.ndarray  # too close to a decision for floats
-    money: np.ndarray  # supporters' money
-    first_rich: np.ndarray
-    poor_count: np.ndarray
-    rich_count: np.ndarray
-    price: np.ndarray
-    price_slope: np.ndarray | None = None
-    price_slope_err: np.ndarray | None = None
-    money_slope: np.ndarray | None = None
-    money_slope_err: np.ndarray | None = None
-
-    def add_slopes(self, counts: np.ndarray, sf: np.ndarray) -> None:
-        """Add the slopes in t of each project's price and supporters' money."""
-        weighted = counts * sf
-        absolute = counts * np.abs(sf)
-        cum = np.cumsum(weighted, axis=1) - weighted
-        cum_abs = np.cumsum(absolute, axis=1) - absolute
-        idx = np.arange(len(counts))
-        j = self.first_rich
-        with np.errstate(divide="ignore", invalid="ignore"):
-            self.price_slope = -cum[idx, j] / self.rich_count
-            self.price_slope_err = cum_abs[idx, j] / self.rich_count
-        self.money_slope = weighted.sum(axis=1)
-        self.money_slope_err = absolute.sum(axis=1)
-
-
-def _float_fill(counts: np.ndarray, vf: np.ndarray, cost: np.ndarray) -> _FloatFill:
-    """Compute each project's price by water-filling over sorted classes."""
-    money_in = counts * vf
+    `counts` holds each project's supporters per class of money, classes in
+    increasing order. Return the prices (inf when unaffordable) and which
+    projects are too close to a decision for floats.
+    """
+    money_in = counts * money
     cum_n = np.cumsum(counts, axis=1)
     cum_m = np.cumsum(money_in, axis=1)
     poor_n = cum_n - counts
     poor_m = cum_m - money_in
-    total_n = cum_n[:, -1]
-    money = cum_m[:, -1]
+    total = cum_m[:, -1]
     with np.errstate(divide="ignore", invalid="ignore"):
-        q = (cost[:, None] - poor_m) / (total_n[:, None] - poor_n)
-        fits = q <= vf[None, :]
-    j = fits.argmax(axis=1)
-    idx = np.arange(len(counts))
-    price = q[idx, j]
-    affordable = fits.any(axis=1) & (money >= cost)
-    rho = np.where(affordable, price / cost, np.inf)
-    # Near a decision: money close to the cost, or a class close to the price.
-    doubtful = np.abs(money - cost) <= _MARGIN * (money + cost)
-    near = (np.abs(vf[None, :] - price[:, None]) <= _MARGIN * price[:, None]) & (counts > 0)
-    doubtful |= affordable & near.any(axis=1)
-    finite = rho[affordable & ~doubtful]
-    rho_min = float(finite.min()) if len(finite) else np.inf
-    if not np.isfinite(rho_min) and affordable.any():
-        rho_min = float(rho[affordable].min())
-    return _FloatFill(
-        rho=rho,
-        rho_min=rho_min,
-        affordable=affordable,
-        doubtful=doubtful,
-        money=money,
-        first_rich=j,
-        poor_count=poor_n[idx, j],
-        rich_count=total_n - poor_n[idx, j],
-        price=price,
-    )
+        price = (cost[:, None] - poor_m) / (cum_n[:, -1:] - poor_n)
+        fits = price <= money[None, :]
+    first = fits.argmax(axis=1)
+    affordable = fits.any(axis=1) & (total >= cost)
+    rho = np.where(affordable, price[np.arange(len(counts)), first] / cost, np.inf)
+    doubtful = np.abs(total - cost) <= _SHORTLIST * (total + cost)
+    return rho, doubtful
 
 
-@dataclass
-class _ExactFill:
-    """One project's exact water-filling: price, slopes and who is poor."""
+def _exact_fill(cost, row, cols, value):
+    """
+    Price one project exactly from its supporters' classes of money.
 
-    rho: object | None  # None when the supporters cannot afford it
-    price: object
-    price_slope: object
-    money: object
-    money_slope: object
-    classes: list[int]
-    values: list
-    slopes: list
-    poor: list[bool]
-
-
-def _exact_fill(cost, row, cols, value, slope) -> _ExactFill:
-    """Compute a project's price exactly from its supporters' classes."""
+    Return (price per unit, price, classes, which classes are poor), or None
+    when the supporters cannot afford it.
+    """
     present = np.flatnonzero(row > 0)
     items = sorted(
         ((value[int(cols[i])], int(cols[i]), int(row[i])) for i in present),
         key=lambda item: item[0],
     )
-    money = sum((v * n for v, _, n in items), _Q(0))
-    money_slope = sum((slope[k] * n for _, k, n in items), _Q(0))
-    classes = [k for _, k, _ in items]
-    values = [v for v, _, _ in items]
-    slopes = [slope[k] for k in classes]
-    if money < cost:
-        return _ExactFill(None, None, None, money, money_slope, classes, [], [], [])
+    if sum((v * n for v, _, n in items), _Q(0)) < cost:
+        return None
     paid = _Q(0)
-    paid_slope = _Q(0)
     left = sum(n for _, _, n in items)
+    price = None
     poor = []
-    price = price_slope = None
-    for v, k, n in items:
+    for v, _, n in items:
         if price is None:
             candidate = (cost - paid) / left
             if candidate <= v:
                 price = candidate
-                price_slope = -paid_slope / left
             else:
                 paid += v * n
-                paid_slope += slope[k] * n
                 left -= n
         poor.append(price is None)
-    return _ExactFill(
-        price / cost,
-        price,
-        price_slope,
-        money,
-        money_slope,
-        classes,
-        values,
-        slopes,
-        poor,
-    )
-
-
-class _Bound:
-    """The largest extra money per voter up to which every choice still holds."""
-
-    def __init__(self, start: int) -> None:
-        self.start = start
-        self.last: float = math.inf
-
-    def exact(self, d0, ds, *, strict: bool) -> None:
-        """Keep d0 + ds·(t − start) positive (or ≥ 0) for t up to `last`."""
-        if ds >= 0:
-            return
-        ratio = d0 / -ds
-        steps = math.ceil(ratio) - 1 if strict else math.floor(ratio)
-        self.last = min(self.last, self.start + max(steps, 0))
-
-    def floats(self, d0, e0, ds, es) -> None:
-        """Like `exact`, for float values d0, ds with error bounds e0, es."""
-        d_low = d0 - e0
-        s_low = ds - es
-        if np.any(d_low <= 0):
-            self.last = self.start  # too close to call: recheck at start + 1
-            return
-        falling = s_low < 0
-        if not falling.any():
-            return
-        ratio = d_low[falling] / -s_low[falling] * (1 - 1e-9)
-        steps = np.ceil(ratio) - 1
-        self.last = min(self.last, self.start + float(steps.min()))
-
-
-def _bound_winner(bound: _Bound, win: _ExactFill) -> None:
-    """Keep each class of the winner's supporters on its side of the price."""
-    for k_value, k_slope, is_poor in zip(win.values, win.slopes, win.poor, strict=True):
-        if is_poor:
-            bound.exact(win.price - k_value, win.price_slope - k_slope, strict=False)
-        else:
-            bound.exact(k_value - win.price, k_slope - win.price_slope, strict=False)
-
-
-def _bound_unaffordable(bound, fill, e, rows, exact, r_win) -> None:
-    """Keep projects that their supporters cannot afford out of reach."""
-    for r, ex in exact.items():
-        if ex.rho is None:
-            cost = e.cost[rows[r]]
-            bound.exact(cost - ex.money, -ex.money_slope, strict=True)
-    mask = ~fill.affordable
-    mask[list(exact)] = False
-    if mask.any():
-        cost = e.cost_f[rows[mask]]
-        money = fill.money[mask]
-        bound.floats(
-            cost - money,
-            _MARGIN * (cost + money),
-            -fill.money_slope[mask],
-            _MARGIN * fill.money_slope_err[mask] + 1e-300,
-        )
-
-
-def _bound_losers(bound, fill, e, rows, exact, r_win) -> None:
-    """Keep every affordable project's price per unit above the winner's."""
-    win = exact[r_win]
-    w = rows[r_win]
-    w_cost = e.cost[w]
-    w_slope = win.price_slope / w_cost
-    for r, ex in exact.items():
-        if r == r_win or ex.rho is None:
-            continue
-        p = rows[r]
-        bound.exact(
-            ex.rho - win.rho,
-            ex.price_slope / e.cost[p] - w_slope,
-            strict=bool(e.rank[p] < e.rank[w]),
-        )
-    mask = fill.affordable.copy()
-    mask[list(exact)] = False
-    if mask.any():
-        cost = e.cost_f[rows[mask]]
-        rho = fill.rho[mask]
-        rho_w = float(win.rho)
-        ws = float(w_slope)
-        bound.floats(
-            rho - rho_w,
-            _MARGIN * (rho + rho_w),
-            fill.price_slope[mask] / cost - ws,
-            _MARGIN * (fill.price_slope_err[mask] / cost + abs(ws)) + 1e-300,
-        )
+    return price / cost, price, [k for _, k, _ in items], poor
 
 
 # --- sequential Phragmén ------------------------------------------------------
@@ -592,7 +672,11 @@ def phragmen(instance: Instance) -> list[str]:
     supporters together hold its cost, and their money is then spent. The
     rule stops as soon as a project that would be bought next does not fit.
     """
-    projects = [p for p in instance.eligible() if _exact(instance.projects[p]) <= instance.budget]
+    projects = [
+        p
+        for p in instance.eligible()
+        if _exact(instance.projects[p]) <= instance.budget
+    ]
     e = _Election(instance, projects)
     if not projects:
         return []
@@ -620,7 +704,9 @@ def phragmen(instance: Instance) -> list[str]:
             exact = {}
             for r in near:
                 row = counts[r]
-                total = sum((load[k] * int(row[k]) for k in np.flatnonzero(row > 0)), _Q(0))
+                total = sum(
+                    (load[k] * int(row[k]) for k in np.flatnonzero(row > 0)), _Q(0)
+                )
                 exact[r] = (total + e.cost[rows[r]]) / int(score[rows[r]])
             best = min(exact.values())
             tied = [r for r, v in exact.items() if v == best]
@@ -653,18 +739,6 @@ def phragmen(instance: Instance) -> list[str]:
 
 
 # --- helpers ----------------------------------------------------------------
-
-
-def _ballot_points(instance: Instance):
-    """Yield each ballot's distinct projects with their points (1 each if none)."""
-    if instance.points is None:
-        for ballot in instance.ballots:
-            unique = list(dict.fromkeys(ballot))
-            yield unique, [1] * len(unique)
-    else:
-        for ballot, points in zip(instance.ballots, instance.points, strict=True):
-            merged = dict(zip(ballot, points, strict=True))  # last one counts
-            yield list(merged), list(merged.values())
 
 
 def _exact(value) -> Number:

@@ -1,0 +1,210 @@
+"""
+Benchmark the participatory-budget selection rules.
+
+Two measurements, as functions the full budget benchmark calls:
+
+- `kyiv_tally`: each rule's tally time on a generated cycle of Kyiv's size
+  (Kyiv 2019: 1,578 projects, 191,712 voters, 654,651 votes) — 1,600 projects
+  in 10 categories, each category with its own money and counted on its own;
+- `compare_with_pabutools`: our rules against pabutools 1.2.3 on real Pabulib
+  files, checking that both select the same projects.
+
+Run as a script it prints a table, and as its last line one JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from hromada.budget import pabulib
+from hromada.budget.rules import Instance, select
+
+CATEGORIES = 10
+PROJECTS = 1_600
+VOTERS = 200_000
+VOTES = 650_000
+
+DATA = Path(
+    os.environ.get(
+        "HROMADA_PABULIB_DIR",
+        Path(__file__).resolve().parents[2] / "shared/data/pabulib",
+    )
+)
+
+
+def kyiv_cycle(seed: int = 2019) -> list[Instance]:
+    """
+    Return a generated Kyiv-scale cycle: one Instance per category.
+
+    Costs and popularity are log-normal, as in real cycles: a few projects
+    draw most votes. Every voter casts at least one vote; the categories'
+    money is about a third of what their projects would cost.
+    """
+    rng = np.random.default_rng(seed)
+    category = np.repeat(np.arange(CATEGORIES), PROJECTS // CATEGORIES)
+    # Categories alternate small (≈300k) and large (≈3M) projects.
+    scale = np.where(category % 2 == 0, 300_000, 3_000_000)
+    cost = np.round(scale * rng.lognormal(0, 0.6, PROJECTS), -3).astype(np.int64)
+    popularity = rng.lognormal(0, 1.2, PROJECTS)
+    popularity /= popularity.sum()
+
+    # One vote each, the rest spread at random: about 3¼ votes per voter.
+    per_voter = 1 + np.bincount(
+        rng.integers(0, VOTERS, VOTES - VOTERS), minlength=VOTERS
+    )
+    voter = np.repeat(np.arange(VOTERS), per_voter)
+    project = rng.choice(PROJECTS, size=VOTES, p=popularity)
+    for _ in range(5):  # draw again where a voter picked a project twice
+        pairs = voter.astype(np.int64) * PROJECTS + project
+        _, first = np.unique(pairs, return_index=True)
+        again = np.ones(len(pairs), dtype=bool)
+        again[first] = False
+        if not again.any():
+            break
+        project[again] = rng.choice(PROJECTS, size=int(again.sum()), p=popularity)
+    pairs = np.unique(voter.astype(np.int64) * PROJECTS + project)
+    voter, project = pairs // PROJECTS, pairs % PROJECTS
+
+    ids = [f"K{i:04d}" for i in range(PROJECTS)]
+    instances = []
+    for c in range(CATEGORIES):
+        mine = category[project] == c
+        v, p = voter[mine], project[mine]
+        starts = np.flatnonzero(np.r_[True, v[1:] != v[:-1]])
+        names = [ids[i] for i in p.tolist()]
+        bounds = [*starts.tolist(), len(names)]
+        ballots = [names[a:z] for a, z in zip(bounds, bounds[1:], strict=False)]
+        in_category = np.flatnonzero(category == c)
+        budget = int(cost[in_category].sum() // 3)
+        instances.append(
+            Instance(
+                budget=budget,
+                projects={ids[i]: int(cost[i]) for i in in_category},
+                ballots=ballots,
+            )
+        )
+    return instances
+
+
+def kyiv_tally(instances: list[Instance] | None = None) -> dict[str, float]:
+    """Return seconds to tally every category of the Kyiv-scale cycle by rule."""
+    instances = instances or kyiv_cycle()
+    timings = {}
+    for name, rule, completion in (
+        ("greedy", "greedy", None),
+        ("mes", "mes", "add1"),
+        ("phragmen", "phragmen", None),
+    ):
+        start = time.perf_counter()
+        for instance in instances:
+            select(instance, rule, completion)
+        timings[name] = time.perf_counter() - start
+    return timings
+
+
+def compare_with_pabutools(
+    path: Path, rule: str, completion: str | None = None
+) -> dict[str, object]:
+    """
+    Return our and pabutools' time for `rule` on a Pabulib file, and if they agree.
+
+    Times cover the rule alone (the file is read beforehand by each side);
+    `*_with_parse_s` add reading the file.
+    """
+    from pabutools.election import Cost_Sat, parse_pabulib
+    from pabutools.rules import greedy_utilitarian_welfare, method_of_equal_shares
+
+    start = time.perf_counter()
+    instance = pabulib.read(path).instance()
+    ours_parse = time.perf_counter() - start
+    start = time.perf_counter()
+    ours = select(instance, rule, completion).selected
+    ours_time = time.perf_counter() - start
+
+    start = time.perf_counter()
+    their_instance, profile = parse_pabulib(str(path))
+    their_parse = time.perf_counter() - start
+    eligible = set(instance.eligible())
+    their_instance = their_instance.__class__(
+        [p for p in their_instance if p.name in eligible],
+        budget_limit=their_instance.budget_limit,
+    )
+    start = time.perf_counter()
+    if rule == "greedy":
+        outcome = greedy_utilitarian_welfare(
+            their_instance, profile, sat_class=Cost_Sat
+        )
+    else:
+        outcome = method_of_equal_shares(
+            their_instance,
+            profile,
+            sat_class=Cost_Sat,
+            voter_budget_increment=1 if completion == "add1" else None,
+        )
+    their_time = time.perf_counter() - start
+    theirs = [p.name for p in outcome]
+    return {
+        "file": path.name,
+        "rule": rule + (f"+{completion}" if completion else ""),
+        "ours_s": ours_time,
+        "pabutools_s": their_time,
+        "speedup": their_time / ours_time,
+        "ours_with_parse_s": ours_time + ours_parse,
+        "pabutools_with_parse_s": their_time + their_parse,
+        "identical": ours == theirs,
+    }
+
+
+def main() -> int:
+    """Print the benchmark table and, last, one JSON line of the key figures."""
+    instances = kyiv_cycle()
+    voters = sum(len(i.ballots) for i in instances)
+    votes = sum(len(b) for i in instances for b in i.ballots)
+    tally = kyiv_tally(instances)
+    print(f"Kyiv-scale cycle: {PROJECTS} projects, {CATEGORIES} categories, ")
+    print(f"  {VOTERS} voters ({voters} category ballots), {votes} votes")
+    for rule, seconds in tally.items():
+        label = "mes (add1)" if rule == "mes" else rule
+        print(f"  tally {label:<12} {seconds:8.3f} s")
+    print()
+    comparisons = [
+        compare_with_pabutools(
+            DATA / "Poland_Wieliczka_2023_Green_Budget.pb", "mes", "add1"
+        ),
+        compare_with_pabutools(DATA / "Poland_Warszawa_2026.pb", "greedy"),
+    ]
+    print(
+        f"{'file':<40} {'rule':<9} {'ours s':>8} {'pabutools s':>12} "
+        f"{'speedup':>8} {'same':>5}"
+    )
+    for row in comparisons:
+        print(
+            f"{row['file']:<40} {row['rule']:<9} {row['ours_s']:8.3f} "
+            f"{row['pabutools_s']:12.3f} {row['speedup']:8.1f} "
+            f"{'yes' if row['identical'] else 'NO':>5}"
+        )
+        print(
+            f"{'  with reading the file':<50} {row['ours_with_parse_s']:8.3f} "
+            f"{row['pabutools_with_parse_s']:12.3f} "
+            f"{row['pabutools_with_parse_s'] / row['ours_with_parse_s']:8.1f}"
+        )
+    summary = {
+        "tally_greedy_s": round(tally["greedy"], 4),
+        "tally_mes_s": round(tally["mes"], 4),
+        "tally_phragmen_s": round(tally["phragmen"], 4),
+        "wieliczka_speedup": round(comparisons[0]["speedup"], 1),
+        "warszawa_speedup": round(comparisons[1]["speedup"], 1),
+        "identical": all(row["identical"] for row in comparisons),
+    }
+    print(json.dumps(summary))
+    return 0 if summary["identical"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
