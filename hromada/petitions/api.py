@@ -205,7 +205,7 @@ def withdraw_petition(request, petition_id: int):
 )
 def sign_petition(request, petition_id: int, payload: SignIn | None = None):
     _throttle(request, "sign")
-    petition = selectors.visible_petition(
+    petition = selectors.petition_for_signing(
         community=request.community, pk=petition_id, viewer=request.auth
     )
     signature = services.sign_petition(

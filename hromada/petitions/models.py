@@ -184,6 +184,7 @@ class Petition(models.Model):
     # Fixed at publication: a later change of the rules does not move the goal.
     threshold = models.PositiveIntegerField(_("signatures needed"), null=True, blank=True)
     min_age = models.PositiveSmallIntegerField(_("minimum age to sign"), null=True, blank=True)
+    residents_only = models.BooleanField(_("only residents who live here may sign"), default=False)
     # A cache of COUNT(signatures): refreshed with atomic updates and by the
     # scheduled task; decisions use the rows themselves.
     signature_count = models.PositiveIntegerField(_("signatures"), default=0)

@@ -175,6 +175,31 @@ def visible_petition(*, community: Community, pk, viewer) -> Petition:
     return petition
 
 
+# What signing reads: the hot path loads no more than this.
+SIGNING_FIELDS = [
+    "id",
+    "community_id",
+    "title",
+    "status",
+    "is_hidden",
+    "collection_ends_at",
+    "threshold",
+    "min_age",
+    "residents_only",
+    "author_id",
+]
+
+
+def petition_for_signing(*, community: Community, pk, viewer) -> Petition:
+    """Return the petition with the fields signing needs, or raise PetitionNotFound."""
+    petition = Petition.objects.only(*SIGNING_FIELDS).filter(community=community, pk=pk).first()
+    if petition is None or not can_see(viewer=viewer, petition=petition):
+        raise PetitionNotFound()
+    # The request's community is loaded already; no second fetch for the join.
+    petition.community = community
+    return petition
+
+
 def signers(*, petition: Petition) -> QuerySet[Signature]:
     """Return the petition's signatures for the public list, newest first."""
     return (

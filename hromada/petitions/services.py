@@ -205,14 +205,13 @@ def update_rules(
 # Eligibility ------------------------------------------------------------
 
 
-def _check_resident_of(*, resident: Resident, community: Community, min_age: int) -> None:
+def _check_resident_of(
+    *, resident: Resident, community: Community, min_age: int, residents_only: bool
+) -> None:
     """Raise unless the resident is linked to the community and old enough."""
-    kinds = None
-    if rules_for(community).residents_only:
-        kinds = [CommunityLink.Kind.LIVES, CommunityLink.Kind.DISPLACED]
     links = CommunityLink.objects.filter(resident=resident, community=community)
-    if kinds is not None:
-        links = links.filter(kind__in=kinds)
+    if residents_only:
+        links = links.filter(kind__in=[CommunityLink.Kind.LIVES, CommunityLink.Kind.DISPLACED])
     if not links.exists():
         raise NotLinked()
     age = resident.age_on(timezone.localdate())
@@ -227,8 +226,12 @@ def check_can_sign(*, petition: Petition, resident: Resident) -> None:
     if not petition.is_collecting:
         raise PetitionClosed(status=petition.get_status_display())
     require_level(resident=resident, community=petition.community, action="petitions.sign")
+    # The rules in force at publication, kept on the petition.
     _check_resident_of(
-        resident=resident, community=petition.community, min_age=petition.min_age or 0
+        resident=resident,
+        community=petition.community,
+        min_age=petition.min_age or 0,
+        residents_only=petition.residents_only,
     )
 
 
@@ -295,7 +298,13 @@ def create_petition(
 ) -> Petition:
     """Save a new draft petition of the resident."""
     require_level(resident=author, community=community, action="petitions.create")
-    _check_resident_of(resident=author, community=community, min_age=rules_for(community).min_age)
+    rules = rules_for(community)
+    _check_resident_of(
+        resident=author,
+        community=community,
+        min_age=rules.min_age,
+        residents_only=rules.residents_only,
+    )
     fields = _clean_fields(
         community=community,
         title=title,
@@ -468,6 +477,7 @@ def publish_petition(
     petition.collection_ends_at = now + timedelta(days=petition.collection_days)
     petition.threshold = rules.threshold
     petition.min_age = rules.min_age
+    petition.residents_only = rules.residents_only
     petition.department = department or petition.department or rules.department
     petition.official = official or petition.official
     petition.save(
@@ -477,6 +487,7 @@ def publish_petition(
             "collection_ends_at",
             "threshold",
             "min_age",
+            "residents_only",
             "department",
             "official",
         ]
@@ -655,40 +666,43 @@ def sign_petition(
     return signature
 
 
-@transaction.atomic
 def _record_signature(
     *, petition: Petition, resident: Resident, notify_on_answer: bool
 ) -> Signature:
-    check_can_sign(petition=petition, resident=resident)
-    try:
-        with transaction.atomic():  # savepoint: a clash leaves the outer one usable
-            signature = Signature.objects.create(
-                community_id=petition.community_id,
-                petition=petition,
-                resident=resident,
-                tax_hash=resident.tax_hash or None,
-                notify_on_answer=bool(notify_on_answer),
-            )
-    except IntegrityError:
-        # The unique constraints decide, not an exists() check: two taps on
-        # "Sign" race, and only the database sees both.
-        raise AlreadySigned() from None
-    audit.record(actor=resident, action="petition.signed", target=petition)
+    # A savepoint only when a caller's transaction must survive the clash;
+    # otherwise the whole transaction rolls back with AlreadySigned anyway.
+    nested = connection.in_atomic_block
+    with transaction.atomic():
+        check_can_sign(petition=petition, resident=resident)
+        try:
+            with transaction.atomic(savepoint=nested):
+                signature = Signature.objects.create(
+                    community_id=petition.community_id,
+                    petition=petition,
+                    resident=resident,
+                    tax_hash=resident.tax_hash or None,
+                    notify_on_answer=bool(notify_on_answer),
+                )
+        except IntegrityError:
+            # The unique constraints decide, not an exists() check: two taps
+            # on "Sign" race, and only the database sees both.
+            raise AlreadySigned() from None
+        audit.record(actor=resident, action="petition.signed", target=petition)
     return signature
 
 
 def _add_to_count(petition_id: int) -> int:
     """Add one to the cached total and return the new value."""
     table = connection.ops.quote_name(Petition._meta.db_table)
+    relaxed = ""
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # The total is a cache the scheduled task recounts from the rows, so
+        # this one-statement transaction need not wait for the disk: the row
+        # lock is held for microseconds, not for an fsync.
+        relaxed = "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed "
     # The table name comes from the model; the only value is a parameter.
-    sql = f"UPDATE {table} SET signature_count = signature_count + 1 WHERE id = %s RETURNING signature_count"  # noqa: S608
-    own_transaction = not connection.in_atomic_block
-    with transaction.atomic(), connection.cursor() as cursor:
-        if own_transaction and connection.vendor == "postgresql":
-            # The total is a cache the scheduled task recounts from the rows,
-            # so this commit need not wait for the disk; the row lock is then
-            # held for microseconds.
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    sql = f"UPDATE {table} SET signature_count = signature_count + 1 {relaxed}WHERE id = %s RETURNING signature_count"  # noqa: S608
+    with connection.cursor() as cursor:
         cursor.execute(sql, [petition_id])
         row = cursor.fetchone()
     return row[0] if row else 0

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -35,6 +37,8 @@ from hromada.petitions.models import Petition
 # Anonymous readers get the petition page from the cache for this long: a
 # popular petition is read far more often than its count changes visibly.
 PAGE_CACHE_SECONDS = 5
+# Stands for the reader's CSRF token in the cached page; replaced per request.
+CSRF_PLACEHOLDER = "csrf-token-of-this-reader"
 SIGNERS_ON_PAGE = 10
 SIGNERS_PER_PAGE = 50
 
@@ -42,6 +46,15 @@ SIGNERS_PER_PAGE = 50
 def _visible_or_404(request, pk) -> Petition:
     try:
         return selectors.visible_petition(community=request.community, pk=pk, viewer=request.user)
+    except DomainError:
+        raise Http404 from None
+
+
+def _signing_or_404(request, pk) -> Petition:
+    try:
+        return selectors.petition_for_signing(
+            community=request.community, pk=pk, viewer=request.user
+        )
     except DomainError:
         raise Http404 from None
 
@@ -72,21 +85,49 @@ def petition_list(request):
 
 
 def detail(request, pk: int):
-    """Show a petition; anonymous readers share a copy cached for a few seconds."""
-    anonymous = not request.user.is_authenticated
-    key = f"petitions:page:{request.community.pk}:{pk}:{request.LANGUAGE_CODE}"
-    page = cache.get(key) if anonymous else None
-    if page is None:
-        petition = _visible_or_404(request, pk)
-        page = _detail_page(request, petition, anonymous=anonymous)
-        if anonymous:
-            cache.set(key, page, PAGE_CACHE_SECONDS)
+    if _shareable(request):
+        return _public_page(request, pk)
+    petition = _visible_or_404(request, pk)
+    page = _detail_page(request, petition, anonymous=not request.user.is_authenticated)
+    return _render_detail(request, page)
+
+
+def _render_detail(request, page: dict, **extra):
     return render(
         request,
         "petitions/detail.html",
-        {"title": page["title"], "body": mark_safe(page["body"])},  # noqa: S308 (our template)
+        {"title": page["title"], "body": mark_safe(page["body"]), **extra},  # noqa: S308 (our template)
         status=page["status"],
     )
+
+
+def _shareable(request) -> bool:
+    """Return whether the request may get the page every anonymous reader gets."""
+    return (
+        request.method == "GET"
+        and not request.GET
+        and set(request.COOKIES) <= {settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME}
+    )
+
+
+def _public_page(request, pk: int) -> HttpResponse:
+    """
+    Serve the anonymous petition page from a copy cached for a few seconds.
+
+    The copy holds a placeholder where each reader's own CSRF token goes (the
+    language switch posts a form), so readers never share a token.
+    """
+    key = f"petitions:page:{request.community.pk}:{pk}:{request.LANGUAGE_CODE}"
+    cached = cache.get(key)
+    if cached is None:
+        petition = _visible_or_404(request, pk)
+        page = _detail_page(request, petition, anonymous=True)
+        response = _render_detail(request, page, csrf_token=CSRF_PLACEHOLDER)
+        cached = (response.status_code, response.content)
+        cache.set(key, cached, PAGE_CACHE_SECONDS)
+    status, content = cached
+    token = get_token(request).encode()
+    return HttpResponse(content.replace(CSRF_PLACEHOLDER.encode(), token), status=status)
 
 
 def _detail_page(request, petition: Petition, *, anonymous: bool) -> dict:
@@ -157,7 +198,7 @@ def open_data(request):
 @require_POST
 @limited("sign")
 def sign(request, pk: int):
-    petition = _visible_or_404(request, pk)
+    petition = _signing_or_404(request, pk)
     if not request.user.is_authenticated:
         return redirect_to_login(petition.get_absolute_url())
     form = SignForm(request.POST)

@@ -130,3 +130,11 @@ def end_collection(petition: Petition) -> None:
         collection_ends_at=timezone.now() - timedelta(minutes=1)
     )
     petition.refresh_from_db()
+
+
+@pytest.fixture
+def one_rate_window(monkeypatch):
+    """Keep rate-limit counting in one time window, so a minute boundary cannot reset it."""
+    from django_ratelimit import core
+
+    monkeypatch.setattr(core, "_get_window", lambda value, period: 1_000_000_000)

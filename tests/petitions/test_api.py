@@ -177,7 +177,7 @@ def test_sign_refusals_have_codes(consideration_pair, collecting, community, oth
     assert missing.status_code == 404
 
 
-def test_signing_through_the_api_is_rate_limited(collecting, community):
+def test_signing_through_the_api_is_rate_limited(collecting, community, one_rate_window):
     client = token_client(make_resident(community))
     codes = [
         client.post(f"{BASE}{collecting.pk}/sign", content_type=JSON).status_code for _ in range(21)

@@ -1,5 +1,6 @@
 """The petition pages, used as residents and staff use them."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -8,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from hromada.core.models import Identity, StaffRole
-from hromada.petitions import services
+from hromada.petitions import services, views
 from hromada.petitions.models import Petition, Signature, Topic
 from tests.factories import client_for, make_resident, make_staff
 from tests.petitions.conftest import TEXT, make_collecting, make_draft, sign_by_new_residents
@@ -157,12 +158,30 @@ def test_anonymous_readers_share_a_cached_page(collecting, community):
     assert "Ви підписали цю петицію" in fresh
 
 
-def test_cached_page_keeps_a_working_csrf_token_per_reader(collecting):
-    """Language switch forms on the cached page carry the reader's own token."""
-    first = client_for().get(collecting.get_absolute_url())
-    second = Client(HTTP_HOST="testserver").get(collecting.get_absolute_url())
-    assert first.status_code == second.status_code == 200
-    assert 'name="csrfmiddlewaretoken"' in page(second)
+def test_cached_page_gives_each_reader_a_working_csrf_token(collecting):
+    """The cached copy carries each reader's own token: the language switch still posts."""
+    url = collecting.get_absolute_url()
+    readers = [Client(HTTP_HOST="testserver", enforce_csrf_checks=True) for _ in range(2)]
+    pages = [page(reader.get(url)) for reader in readers]  # the second from the cache
+    tokens = [re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', text)[1] for text in pages]
+    assert views.CSRF_PLACEHOLDER not in pages[1]
+    assert tokens[0] != tokens[1]
+    response = readers[1].post(
+        "/i18n/setlang/", {"language": "en", "next": url, "csrfmiddlewaretoken": tokens[1]}
+    )
+    assert response.status_code == 302
+    forged = readers[0].post(
+        "/i18n/setlang/", {"language": "en", "next": url, "csrfmiddlewaretoken": "x" * 64}
+    )
+    assert forged.status_code == 403
+
+
+def test_readers_with_a_session_or_a_query_get_a_fresh_page(collecting, community):
+    anonymous = client_for()
+    anonymous.get(collecting.get_absolute_url())
+    services.sign_petition(petition=collecting, resident=make_resident(community))
+    text = page(anonymous.get(collecting.get_absolute_url(), {"utm_source": "telegram"}))
+    assert 'aria-valuenow="1"' in text
 
 
 def test_drafts_are_private(draft, author, community, moderator):
@@ -258,7 +277,7 @@ def test_sign_needs_post(collecting, community):
     assert response.status_code == 405
 
 
-def test_signing_is_rate_limited_per_account(collecting, community):
+def test_signing_is_rate_limited_per_account(collecting, community, one_rate_window):
     """More than 20 sign requests a minute from one account get 429; nothing changes."""
     client = client_for(make_resident(community))
     url = f"/petitions/{collecting.pk}/sign/"
@@ -268,7 +287,7 @@ def test_signing_is_rate_limited_per_account(collecting, community):
     assert Signature.objects.count() == 1
 
 
-def test_signing_is_rate_limited_per_address(collecting, community, monkeypatch):
+def test_signing_is_rate_limited_per_address(collecting, community, monkeypatch, one_rate_window):
     """Many accounts behind one address are limited too (a looser limit)."""
     from hromada.petitions import limits
 
@@ -356,7 +375,7 @@ def test_creating_needs_identification(community, topic, rules):
     assert response["Location"].startswith("/accounts/identity/")
 
 
-def test_creating_is_rate_limited(community, author, topic, rules):
+def test_creating_is_rate_limited(community, author, topic, rules, one_rate_window):
     client = client_for(author)
     codes = [
         client.post("/petitions/new/", form_data(topic, title="")).status_code for _ in range(11)

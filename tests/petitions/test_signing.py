@@ -13,7 +13,12 @@ from hromada.core.models import CommunityLink, Identity, Notification, Resident
 from hromada.petitions import services
 from hromada.petitions.models import Petition, Signature
 from tests.factories import make_resident
-from tests.petitions.conftest import end_collection, set_rules, sign_by_new_residents
+from tests.petitions.conftest import (
+    end_collection,
+    make_collecting,
+    set_rules,
+    sign_by_new_residents,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -100,16 +105,19 @@ def test_signing_needs_a_link_to_the_community(collecting, other_community):
 
 
 def test_workers_sign_unless_the_charter_limits_signing_to_residents(
-    collecting, community, administrator
+    collecting, community, administrator, author, topic, moderator
 ):
+    """The charter may admit only those who live here; a running petition keeps its rules."""
     worker = make_resident(community, link=CommunityLink.Kind.WORKS)
     services.sign_petition(petition=collecting, resident=worker)
     set_rules(community, administrator, threshold=3, collection_days=30, residents_only=True)
-    another_worker = make_resident(community, link=CommunityLink.Kind.STUDIES)
+    student = make_resident(community, link=CommunityLink.Kind.STUDIES)
+    services.sign_petition(petition=collecting, resident=student)  # published before
+    later = make_collecting(community, author, topic, moderator)
     with pytest.raises(services.NotLinked):
-        services.sign_petition(petition=collecting, resident=another_worker)
+        services.sign_petition(petition=later, resident=student)
     displaced = make_resident(community, link=CommunityLink.Kind.DISPLACED)
-    services.sign_petition(petition=collecting, resident=displaced)
+    services.sign_petition(petition=later, resident=displaced)
 
 
 def test_signing_needs_the_minimum_age(collecting, community):

@@ -1,0 +1,433 @@
+"""
+Benchmark: signing one petition over HTTP as in production.
+
+Starts gunicorn (several gthread workers, DEBUG off) on its own PostgreSQL
+database, creates identified residents with real sessions and one collecting
+petition whose threshold equals the number of residents, then:
+
+1. 64 clients sign concurrently (log-in session cookie, CSRF cookie and form
+   token fetched from the petition page, POST of the sign form) while other
+   clients keep reading the petition page anonymously;
+2. the page is read alone.
+
+It checks that the final count equals the number of distinct signers and
+that the threshold transition happened once. Prints a table and, last, one
+JSON line. Environment: BENCH_SIGNERS (10000), BENCH_WORKERS (3),
+BENCH_THREADS (8), BENCH_READ_SECONDS (8), BENCH_PG (postgres://postgres@127.0.0.1:5432).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+SIGNERS = int(os.environ.get("BENCH_SIGNERS", "10000"))
+SIGN_CLIENTS = 64
+READERS_DURING_SIGN = int(os.environ.get("BENCH_READERS", "8"))
+READERS_ALONE = 32
+READ_SECONDS = float(os.environ.get("BENCH_READ_SECONDS", "8"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
+THREADS = int(os.environ.get("BENCH_THREADS", "8"))
+PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+DB_NAME = "hromada_bench_petitions"
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def environment(var_dir: str) -> dict:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=f"{PG}/{DB_NAME}",
+        HROMADA_ENV="development",
+        DEBUG="0",
+        HROMADA_RATELIMIT="0",  # one address sends every request here
+        HROMADA_VAR_DIR=var_dir,
+        DJANGO_SETTINGS_MODULE="hromada.settings",
+        PYTHONPATH=str(ROOT),
+        LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def recreate_database(env: dict) -> None:
+    admin = f"{PG}/postgres"
+    for sql in (f"DROP DATABASE IF EXISTS {DB_NAME}", f"CREATE DATABASE {DB_NAME}"):
+        subprocess.run(["psql", admin, "-qc", sql], check=True, env=env)
+    subprocess.run(
+        [sys.executable, "-m", "hromada", "migrate", "--noinput", "-v0"],
+        check=True,
+        cwd=ROOT,
+        env=env,
+    )
+
+
+def prepare(signers: int) -> dict:
+    """Create the community, the petition and the residents with sessions; return ids."""
+    import django
+
+    django.setup()
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from hromada.core.identity import tax_number_hash
+    from hromada.core.models import (
+        Community,
+        CommunityLink,
+        Identity,
+        Resident,
+        Settlement,
+        StaffRole,
+        Street,
+    )
+    from hromada.petitions import services
+    from hromada.petitions.models import PetitionRules, Topic
+
+    community = Community.objects.create(
+        slug="chornomorsk", name="Чорноморська міська територіальна громада"
+    )
+    settlement = Settlement.objects.create(community=community, name="Чорноморськ", kind="city")
+    street = Street.objects.create(settlement=settlement, name="проспект Миру")
+    PetitionRules.objects.create(community=community, threshold=signers)
+    topic = Topic.objects.create(community=community, name="Транспорт і дороги")
+    password = make_password("bench-password-2026")
+    birth = date(1980, 1, 1)
+    now = timezone.now()
+    people = [
+        Resident(
+            email=f"bench{index:06d}@bench.invalid",
+            password=password,
+            full_name=f"Підписант Бенчмарк {index:06d}",
+            birth_date=birth + timedelta(days=index % 7000),
+            identity_level=Identity.STRONG,
+            tax_hash=tax_number_hash(f"9{index:09d}"),
+            strong_verified_at=now,
+            notify_by_email=False,
+        )
+        for index in range(signers + 2)
+    ]
+    Resident.objects.bulk_create(people, batch_size=2000)
+    people = list(Resident.objects.order_by("pk"))
+    CommunityLink.objects.bulk_create(
+        [
+            CommunityLink(resident=r, community=community, kind="lives", street=street, house="1")
+            for r in people
+        ],
+        batch_size=2000,
+    )
+    author, moderator, signers_list = people[0], people[1], people[2:]
+    StaffRole.objects.create(community=community, resident=moderator, role="moderator")
+    petition = services.create_petition(
+        community=community,
+        author=author,
+        title="Облаштувати безпечний пішохідний перехід біля школи №7",
+        text="Просимо облаштувати регульований пішохідний перехід біля школи на вулиці "
+        "Парусній та встановити обмеження швидкості у шкільній зоні.",
+        topic_id=topic.pk,
+    )
+    services.submit_petition(petition=petition, author=author)
+    services.publish_petition(petition=petition, moderator=moderator)
+    # Real sessions, as the log-in form would leave them in the session store.
+    store = SessionStore()
+    expiry = now + timedelta(days=1)
+    sessions, keys = [], []
+    for resident in signers_list:
+        key = secrets.token_hex(16)
+        data = {
+            "_auth_user_id": str(resident.pk),
+            "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+            "_auth_user_hash": resident.get_session_auth_hash(),
+        }
+        sessions.append(
+            Session(session_key=key, session_data=store.encode(data), expire_date=expiry)
+        )
+        keys.append(key)
+    Session.objects.bulk_create(sessions, batch_size=2000)
+    from django.db import connection
+
+    connection.close()
+    return {"petition": petition.pk, "sessions": keys}
+
+
+def start_server(env: dict, port: int) -> subprocess.Popen:
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "hromada.wsgi",
+        "--bind",
+        f"{HOST}:{port}",
+        "--workers",
+        str(WORKERS),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(THREADS),
+        "--keep-alive",
+        "30",
+        "--backlog",
+        "2048",
+        "--log-level",
+        "warning",
+    ]
+    server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection(HOST, port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.3)
+    stop_server(server)
+    raise SystemExit("gunicorn did not start")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    try:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(server.pid, signal.SIGKILL)
+
+
+class Client:
+    """One keep-alive HTTP connection with the cookies it needs."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.connection = http.client.HTTPConnection(HOST, port, timeout=30)
+
+    def request(self, method: str, path: str, body: str | None = None, headers=None):
+        headers = {"Host": HOST, **(headers or {})}
+        for attempt in range(2):
+            try:
+                self.connection.request(method, path, body=body, headers=headers)
+                response = self.connection.getresponse()
+                return response, response.read()
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                # The server closed an idle keep-alive connection: reconnect once.
+                self.connection.close()
+                self.connection = http.client.HTTPConnection(HOST, self.port, timeout=30)
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+
+def csrf_for(port: int, petition_url: str, session: str) -> tuple[str, str]:
+    """Fetch the petition page as a signed-in resident; return the CSRF cookie and form token."""
+    client = Client(port)
+    response, body = client.request("GET", petition_url, headers={"Cookie": f"sessionid={session}"})
+    cookie = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie") or "")
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
+    if not cookie or not token or b"/sign/" not in body:
+        raise SystemExit(f"no sign form on the petition page (status {response.status})")
+    return cookie.group(1), token.group(1).decode()
+
+
+def sign_all(port: int, petition: int, sessions: list[str], stop: threading.Event) -> dict:
+    """Sign with 64 clients; return latencies and outcomes."""
+    url = f"/petitions/{petition}/"
+    queue = list(reversed(sessions))
+    lock = threading.Lock()
+    latencies: list[float] = []
+    outcomes = {"ok": 0, "bad": 0}
+
+    def worker():
+        client = Client(port)
+        with lock:
+            first = queue[-1] if queue else None
+        if first is None:
+            return
+        csrf_cookie, token = csrf_for(port, url, first)
+        body = urlencode({"csrfmiddlewaretoken": token})
+        mine_latencies, ok, bad = [], 0, 0
+        while True:
+            with lock:
+                if not queue:
+                    break
+                session = queue.pop()
+            started = time.perf_counter()
+            response, _ = client.request(
+                "POST",
+                f"{url}sign/",
+                body=body,
+                headers={
+                    "Cookie": f"sessionid={session}; csrftoken={csrf_cookie}",
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Referer": f"http://{HOST}:{port}{url}",
+                },
+            )
+            mine_latencies.append(time.perf_counter() - started)
+            if response.status == 302 and response.getheader("Location") == url:
+                ok += 1
+            else:
+                bad += 1
+        with lock:
+            latencies.extend(mine_latencies)
+            outcomes["ok"] += ok
+            outcomes["bad"] += bad
+
+    threads = [threading.Thread(target=worker) for _ in range(SIGN_CLIENTS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    stop.set()
+    return {"latencies": latencies, "elapsed": elapsed, **outcomes}
+
+
+def read_until(port: int, path: str, clients: int, stop: threading.Event, seconds=None) -> dict:
+    """Read the page anonymously with keep-alive clients until stopped; return counts."""
+    counts = {"ok": 0, "bad": 0}
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds if seconds else None
+
+    def worker():
+        client = Client(port)
+        ok = bad = 0
+        while not stop.is_set() and (deadline is None or time.perf_counter() < deadline):
+            response, _ = client.request("GET", path)
+            if response.status == 200:
+                ok += 1
+            else:
+                bad += 1
+        with lock:
+            counts["ok"] += ok
+            counts["bad"] += bad
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    counts["elapsed"] = time.perf_counter() - started
+    return counts
+
+
+def count_in_database(env: dict, petition: int) -> dict:
+    script = (
+        "import django, json; django.setup();"
+        "from hromada.petitions.models import Petition, Signature;"
+        "from hromada.core.models import AuditEntry;"
+        f"p = Petition.objects.get(pk={petition});"
+        "print(json.dumps({'rows': Signature.objects.filter(petition=p).count(),"
+        "'distinct': Signature.objects.filter(petition=p).values('resident').distinct().count(),"
+        "'cached': p.signature_count, 'status': p.status,"
+        "'transitions': AuditEntry.objects.filter(action='petition.threshold_reached',"
+        f" target_id='{petition}').count()}}))"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True
+    )
+    return json.loads(output.stdout.decode().strip().splitlines()[-1])
+
+
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def main() -> None:
+    var_dir = tempfile.mkdtemp(prefix="hromada-bench-petitions-")
+    env = environment(var_dir)
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    started = time.perf_counter()
+    recreate_database(env)
+    data = prepare(SIGNERS)
+    setup_seconds = time.perf_counter() - started
+    port = free_port()
+    server = start_server(env, port)
+    try:
+        path = f"/petitions/{data['petition']}/"
+        stop = threading.Event()
+        during: dict = {}
+        reader = threading.Thread(
+            target=lambda: during.update(read_until(port, path, READERS_DURING_SIGN, stop))
+        )
+        reader.start()
+        signing = sign_all(port, data["petition"], data["sessions"], stop)
+        reader.join()
+        alone = read_until(port, path, READERS_ALONE, threading.Event(), seconds=READ_SECONDS)
+    finally:
+        stop_server(server)
+    counted = count_in_database(env, data["petition"])
+    shutil.rmtree(var_dir, ignore_errors=True)
+
+    latencies = signing["latencies"]
+    result = {
+        "sign_per_s": round(signing["ok"] / signing["elapsed"], 1),
+        "sign_p50_ms": round(percentile(latencies, 0.50) * 1000, 1),
+        "sign_p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
+        "read_per_s": round(alone["ok"] / alone["elapsed"], 1),
+        "read_during_sign_per_s": round(during["ok"] / during["elapsed"], 1),
+        "counted": counted["rows"],
+        "expected": SIGNERS,
+        "distinct_signers": counted["distinct"],
+        "cached_count": counted["cached"],
+        "threshold_transitions": counted["transitions"],
+        "failed_requests": signing["bad"] + during["bad"] + alone["bad"],
+        "workers": WORKERS,
+        "threads": THREADS,
+    }
+    rows = [
+        ("signers (distinct residents)", SIGNERS),
+        ("signing clients / readers during signing", f"{SIGN_CLIENTS} / {READERS_DURING_SIGN}"),
+        ("gunicorn workers × threads", f"{WORKERS} × {THREADS}"),
+        ("setup (database, residents, sessions)", f"{setup_seconds:.1f} s"),
+        ("signing time", f"{signing['elapsed']:.1f} s"),
+        ("signatures per second", result["sign_per_s"]),
+        ("sign latency p50 / p99", f"{result['sign_p50_ms']} / {result['sign_p99_ms']} ms"),
+        ("page reads per second during signing", result["read_during_sign_per_s"]),
+        ("page reads per second alone", result["read_per_s"]),
+        (
+            "signature rows / distinct / cached count",
+            f"{counted['rows']} / {counted['distinct']} / {counted['cached']}",
+        ),
+        ("status, threshold transitions", f"{counted['status']}, {counted['transitions']}"),
+        ("failed requests", result["failed_requests"]),
+    ]
+    width = max(len(label) for label, _ in rows)
+    print(f"{'measure'.ljust(width)}  value")
+    for label, value in rows:
+        print(f"{label.ljust(width)}  {value}")
+    exact = (
+        counted["rows"] == SIGNERS == counted["distinct"] == counted["cached"]
+        and counted["transitions"] == 1
+    )
+    print(f"{'count exact'.ljust(width)}  {'yes' if exact else 'NO'}")
+    print(json.dumps(result))
+    if not exact:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
