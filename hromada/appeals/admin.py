@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from hromada.appeals import services
+from hromada.appeals import selectors, services
 from hromada.appeals.models import Appeal, Category, CategoryAttribute, Open311Key
 from hromada.core.admin import ScopedAdmin
 from hromada.core.errors import DomainError
@@ -41,12 +41,21 @@ class CategoryAdmin(ScopedAdmin):
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        selectors.forget_categories(request.community)
+
     def save_formset(self, request, form, formset, change):
         for instance in formset.save(commit=False):
             instance.community = request.community
             instance.save()
         for instance in formset.deleted_objects:
             instance.delete()
+        selectors.forget_categories(request.community)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        selectors.forget_categories(request.community)
 
     @admin.action(description=_("Add the missing standard categories"))
     def install_defaults(self, request, queryset):

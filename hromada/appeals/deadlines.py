@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from hromada.core.calendar import add_working_days, is_working_day
-from hromada.core.models import Community
+from hromada.core.models import CalendarDay, Community
 
 ANSWER_DAYS = 30  # art. 20: "не більше одного місяця"
 ANSWER_DAYS_SIMPLE = 15  # art. 20: no additional study needed
@@ -47,3 +47,37 @@ def latest_extension(received: date, *, community: Community) -> date:
 def target_date(received: date, *, days: int, community: Community) -> date:
     """Return the day by which the category's target promises the work."""
     return add_working_days(received, days, community=community)
+
+
+def terms(
+    received: date, *, requires_study: bool, target_days: int, community: Community
+) -> tuple[date, date]:
+    """
+    Return (answer due, target date) for an appeal received on `received`.
+
+    One read of the community's calendar serves both, as every registration
+    needs the two.
+    """
+    days = ANSWER_DAYS if requires_study else ANSWER_DAYS_SIMPLE
+    window = received + timedelta(days=max(days, target_days * 2) + 60)
+    exceptions = dict(
+        CalendarDay.objects.filter(community=community, date__range=(received, window)).values_list(
+            "date", "kind"
+        )
+    )
+
+    def working(day: date) -> bool:
+        kind = exceptions.get(day)
+        return kind == CalendarDay.Kind.WORKING if kind else day.weekday() < 5
+
+    due = received + timedelta(days=days)
+    while not working(due) and due < window:
+        due += timedelta(days=1)
+    target, remaining = received, target_days
+    while remaining > 0 and target < window:
+        target += timedelta(days=1)
+        if working(target):
+            remaining -= 1
+    if target >= window:  # a calendar of long holidays: fall back to the slow path
+        target = target_date(received, days=target_days, community=community)
+    return due, target

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import math
 import statistics
+import time
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.core.cache import cache
 from django.db.models import Avg, Count, Q
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
@@ -67,10 +70,48 @@ def leaf_categories(community: Community):
     )
 
 
+CATEGORY_CACHE_SECONDS = 60
+# Process-local copies: {community id: (version, expires, categories)}.
+_CATEGORIES: dict[int, tuple[str, float, dict]] = {}
+
+
+def _version_key(community: Community) -> str:
+    return f"appeals:categories:{community.pk}"
+
+
+def active_categories(community: Community) -> dict[str, Category]:
+    """
+    Return the categories that accept appeals by service code, with their
+    group, department and questions loaded.
+
+    Every submission needs its category, so each process keeps the set for
+    up to a minute. A version token in the shared cache lets a change in the
+    back office reach every process (at once with Redis; a cleared cache
+    counts as a change too).
+    """
+    key = _version_key(community)
+    version = cache.get(key)
+    if version is None:
+        version = uuid.uuid4().hex
+        cache.set(key, version, CATEGORY_CACHE_SECONDS)
+    held = _CATEGORIES.get(community.pk)
+    if held and held[0] == version and held[1] > time.monotonic():
+        return held[2]
+    found = {
+        category.service_code: category
+        for category in leaf_categories(community).prefetch_related("attributes")
+    }
+    _CATEGORIES[community.pk] = (version, time.monotonic() + CATEGORY_CACHE_SECONDS, found)
+    return found
+
+
+def forget_categories(community: Community) -> None:
+    cache.delete(_version_key(community))
+    _CATEGORIES.pop(community.pk, None)
+
+
 def category_by_code(community: Community, code: str) -> Category | None:
-    return (
-        leaf_categories(community).prefetch_related("attributes").filter(service_code=code).first()
-    )
+    return active_categories(community).get(code or "")
 
 
 def category_ids_for(community: Community, code: str) -> list[int]:

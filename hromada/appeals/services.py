@@ -135,7 +135,10 @@ def clean_attributes(
     own = problems or Problems()
     raw = raw or {}
     answers: dict = {}
-    for attribute in CategoryAttribute.objects.filter(category=category, variable=True):
+    # .all() uses the attributes prefetched with the category, when they were.
+    for attribute in category.attributes.all():
+        if not attribute.variable:
+            continue
         field = f"attribute[{attribute.code}]"
         value = raw.get(attribute.code)
         if isinstance(value, (list, tuple)):
@@ -373,6 +376,12 @@ def _register(
     now = timezone.now()
     received = timezone.localdate(now)
     requires_study = category.requires_study or kind in Appeal.WRITTEN_KINDS
+    due_on, target_on = deadlines.terms(
+        received,
+        requires_study=requires_study,
+        target_days=category.target_days,
+        community=community,
+    )
     saved: list[str] = []
     try:
         with transaction.atomic():
@@ -397,21 +406,17 @@ def _register(
                 address=address,
                 attributes=attributes,
                 requires_study=requires_study,
-                due_on=deadlines.answer_due(
-                    received, requires_study=requires_study, community=community
-                ),
-                target_on=deadlines.target_date(
-                    received, days=category.target_days, community=community
-                ),
+                due_on=due_on,
+                target_on=target_on,
                 created_at=now,
                 updated_at=now,
                 **contact,
                 **extra,
             )
             try:
-                with transaction.atomic():
-                    appeal.save(force_insert=True)
+                appeal.save(force_insert=True)
             except IntegrityError:
+                # No savepoint on this hot path: the whole registration rolls back.
                 raise NumberTaken() from None
             _save_photos(
                 appeal=appeal,
@@ -1308,6 +1313,9 @@ def install_default_categories(*, community: Community, actor: Resident | None =
                     values=attribute.get("values", []),
                 )
     if added:
+        from hromada.appeals.selectors import forget_categories
+
+        transaction.on_commit(lambda: forget_categories(community))
         audit.record(
             actor=actor,
             action="appeal.categories_installed",

@@ -1,0 +1,520 @@
+"""
+Benchmark of Open City with 1,000,000 reports, on SQLite and on PostgreSQL.
+
+For each database it measures, over real HTTP against gunicorn:
+- the map's marker query for a viewport at zoom 15 (1280×800 px) over the
+  city, with the map's default filters (last 90 days, every status), p95;
+- Open311 ``GET requests.json`` with its defaults (last 90 days, newest
+  1,000 requests), p95;
+- report submissions through Open311 ``POST requests.json`` from 8 client
+  threads, per second.
+
+The data set lives in its own database (var/bench/appeals/sqlite/… and the
+PostgreSQL database ``hromada_bench_appeals``) and is reused when present;
+it is bulk-loaded with raw SQL (SQLite) or COPY (PostgreSQL) the first time.
+Targets on a 2-core machine: p95 ≤ 50 ms for both queries, ≥ 200
+submissions per second. The last line printed is one JSON object; its
+top-level figures are the worse of the two databases.
+
+    .venv/bin/python bench/appeals.py [--reports N] [--backends sqlite,postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import itertools
+import json
+import math
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/hromada_bench_appeals")
+YEARS = 6  # the data set spans six years of reports
+VIEW_W_DEG = 1280 / 256 * 360 / 2**15  # longitude span of 1280 px at zoom 15
+VIEW_H_M = 800 * 156543.03 * math.cos(math.radians(46.3)) / 2**15  # metres of 800 px
+
+
+# -- the parent: one child process per database --------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reports", type=int, default=1_000_000)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--child", default="")
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
+    results = {}
+    for backend in args.backends.split(","):
+        env = dict(os.environ)
+        env.update(backend_env(backend))
+        if backend == "postgresql" and not ensure_pg_database():
+            print(f"== {backend}: PostgreSQL is not reachable, skipped", flush=True)
+            continue
+        print(f"== {backend}", flush=True)
+        command = [sys.executable, __file__, "--child", backend]
+        command += ["--reports", str(args.reports), "--samples", str(args.samples)]
+        command += ["--seconds", str(args.seconds), "--workers", str(args.workers)]
+        done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
+        sys.stdout.write(done.stdout[: done.stdout.rfind("\n", 0, len(done.stdout) - 1) + 1])
+        if done.returncode != 0:
+            sys.stderr.write(done.stderr[-4000:])
+            raise SystemExit(f"{backend} benchmark failed")
+        results[backend] = json.loads(done.stdout.strip().splitlines()[-1])
+    if not results:
+        raise SystemExit("no database could be measured")
+    print()
+    print(
+        f"{'database':<12}{'reports':>10}{'bbox p95 ms':>14}{'open311 p95 ms':>16}{'submit/s':>10}"
+    )
+    for backend, figures in results.items():
+        print(
+            f"{backend:<12}{figures['reports']:>10}{figures['bbox_p95_ms']:>14.1f}"
+            f"{figures['open311_p95_ms']:>16.1f}{figures['submit_per_s']:>10.0f}"
+        )
+    summary = {
+        "bbox_p95_ms": max(f["bbox_p95_ms"] for f in results.values()),
+        "open311_p95_ms": max(f["open311_p95_ms"] for f in results.values()),
+        "submit_per_s": min(f["submit_per_s"] for f in results.values()),
+        **results,
+    }
+    print(json.dumps(summary))
+
+
+def backend_env(backend: str) -> dict:
+    var = ROOT / "var" / "bench" / "appeals" / backend
+    var.mkdir(parents=True, exist_ok=True)
+    env = {
+        "HROMADA_VAR_DIR": str(var),
+        "DJANGO_SETTINGS_MODULE": "hromada.settings",
+        "DEBUG": "0",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    }
+    if backend == "postgresql":
+        env["DATABASE_URL"] = PG_URL
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{var / 'hromada.sqlite3'}"
+    return env
+
+
+def ensure_pg_database() -> bool:
+    try:
+        import psycopg
+    except ImportError:
+        return False
+    parsed = urllib.parse.urlparse(PG_URL)
+    name = parsed.path.lstrip("/")
+    admin = parsed._replace(path="/postgres").geturl()
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as connection:
+            exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if exists.fetchone() is None:
+                connection.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error:
+        return False
+    return True
+
+
+# -- the child: one database ----------------------------------------------------
+
+
+def child(args) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0, interactive=False)
+    community, categories, streets = prepare()
+    have = count_reports(community)
+    print(f"reports in {args.child} data set: {have:,}", flush=True)
+    if have < args.reports:
+        started = time.perf_counter()
+        bulk_load(community, categories, streets, args.reports - have)
+        print(f"loaded {args.reports - have:,} reports in {time.perf_counter() - started:.0f} s")
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+        print(f"analysed in {time.perf_counter() - started:.0f} s", flush=True)
+    from hromada.appeals.models import Appeal
+    from hromada.appeals.services import issue_open311_key
+
+    _key, api_key = issue_open311_key(community=community, name="bench", requests_per_minute=0)
+    baseline = Appeal.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    connection.close()
+    port = free_port()
+    server = start_server(port, args.workers)
+    try:
+        figures = measure(port, api_key, streets, args)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    forget_submissions(community, baseline)
+    figures["reports"] = count_reports(community)
+    figures["database"] = args.child
+    print(json.dumps(figures))
+
+
+def prepare():
+    from hromada.appeals.models import Category
+    from hromada.appeals.services import install_default_categories
+    from hromada.core import demo
+    from hromada.core.models import Street
+
+    communities = demo.load()
+    community = communities[0]
+    install_default_categories(community=community)
+    categories = list(
+        Category.objects.filter(community=community, parent__isnull=False).values_list(
+            "pk", "department_id", "target_days", "requires_study"
+        )
+    )
+    streets = list(
+        Street.objects.filter(settlement__community=community, lat__isnull=False).values_list(
+            "pk", "name", "lat", "lon", "settlement__kind"
+        )
+    )
+    return community, categories, streets
+
+
+def count_reports(community) -> int:
+    from hromada.appeals.models import Appeal
+
+    return Appeal.objects.filter(community=community).count()
+
+
+COLUMNS = [
+    "community_id", "number", "kind", "channel", "status", "is_open", "category_id",
+    "department_id", "author_public", "contact_name", "contact_email", "contact_phone",
+    "subject", "description", "lat", "lon", "cell", "street_id", "address", "attributes",
+    "media_url", "device_id", "account_id", "token", "hidden", "requires_study", "due_on",
+    "target_on", "extension_reason", "status_notes", "redirect_to", "resolution",
+    "supporters_count", "reopen_count", "created_at", "updated_at", "accepted_at",
+    "resolved_at", "closed_at",
+]  # fmt: skip
+TEXTS = [
+    "Не світить ліхтар біля під'їзду.",
+    "Вибоїна посеред дороги, машини об'їжджають по зустрічній.",
+    "Переповнені контейнери, сміття навколо майданчика.",
+    "Аварійне дерево нахилилося над тротуаром.",
+    "Витік води з-під асфальту.",
+]
+
+
+def rows(community, categories, streets, count: int, numbers: dict[int, int], *, text: bool):
+    """
+    Yield report rows spread over six years and over the streets, in every state.
+
+    With `text`, times are naive UTC strings and dates ISO strings, as Django
+    keeps them in SQLite; otherwise aware datetimes and dates for COPY.
+    """
+    from hromada.appeals.models import cell_of
+    from hromada.core.geo import territory_contains
+
+    rng = random.Random(20260000 + count + sum(numbers.values()))
+    now = datetime.now(UTC).replace(microsecond=0)
+    span = YEARS * 365 * 86400
+    city = [s for s in streets if s[4] == "city"] or streets
+    territory = community.territory
+    run = uuid.uuid4().hex[:8]
+    statuses_recent = ["accepted", "in_progress", "resolved", "rejected"]
+    for index in range(count):
+        created = now - timedelta(seconds=int(rng.random() * span))
+        street = rng.choice(city) if rng.random() < 0.85 else rng.choice(streets)
+        while True:
+            lat = street[2] + rng.gauss(0, 0.004)
+            lon = street[3] + rng.gauss(0, 0.006)
+            if territory_contains(territory, lat=lat, lon=lon):
+                break
+        category, department, target, study = rng.choice(categories)
+        age = (now - created).days
+        roll = rng.random()
+        if age < 3:
+            status = "new" if roll < 0.6 else "accepted"
+        elif age < 30:
+            status = statuses_recent[int(roll * 4)]
+        else:
+            status = "closed" if roll < 0.85 else "rejected" if roll < 0.97 else "in_progress"
+        is_open = status in ("new", "accepted", "in_progress")
+        year = created.year
+        numbers[year] = numbers.get(year, 0) + 1
+        resolved = closed = None
+        if status in ("resolved", "closed"):
+            resolved = created + timedelta(seconds=int(rng.uniform(0.5, 20) * 86400))
+        if status == "closed":
+            closed = resolved + timedelta(days=14)
+        elif status == "rejected":
+            closed = created + timedelta(seconds=int(rng.uniform(0.1, 3) * 86400))
+        accepted = created + timedelta(hours=6) if status != "new" else None
+        updated = closed or resolved or created
+        day = created.date()
+        due = day + timedelta(days=30 if study else 15)
+        goal = day + timedelta(days=target * 7 // 5 + 1)
+        if text:
+            created, updated = _stamp(created), _stamp(updated)
+            accepted, resolved, closed = _stamp(accepted), _stamp(resolved), _stamp(closed)
+            due, goal = due.isoformat(), goal.isoformat()
+        yield (
+            community.pk, f"{year}/{numbers[year]:06d}", "report", "web", status, is_open,
+            category, department, False, "", "", "", "", TEXTS[index % 5], round(lat, 6),
+            round(lon, 6), cell_of(lat, lon), street[0], f"{street[1]}, {index % 120 + 1}",
+            "{}", "", "", "", f"{run}{index:024x}", False, study, due, goal,
+            "", "", "", "", 0, 0, created, updated, accepted, resolved, closed,
+        )  # fmt: skip
+
+
+def _stamp(value: datetime | None) -> str | None:
+    """Write a UTC time as Django keeps it in SQLite: naive text that sorts as time does."""
+    return value.replace(tzinfo=None).isoformat(sep=" ") if value is not None else None
+
+
+def plain_indexes(connection) -> list[tuple[str, str]]:
+    """Return (name, SQL) of the non-unique indexes of the appeals table."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'appeals_appeal' "
+                "AND indexdef NOT LIKE 'CREATE UNIQUE%%'"
+            )
+        else:
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                "AND tbl_name = 'appeals_appeal' AND sql IS NOT NULL "
+                "AND sql NOT LIKE 'CREATE UNIQUE%'"
+            )
+        return list(cursor.fetchall())
+
+
+def bulk_load(community, categories, streets, count: int) -> None:
+    """Insert `count` reports; plain indexes are dropped first and rebuilt once at the end."""
+    from django.db import connection, transaction
+
+    from hromada.appeals.models import AppealCounter
+
+    numbers = dict(AppealCounter.objects.filter(community=community).values_list("year", "last"))
+    table = "appeals_appeal"
+    indexes = plain_indexes(connection)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            for name, _sql in indexes:
+                cursor.execute(f'DROP INDEX "{name}"')
+        if connection.vendor == "postgresql":
+            generated = rows(community, categories, streets, count, numbers, text=False)
+            with connection.cursor() as cursor:
+                sql = f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN"
+                with cursor.cursor.copy(sql) as copy:
+                    for row in generated:
+                        copy.write_row(row)
+        else:
+            generated = rows(community, categories, streets, count, numbers, text=True)
+            raw = connection.connection
+            placeholders = ", ".join("?" for _ in COLUMNS)
+            sql = f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ({placeholders})"
+            while batch := list(itertools.islice(generated, 20_000)):
+                raw.executemany(sql, batch)
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            for _name, sql in indexes:
+                cursor.execute(sql)
+        print(f"rebuilt {len(indexes)} indexes in {time.perf_counter() - started:.0f} s")
+        for year, last in numbers.items():
+            AppealCounter.objects.update_or_create(
+                community=community, year=year, defaults={"last": last}
+            )
+
+
+def forget_submissions(community, baseline: int) -> None:
+    """Delete the reports the run posted, so the data set stays at its size."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM core_auditentry WHERE target_type = 'appeals.appeal' AND action = "
+            "'appeal.registered' AND CAST(target_id AS BIGINT) > %s",
+            [baseline],
+        )
+        cursor.execute(
+            "DELETE FROM appeals_appeal WHERE community_id = %s AND id > %s",
+            [community.pk, baseline],
+        )
+        cursor.execute("DELETE FROM appeals_open311key WHERE name = 'bench'")
+
+
+# -- the server and the measurements --------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(port: int, workers: int) -> subprocess.Popen:
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    server = subprocess.Popen(
+        [str(gunicorn), "hromada.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            status, _body = get(port, "/healthz")
+            if status == 200:
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise SystemExit("gunicorn did not start")
+
+
+def get(port: int, path: str) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", path, headers={"Host": "127.0.0.1"})
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def post(port: int, path: str, fields: dict) -> tuple[int, bytes]:
+    body = urllib.parse.urlencode(fields)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request(
+            "POST",
+            path,
+            body=body,
+            headers={
+                "Host": "127.0.0.1",
+                "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+            },
+        )
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def timed(port: int, paths: list[str]) -> list[float]:
+    """Return the milliseconds each GET took; every answer must be 200."""
+    for path in paths[:10]:
+        get(port, path)  # warm the workers and the caches
+    times = []
+    for path in paths:
+        started = time.perf_counter()
+        status, _body = get(port, path)
+        times.append((time.perf_counter() - started) * 1000)
+        if status != 200:
+            raise SystemExit(f"GET {path} answered {status}")
+    return times
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1]
+
+
+def measure(port: int, api_key: str, streets, args) -> dict:
+    rng = random.Random(15)
+    city = [s for s in streets if s[4] == "city"] or streets
+    height = VIEW_H_M / 111_320
+    boxes = []
+    for _ in range(args.samples):
+        street = rng.choice(city)
+        lat = street[2] + rng.uniform(-0.003, 0.003)
+        lon = street[3] + rng.uniform(-0.004, 0.004)
+        west, east = lon - VIEW_W_DEG / 2, lon + VIEW_W_DEG / 2
+        south, north = lat - height / 2, lat + height / 2
+        boxes.append(f"/appeals/markers.json?bbox={west:.6f},{south:.6f},{east:.6f},{north:.6f}")
+    bbox_times = timed(port, boxes)
+    _status, sample = get(port, boxes[0])
+    sample = json.loads(sample)
+    print(
+        f"map viewport at zoom 15: p50 {statistics.median(bbox_times):.1f} ms, "
+        f"p95 {p95(bbox_times):.1f} ms ({len(sample['markers'])} markers, "
+        f"{len(sample['clusters'])} clusters, {sample['total']:,} reports in view)",
+        flush=True,
+    )
+    open311_paths = ["/open311/v2/requests.json"] * max(args.samples // 2, 20)
+    open311_times = timed(port, open311_paths)
+    _status, body = get(port, open311_paths[0])
+    print(
+        f"Open311 GET requests.json: p50 {statistics.median(open311_times):.1f} ms, "
+        f"p95 {p95(open311_times):.1f} ms ({len(json.loads(body))} requests, "
+        f"{len(body) // 1024} KB)",
+        flush=True,
+    )
+    open_times = timed(port, ["/open311/v2/requests.json?status=open"] * 40)
+    print(f"Open311 GET requests.json?status=open: p95 {p95(open_times):.1f} ms", flush=True)
+    submit_per_s, failures = submit(port, api_key, city, args.seconds)
+    print(
+        f"Open311 POST requests.json: {submit_per_s:.0f} per second "
+        f"({failures} failed) from 8 client threads",
+        flush=True,
+    )
+    return {
+        "bbox_p95_ms": round(p95(bbox_times), 1),
+        "open311_p95_ms": round(p95(open311_times), 1),
+        "submit_per_s": round(submit_per_s, 1),
+    }
+
+
+def submit(port: int, api_key: str, streets, seconds: float) -> tuple[float, int]:
+    done, failed = [0], [0]
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def worker(seed: int) -> None:
+        rng = random.Random(seed)
+        while time.monotonic() < stop:
+            street = rng.choice(streets)
+            status, _body = post(
+                port,
+                "/open311/v2/requests.json",
+                {
+                    "api_key": api_key,
+                    "service_code": "light-out",
+                    "lat": f"{street[2] + rng.uniform(-0.002, 0.002):.6f}",
+                    "long": f"{street[3] + rng.uniform(-0.002, 0.002):.6f}",
+                    "description": "Не світить ліхтар біля під'їзду.",
+                    "attribute[lamps]": "2",
+                },
+            )
+            with lock:
+                if status == 200:
+                    done[0] += 1
+                else:
+                    failed[0] += 1
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return done[0] / (time.monotonic() - started), failed[0]
+
+
+if __name__ == "__main__":
+    main()
