@@ -46,7 +46,14 @@ class CategoryInline(admin.StackedInline):
 
 @admin.register(Cycle)
 class CycleAdmin(ScopedAdmin):
-    list_display = ["title", "year", "phase_label", "total_budget", "tallied_at", "results_approved_at"]
+    list_display = [
+        "title",
+        "year",
+        "phase_label",
+        "total_budget",
+        "tallied_at",
+        "results_approved_at",
+    ]
     inlines = [CategoryInline]
     view_roles = (ROLE.MODERATOR,)
     edit_roles = (ROLE.ADMINISTRATOR,)

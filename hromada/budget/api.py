@@ -255,9 +255,7 @@ def get_cycle(request, cycle_id: int):
     return _cycle_out(_cycle(request, cycle_id), categories=True)
 
 
-@router.get(
-    "/cycles/{cycle_id}/projects", response=list[ProjectOut], auth=None, summary="Projects"
-)
+@router.get("/cycles/{cycle_id}/projects", response=list[ProjectOut], auth=None, summary="Projects")
 @paginate(Pages)
 def list_projects(
     request,
@@ -342,9 +340,7 @@ def create_project(request, cycle_id: int, payload: ProjectIn):
     return Status(201, _project_out(project, None))
 
 
-@router.post(
-    "/projects/{project_id}/submit", response=ProjectOut, auth=required, summary="Submit"
-)
+@router.post("/projects/{project_id}/submit", response=ProjectOut, auth=required, summary="Submit")
 def submit_project(request, project_id: int):
     project = selectors.project_for(request.community, project_id, request.user)
     project = services.submit_project(resident=request.user, project=project)
@@ -364,6 +360,7 @@ def cast_ballot(request, cycle_id: int, payload: BallotIn):
         raise RateLimited()
     cycle = _cycle(request, cycle_id)
     category = get_object_or_404(Category, pk=payload.category, cycle=cycle)
+    category.cycle = cycle  # already loaded, with its community
     choices = payload.points if category.cumulative else payload.projects
     ballot, receipt = services.cast_ballot(
         resident=request.user, category=category, choices=choices

@@ -171,9 +171,7 @@ class PaperBallotForm(forms.Form):
 
 
 class ImplementationForm(forms.Form):
-    status = forms.ChoiceField(
-        label=_("Status"), choices=Project.Implementation.choices[1:]
-    )
+    status = forms.ChoiceField(label=_("Status"), choices=Project.Implementation.choices[1:])
     spent = forms.DecimalField(
         label=_("Money spent so far, UAH"), max_digits=14, decimal_places=2, min_value=0
     )
@@ -204,10 +202,16 @@ class ReceiptForm(forms.Form):
 class FilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     category = forms.ModelChoiceField(
-        label=_("Category"), queryset=Category.objects.none(), required=False
+        label=_("Category"),
+        queryset=Category.objects.none(),
+        required=False,
+        empty_label=_("any"),
     )
     settlement = forms.ModelChoiceField(
-        label=_("Settlement"), queryset=Settlement.objects.none(), required=False
+        label=_("Settlement"),
+        queryset=Settlement.objects.none(),
+        required=False,
+        empty_label=_("any"),
     )
     status = forms.ChoiceField(label=_("Status"), required=False)
 

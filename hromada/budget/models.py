@@ -93,7 +93,7 @@ class Cycle(models.Model):
     class Meta:
         verbose_name = _("budget cycle")
         verbose_name_plural = _("budget cycles")
-        ordering = ["community", "-year", "-pk"]
+        ordering = ["community_id", "-year", "-pk"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(submission_starts__lte=F("submission_ends"))
@@ -127,15 +127,10 @@ class Cycle(models.Model):
         ]
         if None in dates:
             return
-        ordered = (
-            dates[0] <= dates[1] <= dates[2] < dates[3] <= dates[4] < dates[5]
-        )
+        ordered = dates[0] <= dates[1] <= dates[2] < dates[3] <= dates[4] < dates[5]
         if not ordered:
             raise ValidationError(
-                _(
-                    "The phases must follow each other: submission, review, voting, "
-                    "implementation."
-                )
+                _("The phases must follow each other: submission, review, voting, implementation.")
             )
 
     def phase_on(self, day: date) -> str:
@@ -229,7 +224,7 @@ class Category(models.Model):
     class Meta:
         verbose_name = _("category")
         verbose_name_plural = _("categories")
-        ordering = ["cycle", "order", "pk"]
+        ordering = ["cycle_id", "order", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["cycle", "name"], name="pb_category_unique_name"),
             models.CheckConstraint(
@@ -260,9 +255,12 @@ class Category(models.Model):
                 errors["rule"] = _("Cumulative ballots are counted by votes (greedy) only.")
             if self.max_points < 1:
                 errors["max_points"] = _("Give voters at least one point to spread.")
-        if self.settlement_id and self.cycle_id:
-            if self.settlement.community_id != self.cycle.community_id:
-                errors["settlement"] = _("Choose a settlement of the community.")
+        if (
+            self.settlement_id
+            and self.cycle_id
+            and self.settlement.community_id != self.cycle.community_id
+        ):
+            errors["settlement"] = _("Choose a settlement of the community.")
         if errors:
             raise ValidationError(errors)
 
@@ -347,7 +345,7 @@ class Project(models.Model):
     class Meta:
         verbose_name = _("project")
         verbose_name_plural = _("projects")
-        ordering = ["cycle", "number", "pk"]
+        ordering = ["cycle_id", "number", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["cycle", "number"],
@@ -405,7 +403,7 @@ class CostItem(models.Model):
     class Meta:
         verbose_name = _("cost item")
         verbose_name_plural = _("cost estimate")
-        ordering = ["project", "pk"]
+        ordering = ["project_id", "pk"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(quantity__gt=0) & Q(unit_price__gte=0) & Q(amount__gte=0),
@@ -466,7 +464,7 @@ class Conclusion(models.Model):
     class Meta:
         verbose_name = _("department conclusion")
         verbose_name_plural = _("department conclusions")
-        ordering = ["project", "pk"]
+        ordering = ["project_id", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["project", "department"], name="pb_conclusion_one_per_department"
@@ -521,7 +519,7 @@ class Ballot(models.Model):
     class Meta:
         verbose_name = _("ballot")
         verbose_name_plural = _("ballots")
-        ordering = ["cycle", "category", "pk"]
+        ordering = ["cycle_id", "category_id", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["category", "voter_key"], name="pb_ballot_one_per_person"
@@ -576,7 +574,7 @@ class Outcome(models.Model):
     class Meta:
         verbose_name = _("result")
         verbose_name_plural = _("results")
-        ordering = ["cycle", "project__category", "position", "-votes"]
+        ordering = ["cycle_id", "position", "-votes"]
 
     def __str__(self) -> str:
         return f"{self.project}: {self.votes}"

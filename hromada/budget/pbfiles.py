@@ -92,8 +92,11 @@ def category_election(category: Category) -> pabulib.Election:
                     "category": category.name,
                     "latitude": f"{p.lat:.6f}",
                     "longitude": f"{p.lon:.6f}",
-                    **({"selected": "1" if p.pk in selected else "0"} if selected or
-                       cycle.results_public else {}),
+                    **(
+                        {"selected": "1" if p.pk in selected else "0"}
+                        if selected or cycle.results_public
+                        else {}
+                    ),
                 },
             )
             for p in projects
@@ -228,7 +231,9 @@ def import_election(
                 category=category,
                 voter_key=f"pabulib:{cycle.pk}:{v.voter_id}",
                 channel=Ballot.Channel.IMPORTED,
-                receipt_hash=hashlib.sha256(f"pabulib:{cycle.pk}:{v.voter_id}".encode()).hexdigest(),
+                receipt_hash=hashlib.sha256(
+                    f"pabulib:{cycle.pk}:{v.voter_id}".encode()
+                ).hexdigest(),
             )
             for v in election.votes
         ],
@@ -290,6 +295,4 @@ def _float(text, default: float) -> float:
 
 def _decimal(value) -> Decimal:
     fraction = Fraction(value)
-    return (Decimal(fraction.numerator) / Decimal(fraction.denominator)).quantize(
-        Decimal("0.01")
-    )
+    return (Decimal(fraction.numerator) / Decimal(fraction.denominator)).quantize(Decimal("0.01"))

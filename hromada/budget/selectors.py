@@ -49,7 +49,7 @@ def current_cycle(community: Community) -> Cycle | None:
 
 
 def cycle_for(community: Community, pk) -> Cycle:
-    cycle = Cycle.objects.filter(community=community, pk=pk).first()
+    cycle = Cycle.objects.select_related("community").filter(community=community, pk=pk).first()
     if cycle is None:
         raise CycleNotFound()
     return cycle
@@ -360,7 +360,10 @@ def dashboard_items(staff: Resident, community: Community) -> list[DashboardItem
             )
         in_work = Project.objects.filter(
             community=community,
-            implementation__in=[Project.Implementation.PROCUREMENT, Project.Implementation.UNDER_WAY],
+            implementation__in=[
+                Project.Implementation.PROCUREMENT,
+                Project.Implementation.UNDER_WAY,
+            ],
         )
         if not staff.has_role(community, ROLE.MODERATOR):
             in_work = in_work.filter(department__in=staff.departments_in(community))
@@ -430,8 +433,8 @@ def open_data_rows(community: Community, cycle: Cycle | None = None):
     for each in chosen:
         counts = vote_counts(each)
         counted = {o.project_id: o for o in Outcome.objects.filter(cycle=each)}
-        for project in public_projects(each).select_related("author", "department").order_by(
-            "number"
+        for project in (
+            public_projects(each).select_related("author", "department").order_by("number")
         ):
             outcome = counted.get(project.pk)
             votes = None

@@ -59,7 +59,7 @@ from hromada.core.models import (
     Settlement,
     StaffRole,
 )
-from hromada.core.notifications import notify, notify_many
+from hromada.core.notifications import channels_for, notify, notify_many
 from hromada.core.uploads import clean_image
 
 ROLE = StaffRole.Role
@@ -99,8 +99,12 @@ def participation_basis(*, resident: Resident, cycle: Cycle) -> list[str]:
     return kinds
 
 
-def check_participant(*, resident: Resident, cycle: Cycle, day: date | None = None) -> None:
-    """Raise `NotEligible` unless the resident is old enough and tied to the community."""
+def check_participant(*, resident: Resident, cycle: Cycle, day: date | None = None) -> list:
+    """
+    Raise `NotEligible` unless the resident is old enough and tied to the community.
+
+    Return the resident's qualifying links to the community.
+    """
     day = day or timezone.localdate()
     age = resident.age_on(day)
     if age is None:
@@ -110,7 +114,12 @@ def check_participant(*, resident: Resident, cycle: Cycle, day: date | None = No
             _("Residents aged %(age)d or older take part in this cycle."), age=cycle.min_age
         )
     kinds = participation_basis(resident=resident, cycle=cycle)
-    if not resident.links.filter(community=cycle.community, kind__in=kinds).exists():
+    links = list(
+        CommunityLink.objects.filter(
+            resident=resident, community_id=cycle.community_id, kind__in=kinds
+        ).select_related("street__settlement")
+    )
+    if not links:
         if cycle.allow_workers_and_students:
             raise NotEligible(
                 _(
@@ -124,6 +133,7 @@ def check_participant(*, resident: Resident, cycle: Cycle, day: date | None = No
                 "Add your address in the community to your profile."
             )
         )
+    return links
 
 
 def require_phase(cycle: Cycle, *phases: str) -> None:
@@ -773,7 +783,9 @@ def _clean_choices(category: Category, choices) -> dict[int, int]:
     admitted = set(
         Project.objects.filter(
             category=category, status=Project.Status.ADMITTED, pk__in=list(picked)
-        ).values_list("pk", flat=True)
+        )
+        .order_by()
+        .values_list("pk", flat=True)
     )
     if admitted != set(picked):
         raise BallotInvalid(_("Only projects admitted to voting in this category can be chosen."))
@@ -788,7 +800,7 @@ def _store_ballot(
         # Savepoint: a clash leaves the caller's transaction usable.
         with transaction.atomic():
             ballot = Ballot.objects.create(
-                community=category.community,
+                community_id=category.community_id,
                 cycle=category.cycle,
                 category=category,
                 voter_key=voter_key,
@@ -798,29 +810,25 @@ def _store_ballot(
     except IntegrityError as error:
         # The unique constraints decide, not an exists() check: two taps on
         # "Vote", or a paper ballot racing an online one, meet only there.
-        if "paper" in str(error) and fields.get("paper_number"):
-            if Ballot.objects.filter(
-                cycle=category.cycle, paper_number=fields["paper_number"]
-            ).exists():
-                raise PaperNumberUsed(fields={"paper_number": str(PaperNumberUsed.message)})
-        raise AlreadyVoted() from None
+        number = fields.get("paper_number")
+        if number and Ballot.objects.filter(cycle=category.cycle, paper_number=number).exists():
+            raise PaperNumberUsed(fields={"paper_number": str(PaperNumberUsed.message)}) from None
+        raise AlreadyVoted() from error
     Choice.objects.bulk_create(
         [
-            Choice(community=category.community, ballot=ballot, project_id=pk, points=points)
+            Choice(community_id=category.community_id, ballot=ballot, project_id=pk, points=points)
             for pk, points in picked.items()
         ]
     )
     return ballot, receipt
 
 
-def _settlement_of(resident: Resident, community: Community) -> Settlement | None:
-    link = (
-        resident.links.filter(community=community, street__isnull=False)
-        .select_related("street")
-        .order_by("kind")
-        .first()
-    )
-    return link.street.settlement if link else None
+def _settlement_of(links: list) -> Settlement | None:
+    """Return where the person lives (or stays), for turnout by settlement."""
+    for link in sorted(links, key=lambda link: link.kind != CommunityLink.Kind.LIVES):
+        if link.street_id:
+            return link.street.settlement
+    return None
 
 
 @transaction.atomic
@@ -834,7 +842,7 @@ def cast_ballot(*, resident: Resident, category: Category, choices) -> tuple[Bal
     cycle = category.cycle
     require_level(resident=resident, community=cycle.community, action="budget.vote")
     require_phase(cycle, Phase.VOTING)
-    check_participant(resident=resident, cycle=cycle)
+    links = check_participant(resident=resident, cycle=cycle)
     picked = _clean_choices(category, choices)
     ballot, receipt = _store_ballot(
         category=category,
@@ -843,17 +851,18 @@ def cast_ballot(*, resident: Resident, category: Category, choices) -> tuple[Bal
         resident=resident,
         channel=Ballot.Channel.ONLINE,
         age_group=age_group(resident.age_on(timezone.localdate())),
-        settlement=_settlement_of(resident, cycle.community),
+        settlement=_settlement_of(links),
     )
     audit.record(actor=resident, action="budget.ballot_cast", target=ballot)
-    notify(
-        resident,
-        "budget/ballot_cast",
-        community=cycle.community,
-        category=category,
-        cycle=cycle,
-        receipt=receipt,
-    )
+    if channels_for(resident):  # rendering costs more than the insert: skip it when unused
+        notify(
+            resident,
+            "budget/ballot_cast",
+            community=cycle.community,
+            category=category,
+            cycle=cycle,
+            receipt=receipt,
+        )
     return ballot, receipt
 
 

@@ -74,9 +74,7 @@ def index(request):
 
 
 def cycle_list(request):
-    return render(
-        request, "budget/index.html", {"cycles": selectors.cycles(request.community)}
-    )
+    return render(request, "budget/index.html", {"cycles": selectors.cycles(request.community)})
 
 
 def cycle_page(request, pk):
@@ -170,8 +168,7 @@ def project_page(request, pk):
             "conclusions": project.conclusions.select_related("department").exclude(
                 feasible__isnull=True
             )
-            if project.status in (Project.Status.ADMITTED, Project.Status.REJECTED)
-            or is_author
+            if project.status in (Project.Status.ADMITTED, Project.Status.REJECTED) or is_author
             else [],
             "updates": project.updates.all(),
             "photo_form": PhotoForm() if is_author and project.editable_by_author else None,
@@ -379,9 +376,7 @@ def my_page(request):
 
 def vote_overview(request, pk):
     cycle = _cycle(request, pk)
-    ballots = (
-        selectors.my_ballots(request.user, cycle) if request.user.is_authenticated else {}
-    )
+    ballots = selectors.my_ballots(request.user, cycle) if request.user.is_authenticated else {}
     problem = None
     if request.user.is_authenticated and cycle.voting_open:
         try:
@@ -436,9 +431,9 @@ def vote(request, pk, category_pk):
         except DomainError as error:
             context["error"] = str(error)
             context["chosen"] = {str(k) for k in (choices if isinstance(choices, list) else [])}
-            context["given"] = {str(k): v for k, v in choices.items()} if isinstance(
-                choices, dict
-            ) else {}
+            context["given"] = (
+                {str(k): v for k, v in choices.items()} if isinstance(choices, dict) else {}
+            )
             return render(request, "budget/vote.html", context, status=400)
         if step == "cast":
             request.session[f"budget_receipt_{ballot.pk}"] = receipt
@@ -505,8 +500,8 @@ def results(request, pk):
         by_settlement = selectors.money_by(cycle, "settlement")
         age_rows = [(selectors.age_group_label(k), n) for k, n in turnout["by_age"]]
         settlement_rows = [
-            (name or _("not known"), n) for name, n in
-            [(r["settlement__name"], r["n"]) for r in turnout["by_settlement"]]
+            (name or _("not known"), n)
+            for name, n in [(r["settlement__name"], r["n"]) for r in turnout["by_settlement"]]
         ]
         context.update(
             {
@@ -521,22 +516,26 @@ def results(request, pk):
                     title=_("Money for winners by category"),
                     description=_("UAH for the winning projects of each category."),
                     unit=" ₴",
+                    tick=False,
                 ),
                 "money_settlement_chart": charts.bar_chart(
                     [(name, total, True) for name, total in by_settlement],
                     title=_("Money for winners by settlement"),
                     description=_("UAH for the winning projects in each settlement."),
                     unit=" ₴",
+                    tick=False,
                 ),
                 "age_chart": charts.bar_chart(
                     [(label, n, True) for label, n in age_rows],
                     title=_("Voters by age group"),
                     description=_("How many people voted, by age group."),
+                    tick=False,
                 ),
                 "settlement_chart": charts.bar_chart(
                     [(label, n, True) for label, n in settlement_rows],
                     title=_("Voters by settlement"),
                     description=_("How many people voted, by the settlement they live in."),
+                    tick=False,
                 ),
             }
         )
@@ -586,9 +585,7 @@ def pabulib_file(request, pk, category_pk):
     except CountsHidden:
         raise Http404 from None
     response = HttpResponse(text, content_type="text/plain; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{pbfiles.file_name(category)}"'
-    )
+    response["Content-Disposition"] = f'attachment; filename="{pbfiles.file_name(category)}"'
     return response
 
 
@@ -724,9 +721,7 @@ def _review_action(request, project, action, forms, conclusions) -> str | None:
     elif action == "reject":
         form = forms["reject"] = RejectForm(request.POST)
         if form.is_valid():
-            services.reject_project(
-                staff=user, project=project, reason=form.cleaned_data["reason"]
-            )
+            services.reject_project(staff=user, project=project, reason=form.cleaned_data["reason"])
             return _("The project is rejected; the reason is published.")
     return None
 

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.budget.helpers import admitted_projects, make_category, make_cycle, move_to, moderator
+from tests.budget.helpers import admitted_projects, make_category, make_cycle, moderator, move_to
 from tests.factories import make_resident
 
 

@@ -108,14 +108,16 @@ def test_voting_through_the_api(voting, voter):
     receipt = cast.json()["receipt"]
     assert Ballot.objects.get().receipt_hash == services.receipt_hash(receipt)
     again = client_for().post(
-        url, {"category": category.pk, "projects": [projects[2].pk]},
-        content_type="application/json", **headers,
+        url,
+        {"category": category.pk, "projects": [projects[2].pk]},
+        content_type="application/json",
+        **headers,
     )
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "pb_already_voted"
-    mine = client_for().get(
-        f"/api/v1/budget/cycles/{category.cycle_id}/my-ballots", **headers
-    ).json()
+    mine = (
+        client_for().get(f"/api/v1/budget/cycles/{category.cycle_id}/my-ballots", **headers).json()
+    )
     assert {c["project"] for c in mine[0]["choices"]} == {projects[0].pk, projects[1].pk}
 
 
@@ -131,14 +133,17 @@ def test_api_ballot_errors(voting, voter):
     assert over.status_code == 400
     assert over.json()["error"]["code"] == "pb_ballot_invalid"
     anonymous = client_for().post(
-        url, {"category": category.pk, "projects": [projects[0].pk]},
+        url,
+        {"category": category.pk, "projects": [projects[0].pk]},
         content_type="application/json",
     )
     assert anonymous.status_code == 401
     move_to(category.cycle, "results")
     closed = client_for().post(
-        url, {"category": category.pk, "projects": [projects[0].pk]},
-        content_type="application/json", **bearer(voter),
+        url,
+        {"category": category.pk, "projects": [projects[0].pk]},
+        content_type="application/json",
+        **bearer(voter),
     )
     assert closed.json()["error"]["code"] == "pb_phase_closed"
     assert not Ballot.objects.exists()
@@ -152,21 +157,23 @@ def test_results_and_receipt_through_the_api(community, voting, voter):
     results = client_for().get(f"/api/v1/budget/cycles/{cycle.pk}/results").json()
     assert results["counted"] and results["voters"] == 1
     assert results["categories"][0]["rows"][0]["project"] == projects[1].pk
-    check = client_for().get(
-        f"/api/v1/budget/cycles/{cycle.pk}/receipt", {"code": receipt}
-    ).json()
+    check = client_for().get(f"/api/v1/budget/cycles/{cycle.pk}/receipt", {"code": receipt}).json()
     assert check["found"] and check["choices"][0]["project"] == projects[1].pk
-    wrong = client_for().get(
-        f"/api/v1/budget/cycles/{cycle.pk}/receipt", {"code": "ZZZZ-ZZZZ-ZZZZ-ZZZZ"}
-    ).json()
+    wrong = (
+        client_for()
+        .get(f"/api/v1/budget/cycles/{cycle.pk}/receipt", {"code": "ZZZZ-ZZZZ-ZZZZ-ZZZZ"})
+        .json()
+    )
     assert wrong == {"published": True, "found": False, "category": None, "choices": []}
 
 
 def test_receipt_before_publication(voting):
     category, _ = voting
-    body = client_for().get(
-        f"/api/v1/budget/cycles/{category.cycle_id}/receipt", {"code": "AAAA"}
-    ).json()
+    body = (
+        client_for()
+        .get(f"/api/v1/budget/cycles/{category.cycle_id}/receipt", {"code": "AAAA"})
+        .json()
+    )
     assert body["published"] is False
 
 

@@ -9,10 +9,10 @@ from hromada.budget import pbfiles, services
 from hromada.budget.errors import BallotInvalid, CountsHidden
 from hromada.budget.models import Ballot, Project
 from hromada.core.errors import Forbidden
+from hromada.core.models import StaffRole
 from hromada.core.services import issue_api_token
 from tests.budget.helpers import admitted_projects, draft, make_category, make_cycle, move_to
 from tests.factories import client_for, make_department, make_resident, make_staff
-from hromada.core.models import StaffRole
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +114,9 @@ def test_staff_cannot_act_in_another_community(community, other_community, two):
     assert client.get("/budget/staff/review/").status_code == 403
     assert client.get(reverse("budget:staff_results", args=[theirs.pk])).status_code == 403
     mine_client = client_for(my_moderator)
-    assert mine_client.get(reverse("budget:review", args=[theirs_projects[0].pk])).status_code == 404
+    assert (
+        mine_client.get(reverse("budget:review", args=[theirs_projects[0].pk])).status_code == 404
+    )
 
 
 def test_review_cannot_use_another_communitys_department(community, other_community, cycle):
@@ -164,9 +166,7 @@ def test_hidden_counts_do_not_leak_through_pages(hidden):
         assert not re.search(r"\b7 (голос|людей|осіб|особ)", body), url
         assert "Проголосува" not in body, url
     assert client.get(reverse("budget:ballots_file", args=[cycle.pk])).status_code == 404
-    assert (
-        client.get(reverse("budget:pabulib", args=[cycle.pk, category.pk])).status_code == 404
-    )
+    assert client.get(reverse("budget:pabulib", args=[cycle.pk, category.pk])).status_code == 404
 
 
 def test_hidden_counts_do_not_leak_through_the_api(hidden):

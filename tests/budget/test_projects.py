@@ -21,8 +21,8 @@ from tests.budget.helpers import (
     draft,
     image_upload,
     make_category,
-    move_to,
     moderator,
+    move_to,
     refresh,
     reviewed,
 )

@@ -11,7 +11,7 @@ from hromada.budget.models import Outcome, Project
 from hromada.budget.tasks import count_finished_cycles
 from hromada.core.errors import Forbidden
 from hromada.core.models import Notification
-from tests.budget.helpers import admitted_projects, make_category, make_cycle, move_to, moderator
+from tests.budget.helpers import admitted_projects, make_category, make_cycle, moderator, move_to
 from tests.factories import make_department, make_resident, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -183,8 +183,7 @@ def test_implementation_update_notifies_supporters(
         )
     )
     supporters = set(
-        Project.objects.get(pk=second.pk)
-        .choices.values_list("ballot__resident_id", flat=True)
+        Project.objects.get(pk=second.pk).choices.values_list("ballot__resident_id", flat=True)
     )
     assert supporters <= notified
     assert len(supporters) == 2

@@ -5,12 +5,18 @@ from datetime import date
 import pytest
 
 from hromada.budget import services
-from hromada.budget.errors import AlreadyVoted, BallotInvalid, NotEligible, PaperNumberUsed, PhaseClosed
+from hromada.budget.errors import (
+    AlreadyVoted,
+    BallotInvalid,
+    NotEligible,
+    PaperNumberUsed,
+    PhaseClosed,
+)
 from hromada.budget.models import Ballot, Choice, Cycle
 from hromada.core.errors import Forbidden, IdentityRequired, ValidationFailed
 from hromada.core.identity import tax_number_hash
 from hromada.core.models import CommunityLink, Identity, Notification, Settlement
-from tests.budget.helpers import admitted_projects, make_category, make_cycle, move_to, moderator
+from tests.budget.helpers import admitted_projects, make_category, make_cycle, moderator, move_to
 from tests.factories import make_resident, make_staff
 
 pytestmark = pytest.mark.django_db

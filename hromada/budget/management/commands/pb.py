@@ -47,15 +47,20 @@ class Command(BaseCommand):
     def _tally(self, *, file, rule, completion=None, **_):
         from hromada.budget import cli
 
-        argv = ["tally", file, "--rule", rule] + (["--completion", completion] if completion else [])
+        argv = ["tally", file, "--rule", rule] + (
+            ["--completion", completion] if completion else []
+        )
         code = cli.main(argv)
         if code:
             raise CommandError(f"tally failed ({code})")
 
     def _verify(self, *, file, rule=None, completion=None, **_):
-        from hromada.budget import verify
+        from hromada.budget import pabulib, verify
 
-        report = verify.verify_file(Path(file), rule=rule, completion=completion)
+        try:
+            report = verify.verify_file(Path(file), rule=rule, completion=completion)
+        except (OSError, ValueError, KeyError, pabulib.PabulibError) as error:
+            raise CommandError(f"pb verify: {error}") from None
         self.stdout.write(json.dumps(report, ensure_ascii=False))
         if not report["ok"]:
             sys.exit(1)
@@ -106,7 +111,8 @@ class Command(BaseCommand):
                     "projects": cycle.projects.count(),
                     "ballots": cycle.ballots.count(),
                     "selected": [
-                        p.code for p in cycle.projects.filter(outcome__selected=True).order_by(
+                        p.code
+                        for p in cycle.projects.filter(outcome__selected=True).order_by(
                             "outcome__position"
                         )
                     ],

@@ -16,11 +16,15 @@
     if (tiles) {
       L.tileLayer(tiles, { maxZoom: 18, attribution: element.dataset.attribution || "" }).addTo(map);
     }
-    var bounds = null;
-    if (territory && territory.type) {
-      var outline = L.geoJSON(territory, { style: { color: "#0b4ea2", weight: 2, fillOpacity: 0.05 } }).addTo(map);
-      bounds = outline.getBounds();
-    }
+    // The view must be set before vector layers are added: Leaflet draws them at once.
+    var outline = territory && territory.type
+      ? L.geoJSON(territory, { style: { color: "#0b4ea2", weight: 2, fillOpacity: 0.05 } })
+      : null;
+    var bounds = outline ? outline.getBounds() : null;
+    if (bounds && bounds.isValid()) { map.fitBounds(bounds); }
+    else if (points.length) { map.setView([points[0].lat, points[0].lon], 14); }
+    else { map.setView([48.5, 31.2], 6); }
+    if (outline) { outline.addTo(map); }
     points.forEach(function (p) {
       var marker = L.circleMarker([p.lat, p.lon], { radius: 7, color: "#083a78", fillColor: "#ffd500", fillOpacity: 0.9, weight: 2 }).addTo(map);
       if (p.url) {
@@ -28,11 +32,11 @@
         link.href = p.url;
         link.textContent = p.title;
         marker.bindPopup(link);
+      } else if (p.title) {
+        marker.bindTooltip(p.title);
       }
     });
-    if (bounds && bounds.isValid()) { map.fitBounds(bounds); }
-    else if (points.length) { map.setView([points[0].lat, points[0].lon], 14); }
-    else { map.setView([48.5, 31.2], 6); }
+    if (points.length === 1 && element.dataset.zoom) { map.setView([points[0].lat, points[0].lon], 15); }
     var lat = element.dataset.lat && document.getElementById(element.dataset.lat);
     var lon = element.dataset.lon && document.getElementById(element.dataset.lon);
     if (lat && lon) {
