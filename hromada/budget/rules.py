@@ -321,7 +321,7 @@ def equal_shares(instance: Instance, *, completion: str | None = None) -> list[s
             raise RuntimeError("Equal shares with add1 did not converge.")
         if not with_range:
             skip_ranges -= 1
-        elif last > extra:
+        elif last >= extra + 3:  # skipped more steps than the range cost
             backoff = 1
         else:
             skip_ranges, backoff = backoff, min(2 * backoff, 64)
@@ -569,6 +569,8 @@ def _equal_shares_exact(election: _Election, extra: int) -> list[int]:
     remaining = np.ones(e.n_projects, dtype=bool)
     chosen: list[int] = []
     while remaining.any():
+        if not alive:
+            break  # no supporter of a remaining project has money left
         rows = np.flatnonzero(remaining)
         cols = np.array(alive, dtype=np.int64)
         cols = cols[np.argsort(np.array(value_f)[cols], kind="stable")]
@@ -675,7 +677,7 @@ def phragmen(instance: Instance) -> list[str]:
     projects = [
         p
         for p in instance.eligible()
-        if _exact(instance.projects[p]) <= instance.budget
+        if _exact(instance.projects[p]) <= _exact(instance.budget)
     ]
     e = _Election(instance, projects)
     if not projects:

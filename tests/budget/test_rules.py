@@ -192,7 +192,9 @@ def test_real_file_matches_pabutools(path, rule):
     assert ours(instance, rule) == pabutools_select(instance, rule)
 
 
-@pytest.mark.parametrize("path", [f for f in FILES if f.stem in RECORDED], ids=str)
+@pytest.mark.parametrize(
+    "path", [f for f in FILES if f.stem in RECORDED], ids=lambda path: path.stem
+)
 def test_big_real_file_matches_recorded_pabutools(path):
     """On the files pabutools is slow on, outcomes equal its recorded ones."""
     instance = read(path)
@@ -214,7 +216,9 @@ def test_real_file_add1_matches_pabutools(path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", [f for f in FILES if f.stem in BIG], ids=str)
+@pytest.mark.parametrize(
+    "path", [f for f in FILES if f.stem in BIG], ids=lambda path: path.stem
+)
 def test_big_real_file_add1_matches_step_by_step(path):
     """Skipping steps of add1 gives what trying every single step gives."""
     instance = read(path)
