@@ -353,3 +353,34 @@ def test_second_category_cycle_pages(community):
     cycle = make_cycle(community, ballot_kind="cumulative")
     make_category(cycle, max_points=5)
     assert client_for().get(cycle.get_absolute_url()).status_code == 200
+
+
+def test_back_office_lists_and_counts(community, counted):
+    """Moderators see cycles, projects and ballots; the admin action counts idempotently."""
+    cycle, _ = counted
+    staff = moderator(community)
+    client = client_for(staff)
+    for url in ("/admin/budget/cycle/", "/admin/budget/project/", "/admin/budget/ballot/"):
+        assert client.get(url).status_code == 200, url
+    ballots = text(client.get("/admin/budget/ballot/"))
+    assert "voter_key" not in ballots
+    response = client.post(
+        "/admin/budget/cycle/",
+        {"action": "approve_results", "_selected_action": [cycle.pk]},
+    )
+    assert response.status_code == 302
+    cycle.refresh_from_db()
+    assert cycle.results_public
+
+
+def test_residents_have_no_back_office(community):
+    resident = make_resident(community)
+    assert client_for(resident).get("/admin/budget/cycle/").status_code == 302
+
+
+def test_dashboard_shows_the_review_queue(community, category):
+    author = make_resident(community)
+    project = draft(author, category)
+    services.submit_project(resident=author, project=project)
+    page = text(client_for(moderator(community)).get("/staff/"))
+    assert "Проєкти громадського бюджету, які треба взяти на розгляд" in page
