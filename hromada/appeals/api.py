@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django_ratelimit.core import is_ratelimited
-from ninja import File, Router, Schema, UploadedFile
+from ninja import File, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
 from hromada.api import auth
@@ -232,7 +232,7 @@ def create_report(request, payload: ReportIn):
         author_public=payload.author_public,
         channel=Appeal.Channel.API,
     )
-    return 201, appeal
+    return Status(201, appeal)
 
 
 @router.post(
@@ -245,7 +245,7 @@ def add_photos(request, appeal_id: int, photos: list[UploadedFile] = File(...)):
     _limit(request, "appeals.api.photos", "30/h")
     appeal = _appeal(request, appeal_id)
     services.add_photos(appeal=appeal, resident=request.auth, photos=photos)
-    return 201, appeal
+    return Status(201, appeal)
 
 
 @router.post(
@@ -263,7 +263,7 @@ def create_written(request, payload: WrittenIn):
         author=request.auth,
         channel=Appeal.Channel.API,
     )
-    return 201, appeal
+    return Status(201, appeal)
 
 
 @router.post(
@@ -276,7 +276,7 @@ def support(request, appeal_id: int):
     _limit(request, "appeals.api.support", "60/h")
     appeal = _appeal(request, appeal_id)
     services.support_appeal(appeal=appeal, resident=request.auth)
-    return 201, appeal
+    return Status(201, appeal)
 
 
 @router.post(

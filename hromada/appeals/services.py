@@ -712,8 +712,10 @@ def reopen_appeal(*, appeal: Appeal, resident: Resident, reason: str) -> Appeal:
 
 def _locked(appeal: Appeal) -> Appeal:
     """Return the appeal re-read under a row lock (inside the caller's transaction)."""
+    # `of=self`: the joined department may be missing, and PostgreSQL will not
+    # lock the nullable side of an outer join; the appeal's row is what counts.
     return (
-        Appeal.objects.select_for_update()
+        Appeal.objects.select_for_update(of=("self",))
         .select_related("community", "category", "department")
         .get(pk=appeal.pk)
     )

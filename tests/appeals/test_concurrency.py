@@ -1,0 +1,150 @@
+"""Races the database decides (PostgreSQL: real parallel transactions)."""
+
+import threading
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from hromada.appeals import errors, services
+from hromada.appeals.models import Appeal, AppealCounter, Supporter
+from hromada.core.errors import DomainError
+from tests.appeals.conftest import LAT, LON, report
+from tests.factories import make_resident
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def race(workers):
+    """Start all workers at once; return what each returned or raised."""
+    barrier = threading.Barrier(len(workers))
+    results = [None] * len(workers)
+
+    def run(index, work):
+        try:
+            barrier.wait()
+            results[index] = work()
+        except Exception as error:  # collected for the assertions
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_parallel_registrations_get_distinct_consecutive_numbers(community, categories):
+    """Twelve reports at once: numbers 1..12 of the year, none twice, the counter at 12."""
+    authors = [make_resident(community, level=1) for _ in range(12)]
+    category = categories["light-out"]
+    results = race(
+        [
+            lambda author=author: services.submit_report(
+                community=community,
+                category=category,
+                description="Темно.",
+                lat=LAT,
+                lon=LON,
+                author=author,
+            )
+            for author in authors
+        ]
+    )
+    assert all(isinstance(result, Appeal) for result in results), results
+    year = timezone.localdate().year
+    numbers = sorted(Appeal.objects.values_list("number", flat=True))
+    assert numbers == [f"{year}/{n:06d}" for n in range(1, 13)]
+    assert AppealCounter.objects.get(community=community, year=year).last == 12
+
+
+def test_the_first_registration_of_a_year_races_for_the_counter_row(community, categories):
+    """Nobody has a counter row yet: the racers still get 1 and 2, not one number twice."""
+    authors = [make_resident(community, level=1) for _ in range(2)]
+    results = race(
+        [
+            lambda author=author: services.submit_report(
+                community=community,
+                category=categories["pothole"],
+                description="Яма.",
+                lat=LAT,
+                lon=LON,
+                attributes={"size": "small"},
+                author=author,
+            )
+            for author in authors
+        ]
+    )
+    assert all(isinstance(result, Appeal) for result in results), results
+    assert len({result.number for result in results}) == 2
+
+
+def test_double_tap_on_support_counts_once(community, categories, resident, neighbour):
+    appeal = report(community, categories, resident)
+    results = race(
+        [
+            lambda: services.support_appeal(
+                appeal=Appeal.objects.get(pk=appeal.pk), resident=neighbour
+            )
+            for _ in range(4)
+        ]
+    )
+    assert sum(isinstance(result, Supporter) for result in results) == 1
+    assert sum(isinstance(result, errors.AlreadySupported) for result in results) == 3
+    appeal.refresh_from_db()
+    assert appeal.supporters_count == 1
+
+
+def test_many_supporters_at_once_are_all_counted(community, categories, resident):
+    appeal = report(community, categories, resident)
+    supporters = [make_resident(community, level=1) for _ in range(8)]
+    results = race(
+        [
+            lambda person=person: services.support_appeal(
+                appeal=Appeal.objects.get(pk=appeal.pk), resident=person
+            )
+            for person in supporters
+        ]
+    )
+    assert all(isinstance(result, Supporter) for result in results), results
+    appeal.refresh_from_db()
+    assert appeal.supporters_count == 8
+
+
+def test_two_moderators_acting_at_once_move_the_appeal_once(
+    community, categories, resident, moderator
+):
+    appeal = report(community, categories, resident)
+    second = make_resident(community, level=1)
+    from hromada.core.models import StaffRole
+
+    StaffRole.objects.create(community=community, resident=second, role=StaffRole.Role.MODERATOR)
+    results = race(
+        [
+            lambda: services.accept_appeal(
+                appeal=Appeal.objects.get(pk=appeal.pk), moderator=moderator
+            ),
+            lambda: services.reject_appeal(
+                appeal=Appeal.objects.get(pk=appeal.pk), staff=second, reason="Дубль."
+            ),
+        ]
+    )
+    assert sum(isinstance(result, Appeal) for result in results) == 1, results
+    assert sum(isinstance(result, DomainError) for result in results) == 1
+    appeal.refresh_from_db()
+    assert appeal.status in (Appeal.Status.ACCEPTED, Appeal.Status.REJECTED)
+
+
+def test_escalation_run_twice_at_once_notifies_once(community, categories, resident, moderator):
+    from datetime import timedelta
+
+    from hromada.core.models import Notification
+
+    appeal = report(community, categories, resident)
+    Appeal.objects.filter(pk=appeal.pk).update(due_on=timezone.localdate() - timedelta(days=2))
+    results = race([services.escalate_overdue, services.escalate_overdue])
+    assert sorted(results) == [0, 1]
+    assert Notification.objects.filter(event="appeals/escalated").count() == 1
