@@ -1039,8 +1039,8 @@ def report_implementation(
     caption: str = "",
 ) -> ImplementationUpdate:
     """Record progress on a winning project and tell the people who voted for it."""
-    _require_implementer(staff=staff, project=project)
     project = _lock_project(project)
+    _require_implementer(staff=staff, project=project)
     if (
         not project.cycle.results_public
         or not Outcome.objects.filter(project=project, selected=True).exists()

@@ -25,7 +25,9 @@ def test_demo_covers_every_state_and_is_idempotent():
     assert 35 <= sum(states.values()) <= 45
     assert Ballot.objects.filter(cycle=current).count() > 2000
     assert finished.phase == "implementation" and finished.results_public
-    done = set(finished.projects.exclude(implementation="").values_list("implementation", flat=True))
+    done = set(
+        finished.projects.exclude(implementation="").values_list("implementation", flat=True)
+    )
     assert done == {"procurement", "under_way", "done", "cancelled"}
     assert ImplementationUpdate.objects.filter(project__cycle=finished).exists()
     assert Cycle.objects.filter(community=pivdenne).count() == 1
