@@ -4,7 +4,7 @@ import pytest
 
 from hromada.budget import services
 from hromada.core.models import Notification
-from tests.budget.helpers import draft, move_to, moderator
+from tests.budget.helpers import draft, moderator, move_to
 from tests.factories import make_department, make_resident, make_staff
 
 pytestmark = pytest.mark.django_db
