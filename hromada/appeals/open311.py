@@ -14,15 +14,18 @@ it the host name selects the community.
 from __future__ import annotations
 
 import json
-from datetime import datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import wraps
 from xml.sax.saxutils import escape
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import Max
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
@@ -429,7 +432,40 @@ def parse_w3(value: str, name: str) -> datetime:
     return parsed
 
 
+LIST_CACHE_SECONDS = 10
+
+
 def _list_requests(request, community: Community, fmt: str) -> HttpResponse:
+    """
+    Answer GET requests. Applications poll this list, so an answer is kept
+    for ten seconds, or until the community's appeals change.
+    """
+    key = ":".join(
+        [
+            "appeals:open311",
+            str(community.pk),
+            selectors.data_version(community),
+            fmt,
+            _language(),
+            request.get_host(),
+            urlencode(sorted(request.GET.items())),
+        ]
+    )
+    cached = cache.get(key)
+    if cached is not None:
+        return respond_cached(cached, fmt)
+    response = _query_requests(request, community, fmt)
+    cache.set(key, response.content, LIST_CACHE_SECONDS)
+    return response
+
+
+def respond_cached(body: bytes, fmt: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=FORMATS[fmt])
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _query_requests(request, community: Community, fmt: str) -> HttpResponse:
     params = request.GET
     reports = selectors.public_reports(community).order_by()
     ids = (params.get("service_request_id") or "").strip()
@@ -491,7 +527,12 @@ def _requests_response(request, community: Community, reports, fmt: str) -> Http
     dicts (None for empty values) in one pass; per-category and per-date
     texts are made once, as a full answer has a thousand rows.
     """
-    rows = list(reports.values_list(*REQUEST_COLUMNS)[:MAX_RESULTS])
+    # Plain cursor rows, converted here only as far as needed: a thousand rows
+    # through the ORM's per-value converters cost more than the query itself.
+    sql, params = reports.values_list(*REQUEST_COLUMNS)[:MAX_RESULTS].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     language = _language()
     categories = {
         category.pk: (
@@ -534,6 +575,8 @@ def _requests_response(request, community: Community, reports, fmt: str) -> Http
         created, updated, target, address, street_id, lat, lon, media_url,
     ) in rows:  # fmt: skip
         code, name, notice, days = categories[category_id]
+        if isinstance(target, str):  # SQLite returns dates and times as text
+            target = date.fromisoformat(target)
         if target not in expected:
             expected[target] = datetime.combine(target, time(18, 0), kyiv).isoformat()
             dates[target] = target.strftime("%d.%m.%Y")
@@ -547,8 +590,8 @@ def _requests_response(request, community: Community, reports, fmt: str) -> Http
                 "description": description or None,
                 "agency_responsible": departments.get(department_id),
                 "service_notice": notice % {"number": number, "days": days, "date": dates[target]},
-                "requested_datetime": created.astimezone(kyiv).isoformat(timespec="seconds"),
-                "updated_datetime": updated.astimezone(kyiv).isoformat(timespec="seconds"),
+                "requested_datetime": _w3(created, kyiv),
+                "updated_datetime": _w3(updated, kyiv),
                 "expected_datetime": expected[target],
                 "address": address or None,
                 "address_id": street_id,
@@ -559,6 +602,15 @@ def _requests_response(request, community: Community, reports, fmt: str) -> Http
             }
         )
     return respond("service_requests", Items("request", items), fmt, ready=True)
+
+
+def _w3(value, zone) -> str:
+    """Return a stored time as W3C text with the community's offset."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:  # SQLite keeps naive UTC
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(zone).isoformat(timespec="seconds")
 
 
 @endpoint()

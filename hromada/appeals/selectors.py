@@ -188,10 +188,11 @@ def public_reports(community: Community):
 
 
 def since_for(period: str | None, *, now: datetime | None = None) -> datetime | None:
+    """Return the start of a period; whole minutes, so that answers can be cached."""
     days = PERIODS.get(period or DEFAULT_PERIOD, PERIODS[DEFAULT_PERIOD])[0]
     if days is None:
         return None
-    return (now or timezone.now()) - timedelta(days=days)
+    return (now or timezone.now()).replace(second=0, microsecond=0) - timedelta(days=days)
 
 
 def statuses_for(group: str | None):
@@ -283,11 +284,74 @@ def map_markers(
     rows = list(reports.values_list("id", "lat", "lon", "status", "category_id")[: MARKER_CAP + 1])
     if len(rows) <= MARKER_CAP:
         return {"markers": rows, "clusters": [], "total": len(rows)}
-    clusters = [
-        (round(row["clat"], 6), round(row["clon"], 6), row["n"])
-        for row in reports.values("cell").annotate(n=Count("id"), clat=Avg("lat"), clon=Avg("lon"))
-    ]
+    if cells:
+        clusters = _cell_clusters(community, cells, since, statuses, category_ids)
+    else:
+        clusters = [
+            (round(row["clat"], 6), round(row["clon"], 6), row["n"])
+            for row in reports.values("cell").annotate(
+                n=Count("id"), clat=Avg("lat"), clon=Avg("lon")
+            )
+        ]
     return {"markers": [], "clusters": clusters, "total": sum(c[2] for c in clusters)}
+
+
+CELL_CACHE_SECONDS = 60
+
+
+def _cell_clusters(community, cells, since, statuses, category_ids) -> list[tuple]:
+    """
+    Return (lat, lon, count) of each grid cell, whole cells, cached per cell.
+
+    Neighbouring viewports share most of their cells, so a busy map answers
+    from the cache; any change to the community's appeals starts afresh.
+    """
+    prefix = ":".join(
+        [
+            "appeals:cell",
+            str(community.pk),
+            data_version(community),
+            since.isoformat() if since else "all",
+            ",".join(sorted(statuses)) if statuses else "any",
+            ",".join(map(str, sorted(category_ids))) if category_ids is not None else "any",
+        ]
+    )
+    keys = {cell: f"{prefix}:{cell}" for cell in cells}
+    found = cache.get_many(list(keys.values()))
+    missing = [cell for cell, key in keys.items() if key not in found]
+    if missing:
+        reports = Appeal.objects.filter(community=community, cell__in=missing)
+        if since is not None:
+            reports = reports.filter(created_at__gte=since)
+        if statuses:
+            reports = reports.filter(status__in=statuses)
+        if category_ids is not None:
+            reports = reports.filter(category_id__in=category_ids)
+        computed = dict.fromkeys(missing, ())
+        for row in (
+            reports.order_by()
+            .values("cell")
+            .annotate(n=Count("id"), clat=Avg("lat"), clon=Avg("lon"))
+        ):
+            computed[row["cell"]] = (round(row["clat"], 6), round(row["clon"], 6), row["n"])
+        cache.set_many({keys[cell]: value for cell, value in computed.items()}, CELL_CACHE_SECONDS)
+        found.update({keys[cell]: value for cell, value in computed.items()})
+    return [found[keys[cell]] for cell in cells if found.get(keys[cell])]
+
+
+def data_version(community: Community) -> str:
+    """Return a token that changes whenever the community's appeals change."""
+    key = f"appeals:version:{community.pk}"
+    version = cache.get(key)
+    if version is None:
+        version = uuid.uuid4().hex[:12]
+        cache.set(key, version, None)
+    return version
+
+
+def touch(community: Community) -> None:
+    """Start cached map cells and Open311 lists afresh (call after a change commits)."""
+    cache.set(f"appeals:version:{community.pk}", uuid.uuid4().hex[:12], None)
 
 
 def nearby_open_reports(

@@ -440,6 +440,7 @@ def _register(
             )
             if author is not None:
                 notify_many([author], "appeals/registered", community=community, appeal=appeal)
+            _touch_on_commit(community)
     except Exception:
         _forget_files(saved)
         raise
@@ -622,6 +623,7 @@ def add_photos(*, appeal: Appeal, resident: Resident, photos: Iterable) -> list[
                 target=appeal,
                 after={"photos": len(cleaned)},
             )
+            _touch_on_commit(appeal.community)
         except Exception:
             _forget_files(saved)
             raise
@@ -792,7 +794,19 @@ def _move(
     after.update(audit_extra or {})
     audit.record(actor=actor, action=action, target=appeal, before=before, after=after)
     notify_followers(appeal, event="appeals/status", note=note)
+    _touch_on_commit(appeal.community)
     return appeal
+
+
+def _touch_on_commit(community: Community) -> None:
+    """
+    Let cached map cells and Open311 lists start afresh: now, and again once
+    the change is committed, so that nothing read in between stays cached.
+    """
+    from hromada.appeals.selectors import touch
+
+    touch(community)
+    transaction.on_commit(lambda: touch(community))
 
 
 def notify_followers(appeal: Appeal, *, event: str, **context) -> int:
@@ -1041,6 +1055,7 @@ def add_note(*, appeal: Appeal, staff: Resident, note: str) -> Appeal:
     Appeal.objects.filter(pk=appeal.pk).update(status_notes=note, updated_at=timezone.now())
     appeal.status_notes = note
     audit.record(actor=staff, action="appeal.noted", target=appeal, after={"note": note})
+    _touch_on_commit(appeal.community)
     notify_followers(appeal, event="appeals/status", note=note)
     return appeal
 
@@ -1082,6 +1097,7 @@ def extend_deadline(*, appeal: Appeal, staff: Resident, due_on: date, reason: st
         after={"due_on": due_on, "note": reason},
     )
     notify_followers(appeal, event="appeals/extended", reason=reason)
+    _touch_on_commit(appeal.community)
     return appeal
 
 
