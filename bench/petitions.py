@@ -44,6 +44,9 @@ READ_SECONDS = float(os.environ.get("BENCH_READ_SECONDS", "8"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
 THREADS = int(os.environ.get("BENCH_THREADS", "8"))
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+# Production keeps sessions, the cache and the task queue in Redis; this
+# database number is flushed by the benchmark. Empty: sessions in PostgreSQL.
+REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/12")
 DB_NAME = "hromada_bench_petitions"
 HOST = "127.0.0.1"
 
@@ -65,11 +68,16 @@ def environment(var_dir: str) -> dict:
         DJANGO_SETTINGS_MODULE="hromada.settings",
         PYTHONPATH=str(ROOT),
         LOG_LEVEL="WARNING",
+        REDIS_URL=REDIS,
     )
     return env
 
 
 def recreate_database(env: dict) -> None:
+    if REDIS:
+        import redis
+
+        redis.Redis.from_url(REDIS).flushdb()
     admin = f"{PG}/postgres"
     for sql in (f"DROP DATABASE IF EXISTS {DB_NAME}", f"CREATE DATABASE {DB_NAME}"):
         subprocess.run(["psql", admin, "-qc", sql], check=True, env=env)
@@ -87,8 +95,6 @@ def prepare(signers: int) -> dict:
 
     django.setup()
     from django.contrib.auth.hashers import make_password
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.contrib.sessions.models import Session
     from django.utils import timezone
 
     from hromada.core.identity import tax_number_hash
@@ -149,25 +155,47 @@ def prepare(signers: int) -> dict:
     services.submit_petition(petition=petition, author=author)
     services.publish_petition(petition=petition, moderator=moderator)
     # Real sessions, as the log-in form would leave them in the session store.
-    store = SessionStore()
-    expiry = now + timedelta(days=1)
-    sessions, keys = [], []
-    for resident in signers_list:
-        key = secrets.token_hex(16)
-        data = {
+    keys = [secrets.token_hex(16) for _ in signers_list]
+    payloads = [
+        {
             "_auth_user_id": str(resident.pk),
             "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
             "_auth_user_hash": resident.get_session_auth_hash(),
         }
-        sessions.append(
-            Session(session_key=key, session_data=store.encode(data), expire_date=expiry)
-        )
-        keys.append(key)
-    Session.objects.bulk_create(sessions, batch_size=2000)
+        for resident in signers_list
+    ]
+    save_sessions(dict(zip(keys, payloads, strict=True)))
     from django.db import connection
 
     connection.close()
     return {"petition": petition.pk, "sessions": keys}
+
+
+def save_sessions(sessions: dict[str, dict]) -> None:
+    """Write sessions straight into the configured session store (database or cache)."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    engine = import_module(settings.SESSION_ENGINE)
+    if settings.SESSION_ENGINE.endswith(".cache"):
+        from django.core.cache import caches
+
+        store = caches[settings.SESSION_CACHE_ALIAS]
+        items = [(engine.KEY_PREFIX + key, data) for key, data in sessions.items()]
+        for start in range(0, len(items), 1000):
+            store.set_many(dict(items[start : start + 1000]), timeout=86400)
+        return
+    from django.contrib.sessions.models import Session
+
+    encoder = engine.SessionStore()
+    expiry = timezone.now() + timedelta(days=1)
+    rows = [
+        Session(session_key=key, session_data=encoder.encode(data), expire_date=expiry)
+        for key, data in sessions.items()
+    ]
+    Session.objects.bulk_create(rows, batch_size=2000)
 
 
 def start_server(env: dict, port: int) -> subprocess.Popen:
@@ -309,13 +337,18 @@ def read_until(port: int, path: str, clients: int, stop: threading.Event, second
 
     def worker():
         client = Client(port)
+        cookie = {}
         ok = bad = 0
         while not stop.is_set() and (deadline is None or time.perf_counter() < deadline):
-            response, _ = client.request("GET", path)
+            response, _ = client.request("GET", path, headers=cookie)
             if response.status == 200:
                 ok += 1
             else:
                 bad += 1
+            # Like a browser, keep the CSRF cookie the first answer set.
+            found = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie") or "")
+            if found:
+                cookie = {"Cookie": f"csrftoken={found.group(1)}"}
         with lock:
             counts["ok"] += ok
             counts["bad"] += bad
@@ -348,6 +381,67 @@ def count_in_database(env: dict, petition: int) -> dict:
     return json.loads(output.stdout.decode().strip().splitlines()[-1])
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _process_cpu(pid: int) -> float:
+    """Return the CPU seconds (user + system) a process has used, 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def _database_backends(env: dict) -> list[int]:
+    output = subprocess.run(
+        [
+            "psql",
+            f"{PG}/postgres",
+            "-Atc",
+            f"SELECT pid FROM pg_stat_activity WHERE datname = '{DB_NAME}'",
+        ],
+        env=env,
+        capture_output=True,
+        check=True,
+    )
+    return [int(line) for line in output.stdout.decode().split()]
+
+
+class CpuMeter:
+    """CPU seconds used by the app server, its database backends and this load generator."""
+
+    def __init__(self, server: subprocess.Popen, env: dict):
+        self.server, self.env = server, env
+
+    def snapshot(self) -> dict:
+        app_pids = [self.server.pid, *_children(self.server.pid)]
+        return {
+            "app": sum(_process_cpu(pid) for pid in app_pids),
+            "db": {pid: _process_cpu(pid) for pid in _database_backends(self.env)},
+            "client": time.process_time(),
+        }
+
+    @staticmethod
+    def spent(before: dict, after: dict) -> dict:
+        database = sum(seconds - before["db"].get(pid, 0.0) for pid, seconds in after["db"].items())
+        return {
+            "app": after["app"] - before["app"],
+            "db": database,
+            "client": after["client"] - before["client"],
+        }
+
+
 def percentile(values: list[float], share: float) -> float:
     if not values:
         return 0.0
@@ -366,6 +460,7 @@ def main() -> None:
     setup_seconds = time.perf_counter() - started
     port = free_port()
     server = start_server(env, port)
+    meter = CpuMeter(server, env)
     try:
         path = f"/petitions/{data['petition']}/"
         stop = threading.Event()
@@ -373,16 +468,32 @@ def main() -> None:
         reader = threading.Thread(
             target=lambda: during.update(read_until(port, path, READERS_DURING_SIGN, stop))
         )
+        before = meter.snapshot()
         reader.start()
         signing = sign_all(port, data["petition"], data["sessions"], stop)
         reader.join()
+        middle = meter.snapshot()
         alone = read_until(port, path, READERS_ALONE, threading.Event(), seconds=READ_SECONDS)
+        after = meter.snapshot()
     finally:
         stop_server(server)
+    sign_cpu = CpuMeter.spent(before, middle)
+    read_cpu = CpuMeter.spent(middle, after)
     counted = count_in_database(env, data["petition"])
     shutil.rmtree(var_dir, ignore_errors=True)
 
     latencies = signing["latencies"]
+    # CPU is what the shared machine cannot hide: per request, for each party.
+    reads = max(1, alone["ok"])
+    read_ms = {part: 1000 * seconds / reads for part, seconds in read_cpu.items()}
+    signed = max(1, signing["ok"])
+    sign_ms = {
+        part: max(0.0, 1000 * seconds - during["ok"] * read_ms[part]) / signed
+        for part, seconds in sign_cpu.items()
+    }
+    sign_ms_total = sum(sign_ms.values())
+    read_ms_total = sum(read_ms.values())
+    cores = os.cpu_count() or 1
     result = {
         "sign_per_s": round(signing["ok"] / signing["elapsed"], 1),
         "sign_p50_ms": round(percentile(latencies, 0.50) * 1000, 1),
@@ -395,6 +506,10 @@ def main() -> None:
         "cached_count": counted["cached"],
         "threshold_transitions": counted["transitions"],
         "failed_requests": signing["bad"] + during["bad"] + alone["bad"],
+        "sign_cpu_ms": {part: round(ms, 2) for part, ms in sign_ms.items()},
+        "read_cpu_ms": {part: round(ms, 3) for part, ms in read_ms.items()},
+        "sign_per_s_cpu_bound": round(cores * 1000 / sign_ms_total, 1),
+        "read_per_s_cpu_bound": round(cores * 1000 / read_ms_total, 1),
         "workers": WORKERS,
         "threads": THREADS,
     }
@@ -402,6 +517,7 @@ def main() -> None:
         ("signers (distinct residents)", SIGNERS),
         ("signing clients / readers during signing", f"{SIGN_CLIENTS} / {READERS_DURING_SIGN}"),
         ("gunicorn workers × threads", f"{WORKERS} × {THREADS}"),
+        ("sessions and cache", "Redis" if REDIS else "PostgreSQL, per-process memory"),
         ("setup (database, residents, sessions)", f"{setup_seconds:.1f} s"),
         ("signing time", f"{signing['elapsed']:.1f} s"),
         ("signatures per second", result["sign_per_s"]),
@@ -414,6 +530,19 @@ def main() -> None:
         ),
         ("status, threshold transitions", f"{counted['status']}, {counted['transitions']}"),
         ("failed requests", result["failed_requests"]),
+        (
+            "CPU per signature: app / database / load generator",
+            " / ".join(f"{sign_ms[part]:.2f}" for part in ("app", "db", "client")) + " ms",
+        ),
+        (
+            "CPU per page read: app / database / load generator",
+            " / ".join(f"{read_ms[part]:.3f}" for part in ("app", "db", "client")) + " ms",
+        ),
+        (
+            f"CPU-bound capacity on {cores} idle cores: signatures / reads per second",
+            f"{result['sign_per_s_cpu_bound']} / {result['read_per_s_cpu_bound']}",
+        ),
+        ("machine load average (1 min) at the end", f"{os.getloadavg()[0]:.1f}"),
     ]
     width = max(len(label) for label, _ in rows)
     print(f"{'measure'.ljust(width)}  value")

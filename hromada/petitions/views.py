@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
@@ -39,6 +39,13 @@ from hromada.petitions.models import Petition
 PAGE_CACHE_SECONDS = 5
 # Stands for the reader's CSRF token in the cached page; replaced per request.
 CSRF_PLACEHOLDER = "csrf-token-of-this-reader"
+# Rendered public pages live in each worker's own memory: a viral petition's
+# page is served without even a trip to the shared cache. Workers may differ
+# by a few seconds, which the page tolerates anyway.
+PAGES = LocMemCache(
+    "hromada-petitions-pages",
+    {"TIMEOUT": PAGE_CACHE_SECONDS, "OPTIONS": {"MAX_ENTRIES": 1000}},
+)
 SIGNERS_ON_PAGE = 10
 SIGNERS_PER_PAGE = 50
 
@@ -118,13 +125,13 @@ def _public_page(request, pk: int) -> HttpResponse:
     language switch posts a form), so readers never share a token.
     """
     key = f"petitions:page:{request.community.pk}:{pk}:{request.LANGUAGE_CODE}"
-    cached = cache.get(key)
+    cached = PAGES.get(key)
     if cached is None:
         petition = _visible_or_404(request, pk)
         page = _detail_page(request, petition, anonymous=True)
         response = _render_detail(request, page, csrf_token=CSRF_PLACEHOLDER)
         cached = (response.status_code, response.content)
-        cache.set(key, cached, PAGE_CACHE_SECONDS)
+        PAGES.set(key, cached)
     status, content = cached
     token = get_token(request).encode()
     return HttpResponse(content.replace(CSRF_PLACEHOLDER.encode(), token), status=status)

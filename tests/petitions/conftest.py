@@ -18,6 +18,16 @@ TEXT = (
 )
 
 
+@pytest.fixture(autouse=True)
+def _fresh_pages():
+    """Each test starts without cached public pages (kept in process memory)."""
+    from hromada.petitions.views import PAGES
+
+    PAGES.clear()
+    yield
+    PAGES.clear()
+
+
 @pytest.fixture
 def administrator(community):
     return make_staff(community, StaffRole.Role.ADMINISTRATOR)
