@@ -281,8 +281,9 @@ def map_markers(
     if category_ids is not None:
         reports = reports.filter(category_id__in=category_ids)
     reports = reports.order_by()
-    rows = list(reports.values_list("id", "lat", "lon", "status", "category_id")[: MARKER_CAP + 1])
-    if len(rows) <= MARKER_CAP:
+    # Count in the database first: a dense view never brings its rows to Python.
+    if reports[: MARKER_CAP + 1].count() <= MARKER_CAP:
+        rows = list(reports.values_list("id", "lat", "lon", "status", "category_id"))
         return {"markers": rows, "clusters": [], "total": len(rows)}
     if cells:
         clusters = _cell_clusters(community, cells, since, statuses, category_ids)

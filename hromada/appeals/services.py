@@ -59,6 +59,7 @@ from hromada.appeals.models import (
     Supporter,
     cell_of,
 )
+from hromada.appeals.writelock import sqlite_writer
 from hromada.core import audit
 from hromada.core.errors import DomainError, Forbidden, ValidationFailed
 from hromada.core.identity import require_level
@@ -384,7 +385,7 @@ def _register(
     )
     saved: list[str] = []
     try:
-        with transaction.atomic():
+        with sqlite_writer(), transaction.atomic():
             number = allocate_number(community=community, year=received.year)
             appeal = Appeal(
                 community=community,

@@ -112,24 +112,30 @@ def markers(request):
         bbox = _bbox(request.GET.get("bbox", ""))
     except ValueError:
         return JsonResponse({"error": "bbox=west,south,east,north is required"}, status=400)
-    form = FilterForm(request.GET, community=community)
-    values = form.values()
-    category_ids = (
-        selectors.category_ids_for(community, values["category"]) if values["category"] else None
-    )
+    # Read the filters without the filter form: this is the map's hot path.
+    period = request.GET.get("period") or selectors.DEFAULT_PERIOD
+    status = request.GET.get("status", "")
+    code = request.GET.get("category", "")
+    categories = selectors.active_categories(community)
+    if code in categories:
+        category_ids = [categories[code].pk]
+    elif code:
+        category_ids = [c.pk for c in categories.values() if c.parent.service_code == code]
+    else:
+        category_ids = None
     result = selectors.map_markers(
         community=community,
         bbox=bbox,
-        since=selectors.since_for(values["period"]),
-        statuses=selectors.statuses_for(values["status"]),
+        since=selectors.since_for(period if period in selectors.PERIODS else None),
+        statuses=selectors.statuses_for(status),
         category_ids=category_ids,
     )
-    codes = dict(Category.objects.filter(community=community).values_list("pk", "service_code"))
+    codes = {category.pk: category.service_code for category in categories.values()}
     response = JsonResponse(
         {
             "markers": [
-                [pk, lat, lon, status, codes.get(category_id, "")]
-                for pk, lat, lon, status, category_id in result["markers"]
+                [pk, lat, lon, state, codes.get(category_id, "")]
+                for pk, lat, lon, state, category_id in result["markers"]
             ],
             "clusters": [list(cluster) for cluster in result["clusters"]],
             "total": result["total"],
