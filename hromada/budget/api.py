@@ -441,13 +441,22 @@ def results(request, cycle_id: int):
     }
 
 
-@router.get(
+class ReceiptIn(Schema):
+    code: str = Field(max_length=40)
+
+
+@router.post(
     "/cycles/{cycle_id}/receipt",
     response=ReceiptOut,
     auth=None,
     summary="Is the ballot of this receipt code in the published file?",
 )
-def receipt(request, cycle_id: int, code: str):
+def receipt(request, cycle_id: int, payload: ReceiptIn):
+    if is_ratelimited(
+        request, group="budget.receipt", key="ip", rate="30/m", method="POST", increment=True
+    ):
+        raise RateLimited()
+    code = payload.code
     cycle = _cycle(request, cycle_id)
     if cycle.tallied_at is None:
         return {"published": False, "found": False}

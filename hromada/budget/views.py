@@ -464,9 +464,11 @@ def voted(request, pk, ballot_pk):
     )
 
 
+@ratelimit(key="ip", rate="30/m", method="POST", block=True)
 def receipt_check(request, pk):
     cycle = _cycle(request, pk)
-    form = ReceiptForm(request.GET or None)
+    # POST, not GET: a receipt code in a URL would end up in logs and histories.
+    form = ReceiptForm(request.POST or None)
     ballot, checked = None, False
     if form.is_valid() and cycle.tallied_at:
         checked = True

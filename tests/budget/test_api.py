@@ -149,6 +149,13 @@ def test_api_ballot_errors(voting, voter):
     assert not Ballot.objects.exists()
 
 
+def check_receipt(cycle_id, code) -> dict:
+    response = client_for().post(
+        f"/api/v1/budget/cycles/{cycle_id}/receipt", {"code": code}, content_type="application/json"
+    )
+    return response.json()
+
+
 def test_results_and_receipt_through_the_api(community, voting, voter):
     category, projects = voting
     _, receipt = services.cast_ballot(resident=voter, category=category, choices=[projects[1].pk])
@@ -157,23 +164,15 @@ def test_results_and_receipt_through_the_api(community, voting, voter):
     results = client_for().get(f"/api/v1/budget/cycles/{cycle.pk}/results").json()
     assert results["counted"] and results["voters"] == 1
     assert results["categories"][0]["rows"][0]["project"] == projects[1].pk
-    check = client_for().get(f"/api/v1/budget/cycles/{cycle.pk}/receipt", {"code": receipt}).json()
+    check = check_receipt(cycle.pk, receipt)
     assert check["found"] and check["choices"][0]["project"] == projects[1].pk
-    wrong = (
-        client_for()
-        .get(f"/api/v1/budget/cycles/{cycle.pk}/receipt", {"code": "ZZZZ-ZZZZ-ZZZZ-ZZZZ"})
-        .json()
-    )
+    wrong = check_receipt(cycle.pk, "ZZZZ-ZZZZ-ZZZZ-ZZZZ")
     assert wrong == {"published": True, "found": False, "category": None, "choices": []}
 
 
 def test_receipt_before_publication(voting):
     category, _ = voting
-    body = (
-        client_for()
-        .get(f"/api/v1/budget/cycles/{category.cycle_id}/receipt", {"code": "AAAA"})
-        .json()
-    )
+    body = check_receipt(category.cycle_id, "AAAA")
     assert body["published"] is False
 
 

@@ -200,10 +200,10 @@ def test_receipt_page_finds_a_ballot(community, voting, voter):
     cycle = move_to(category.cycle, "results")
     services.count_votes(cycle=cycle)
     url = reverse("budget:receipt", args=[cycle.pk])
-    found = text(client_for().get(url, {"code": receipt}))
+    found = text(client_for().post(url, {"code": receipt}))
     assert "є у файлі" in found
     assert projects[3].title in found
-    missing = text(client_for().get(url, {"code": "AAAA-AAAA-AAAA-AAAA"}))
+    missing = text(client_for().post(url, {"code": "AAAA-AAAA-AAAA-AAAA"}))
     assert "немає у файлі" in missing
 
 
