@@ -347,6 +347,9 @@ def bulk_load(community, categories, streets, count: int) -> None:
                 with cursor.cursor.copy(sql) as copy:
                     for row in generated:
                         copy.write_row(row)
+                # The foreign keys are deferred; check them now, or PostgreSQL
+                # refuses to build indexes over rows with pending checks.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         else:
             generated = rows(community, categories, streets, count, numbers, text=True)
             raw = connection.connection

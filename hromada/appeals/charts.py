@@ -22,12 +22,12 @@ def grouped_bars(
     rows: list[tuple[str, list[int]]],
     series: list[str],
 ) -> SafeString:
-    """Return horizontal grouped bars: one group per row, one bar per series."""
-    label_width, bar_height, gap, width = 260, 16, 14, 720
-    plot = width - label_width - 60
+    """Return horizontal grouped bars: each row's label on its own line, then one bar per series."""
+    bar_height, label_height, gap, width, left = 16, 20, 12, 720, 10
+    plot = width - left - 60
     top = 10 + 22 * ((len(series) + 2) // 3)  # room for the legend
     highest = max([value for _label, values in rows for value in values] or [0]) or 1
-    group_height = bar_height * len(series) + gap
+    group_height = label_height + bar_height * len(series) + gap
     height = top + group_height * max(len(rows), 1) + 10
     parts = [
         f'<svg class="chart" id="{chart_id}" viewBox="0 0 {width} {height}" role="img" '
@@ -36,26 +36,22 @@ def grouped_bars(
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
     ]
     for index, name in enumerate(series):
-        x, y = 10 + (index % 3) * 230, 6 + 22 * (index // 3)
+        x, y = left + (index % 3) * 230, 6 + 22 * (index // 3)
         parts.append(
             f'<rect class="{SERIES_CLASSES[index % 4]}" x="{x}" y="{y}" width="14" height="14"/>'
             f'<text x="{x + 20}" y="{y + 12}">{escape(name)}</text>'
         )
     for row_index, (label, values) in enumerate(rows):
         y0 = top + row_index * group_height
-        short = label if len(label) <= 38 else label[:36] + "…"
-        parts.append(
-            f'<text class="chart-label" x="{label_width - 8}" y="{y0 + bar_height * len(series) / 2 + 4}" '
-            f'text-anchor="end"><title>{escape(label)}</title>{escape(short)}</text>'
-        )
+        parts.append(f'<text class="chart-label" x="{left}" y="{y0 + 14}">{escape(label)}</text>')
         for index, value in enumerate(values):
-            y = y0 + index * bar_height
+            y = y0 + label_height + index * bar_height
             length = round(plot * value / highest, 1)
             parts.append(
-                f'<rect class="{SERIES_CLASSES[index % 4]}" x="{label_width}" y="{y}" '
+                f'<rect class="{SERIES_CLASSES[index % 4]}" x="{left}" y="{y}" '
                 f'width="{max(length, 1)}" height="{bar_height - 3}">'
                 f"<title>{escape(series[index])}: {value}</title></rect>"
-                f'<text x="{label_width + length + 5}" y="{y + bar_height - 5}">{value}</text>'
+                f'<text x="{left + length + 5}" y="{y + bar_height - 5}">{value}</text>'
             )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text part above is escaped

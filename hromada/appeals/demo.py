@@ -684,3 +684,5 @@ class Builder:
         photo.image.save(f"demo-{appeal.pk}-{kind}.jpg", ContentFile(out.getvalue()), save=False)
         photo.created_at = appeal.resolved_at if kind == "after" else appeal.created_at
         photo.save()
+        if kind == AppealPhoto.Kind.BEFORE:
+            Appeal.objects.filter(pk=appeal.pk).update(cover=photo.image.name)

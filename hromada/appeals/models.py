@@ -270,6 +270,9 @@ class Appeal(models.Model):
     address = models.CharField(_("address or landmark"), max_length=300, blank=True)
     attributes = models.JSONField(_("answers to the category's questions"), default=dict)
     media_url = models.URLField(_("link to media"), max_length=500, blank=True)
+    # The storage name of the first photo of the problem, kept here so that
+    # lists (Open311) need no second query for their media_url.
+    cover = models.CharField(max_length=200, blank=True, default="", db_default="", editable=False)
     device_id = models.CharField(max_length=100, blank=True)
     account_id = models.CharField(max_length=100, blank=True)
     open311_key = models.ForeignKey(

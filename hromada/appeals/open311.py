@@ -32,7 +32,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django_ratelimit.core import is_ratelimited
 
 from hromada.appeals import selectors, services
-from hromada.appeals.models import Appeal, AppealPhoto, Category, Open311Key
+from hromada.appeals.models import Appeal, Category, Open311Key
 from hromada.core.errors import DomainError
 from hromada.core.models import Community, Street
 from hromada.core.notifications import site_url
@@ -518,6 +518,7 @@ REQUEST_COLUMNS = (
     "lat",
     "lon",
     "media_url",
+    "cover",
 )
 
 
@@ -550,16 +551,6 @@ def _requests_response(request, community: Community, reports, fmt: str) -> Http
         for category in Category.objects.filter(community=community)
     }
     departments = dict(community.departments.values_list("pk", "name")) if rows else {}
-    photos: dict[int, str] = {}
-    if rows:
-        for appeal_id, image in (
-            AppealPhoto.objects.filter(
-                appeal_id__in=[row[0] for row in rows], kind=AppealPhoto.Kind.BEFORE
-            )
-            .order_by("-id")
-            .values_list("appeal_id", "image")
-        ):
-            photos[appeal_id] = image
     base = _base_url(request, community)
     media_base = (
         settings.MEDIA_URL if settings.MEDIA_URL.startswith("http") else base + settings.MEDIA_URL
@@ -572,7 +563,7 @@ def _requests_response(request, community: Community, reports, fmt: str) -> Http
     append = items.append
     for (
         pk, number, status, is_open, notes, category_id, description, department_id,
-        created, updated, target, address, street_id, lat, lon, media_url,
+        created, updated, target, address, street_id, lat, lon, media_url, cover,
     ) in rows:  # fmt: skip
         code, name, notice, days = categories[category_id]
         if isinstance(target, str):  # SQLite returns dates and times as text
@@ -598,7 +589,7 @@ def _requests_response(request, community: Community, reports, fmt: str) -> Http
                 "zipcode": None,
                 "lat": lat,
                 "long": lon,
-                "media_url": media_base + photos[pk] if pk in photos else media_url or None,
+                "media_url": media_base + cover if cover else media_url or None,
             }
         )
     return respond("service_requests", Items("request", items), fmt, ready=True)

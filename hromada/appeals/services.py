@@ -345,6 +345,9 @@ def _save_photos(
         photo.image.save(content.name, content, save=False)
         saved.append(photo.image.name)
         photo.save()
+    if contents and kind == AppealPhoto.Kind.BEFORE and not appeal.cover:
+        appeal.cover = saved[-len(contents)]
+        Appeal.objects.filter(pk=appeal.pk).update(cover=appeal.cover)
 
 
 def _forget_files(names: list[str]) -> None:

@@ -48,9 +48,17 @@ def _map_config(request, **extra) -> dict:
         center = [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2]
     else:
         center = [50.45, 30.52]
-    street = Street.objects.filter(settlement__community=community, lat__isnull=False).first()
-    if street is not None:
-        center = [street.lat, street.lon]
+    # The middle of the main settlement's streets: where most reports are.
+    points = list(
+        Street.objects.filter(settlement__community=community, lat__isnull=False)
+        .order_by("pk")
+        .values_list("settlement__kind", "lat", "lon")
+    )
+    city = [(lat, lon) for kind, lat, lon in points if kind == "city"] or [
+        (lat, lon) for _kind, lat, lon in points
+    ]
+    if city:
+        center = [sum(p[0] for p in city) / len(city), sum(p[1] for p in city) / len(city)]
     return {
         "tiles": TILES,
         "attribution": ATTRIBUTION,
