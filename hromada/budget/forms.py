@@ -158,6 +158,7 @@ class PaperBallotForm(forms.Form):
         label=_("Settlement where the voter lives"),
         queryset=Settlement.objects.none(),
         required=False,
+        empty_label=_("not known"),
     )
     support_point = forms.CharField(label=_("Support point"), max_length=200, required=False)
 

@@ -136,3 +136,20 @@ def test_import_needs_a_known_community(tmp_path):
     )
     with pytest.raises(CommandError):
         run("import", str(path), "--community", "nowhere")
+
+
+@needs_data
+@pytest.mark.parametrize(
+    "name", ["Poland_Krakow_2020_Podgorze_Duchackie.pb", "Poland_Zabrze_2020_Konczyce.pb"]
+)
+def test_import_of_ordinal_and_choose_one_ballots(community, name):
+    """Ordinal and choose-1 ballots become approval of the listed projects."""
+    path = DATA / name
+    election = pabulib.read(path)
+    summary = json.loads(run("import", str(path), "--community", community.slug))
+    cycle = Cycle.objects.get(pk=summary["cycle"])
+    assert cycle.ballot_kind == "approval"
+    assert summary["ballots"] == len(election.votes)
+    category = cycle.categories.get()
+    expected = rules.select(election.instance(), category.rule, category.completion or None)
+    assert summary["selected"] == expected.selected
