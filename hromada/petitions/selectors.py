@@ -131,13 +131,14 @@ def petition_in(*, community: Community, pk) -> Petition:
         pk = int(pk)
     except (TypeError, ValueError):
         raise PetitionNotFound() from None
-    petition = (
-        Petition.objects.select_related("community", "topic", "author", "department", "official")
-        .filter(community=community, pk=pk)
-        .first()
+    # No join to the community: the request has it, and its territory is heavy.
+    found = list(
+        Petition.objects.select_related("topic", "author").filter(community=community, pk=pk)[:1]
     )
-    if petition is None:
+    if not found:
         raise PetitionNotFound()
+    petition = found[0]
+    petition.community = community
     return petition
 
 

@@ -92,20 +92,55 @@ def petition_list(request):
 
 
 def detail(request, pk: int):
+    """Show a petition: the same page for every anonymous reader, a fresh one otherwise."""
     if _shareable(request):
         return _public_page(request, pk)
     petition = _visible_or_404(request, pk)
-    page = _detail_page(request, petition, anonymous=not request.user.is_authenticated)
-    return _render_detail(request, page)
+    viewer = request.user if request.user.is_authenticated else None
+    return _render_detail(request, petition, viewer=viewer)
 
 
-def _render_detail(request, page: dict, **extra):
-    return render(
-        request,
-        "petitions/detail.html",
-        {"title": page["title"], "body": mark_safe(page["body"]), **extra},  # noqa: S308 (our template)
-        status=page["status"],
+def _render_detail(request, petition: Petition, *, viewer, **extra) -> HttpResponse:
+    context = {"title": petition.title, **extra}
+    if petition.is_hidden and not selectors.can_see_hidden(viewer=viewer, petition=petition):
+        context["notice"] = _part("_detail_hidden", {"petition": petition})
+        # Gone: the text of a hidden petition is withdrawn from the public.
+        return render(request, "petitions/detail.html", context, status=410)
+    context["top"] = _part("_detail_top", {"petition": petition})
+    context["viewer"] = _part(
+        "_detail_viewer", _viewer_context(request, petition, viewer), request=request
     )
+    context["bottom"] = _bottom(request, petition)
+    return render(request, "petitions/detail.html", context)
+
+
+def _part(name: str, context: dict, request=None) -> str:
+    """Render one part of the petition page; the page template inserts it as it is."""
+    html = render_to_string(f"petitions/{name}.html", context, request=request)
+    return mark_safe(html)  # noqa: S308 (our own template, escaped as it rendered)
+
+
+def _bottom(request, petition: Petition) -> str:
+    """
+    Return the text, answer, signers and history, shared by all readers.
+
+    The most expensive part of the page (three queries and the longest
+    template) is the same for everybody, so it is kept for a few seconds.
+    """
+    key = f"petitions:bottom:{petition.community_id}:{petition.pk}:{request.LANGUAGE_CODE}"
+    html = PAGES.get(key)
+    if html is None:
+        html = _part(
+            "_detail_bottom",
+            {
+                "petition": petition,
+                "absolute_url": request.build_absolute_uri(petition.get_absolute_url()),
+                "signers": list(selectors.signers(petition=petition)[:SIGNERS_ON_PAGE]),
+                "history": selectors.public_history(petition=petition),
+            },
+        )
+        PAGES.set(key, str(html))
+    return mark_safe(html)  # noqa: S308 (rendered from our template above)
 
 
 def _shareable(request) -> bool:
@@ -128,8 +163,7 @@ def _public_page(request, pk: int) -> HttpResponse:
     cached = PAGES.get(key)
     if cached is None:
         petition = _visible_or_404(request, pk)
-        page = _detail_page(request, petition, anonymous=True)
-        response = _render_detail(request, page, csrf_token=CSRF_PLACEHOLDER)
+        response = _render_detail(request, petition, viewer=None, csrf_token=CSRF_PLACEHOLDER)
         cached = (response.status_code, response.content)
         PAGES.set(key, cached)
     status, content = cached
@@ -137,46 +171,33 @@ def _public_page(request, pk: int) -> HttpResponse:
     return HttpResponse(content.replace(CSRF_PLACEHOLDER.encode(), token), status=status)
 
 
-def _detail_page(request, petition: Petition, *, anonymous: bool) -> dict:
-    """Render the petition's body; for anonymous readers without the request's state."""
-    viewer = None if anonymous else request.user
-    hidden = petition.is_hidden and not selectors.can_see_hidden(viewer=viewer, petition=petition)
-    context = {
-        "petition": petition,
-        "community": request.community,
-        "hidden": hidden,
-        "absolute_url": request.build_absolute_uri(petition.get_absolute_url()),
-        "signers": list(selectors.signers(petition=petition)[:SIGNERS_ON_PAGE]),
-        "history": selectors.public_history(petition=petition),
-        "viewer": viewer,
-    }
-    if viewer is not None:
-        context.update(_viewer_context(request, petition))
-    body = render_to_string(
-        "petitions/_detail_body.html", context, request=None if anonymous else request
-    )
-    # A hidden petition answers 410 Gone to the public, as its text is withdrawn.
-    return {"title": petition.title, "body": body, "status": 410 if hidden else 200}
-
-
-def _viewer_context(request, petition: Petition) -> dict:
-    resident = request.user
+def _viewer_context(request, petition: Petition, viewer) -> dict:
+    """Return what the signed-in viewer may do here: sign, or why not; edit; staff pages."""
+    context = {"petition": petition, "viewer": viewer}
+    if viewer is None:
+        return context
     refusal = None
-    signature = selectors.signature_of(petition=petition, resident=resident)
+    signature = selectors.signature_of(petition=petition, resident=viewer)
     if signature is None and petition.status == Petition.Status.COLLECTING:
         try:
-            services.check_can_sign(petition=petition, resident=resident)
+            services.check_can_sign(petition=petition, resident=viewer)
         except DomainError as error:
             refusal = error
-    community = request.community
-    return {
-        "signature": signature,
-        "refusal": refusal,
-        "sign_form": SignForm(),
-        "is_author": petition.author_id == resident.pk,
-        "is_staff_here": selectors.is_moderator(resident, community)
-        or services.can_answer(staff=resident, petition=petition),
-    }
+    is_staff = petition.official_id == viewer.pk or (
+        viewer.is_staff_of(request.community)
+        and (
+            selectors.is_moderator(viewer, request.community)
+            or services.can_answer(staff=viewer, petition=petition)
+        )
+    )
+    context.update(
+        signature=signature,
+        refusal=refusal,
+        sign_form=SignForm(),
+        is_author=petition.author_id == viewer.pk,
+        is_staff_here=is_staff,
+    )
+    return context
 
 
 def signer_list(request, pk: int):

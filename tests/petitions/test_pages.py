@@ -534,3 +534,18 @@ def test_staff_dashboard_counts(submitted, moderator):
 def test_home_page_news_and_open_data_page(collecting):
     assert collecting.title in page(client_for().get("/"))
     assert "/petitions/open-data/?format=csv" in page(client_for().get("/open-data/"))
+
+
+def test_staff_see_a_link_to_the_staff_page(collecting, moderator, official, community):
+    link = "Відкрити на сторінках працівників"
+    assert link in page(client_for(moderator).get(collecting.get_absolute_url()))
+    assert link in page(client_for(official).get(collecting.get_absolute_url()))
+    assert link not in page(client_for(make_resident(community)).get(collecting.get_absolute_url()))
+
+
+def test_signed_in_reader_sees_the_count_at_once(collecting, community):
+    """The shared lower part may be a few seconds old; the progress bar never is."""
+    reader = client_for(make_resident(community))
+    reader.get(collecting.get_absolute_url())
+    sign_by_new_residents(collecting, 2)
+    assert 'aria-valuenow="2"' in page(reader.get(collecting.get_absolute_url()))
