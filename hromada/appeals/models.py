@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hromada.core.models import Community, Department, Resident, Street
 
@@ -112,7 +113,7 @@ class CategoryAttribute(models.Model):
 
     class Datatype(models.TextChoices):
         STRING = "string", _("short text")
-        NUMBER = "number", _("number")
+        NUMBER = "number", pgettext_lazy("attribute type", "number")
         DATETIME = "datetime", _("date and time")
         TEXT = "text", _("long text")
         SINGLE = "singlevaluelist", _("one choice from a list")
@@ -132,7 +133,7 @@ class CategoryAttribute(models.Model):
     datatype_description = models.CharField(_("hint"), max_length=200, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=1)
     # [{"key": "small", "name": "…"}, …] for the list types.
-    values = models.JSONField(_("choices"), default=list, blank=True)
+    values = models.JSONField(pgettext_lazy("attribute", "choices"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("category question")
