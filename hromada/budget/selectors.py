@@ -142,14 +142,24 @@ def vote_counts(cycle: Cycle) -> dict[int, tuple[int, int]] | None:
 
 
 def forget_counts(cycle: Cycle) -> None:
-    cache.delete(f"budget:counts:{cycle.pk}")
+    cache.delete_many([f"budget:counts:{cycle.pk}", f"budget:turnout:{cycle.pk}"])
 
 
 def turnout(cycle: Cycle) -> dict | None:
     """Return ballots and voters by category, age group, settlement, channel; None if hidden."""
     if not cycle.counts_visible:
         return None
-    ballots = Ballot.objects.filter(cycle=cycle)
+    key = f"budget:turnout:{cycle.pk}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = _turnout(cycle)
+        cache.set(key, cached, COUNTS_TTL if cycle.tallied_at is None else 300)
+    return cached
+
+
+def _turnout(cycle: Cycle) -> dict:
+    # Distinct counts over every ballot of a big city take a while: cached above.
+    ballots = Ballot.objects.filter(cycle=cycle).order_by()
     return {
         "voters": ballots.values("voter_key").distinct().count(),
         "ballots": ballots.count(),

@@ -977,6 +977,9 @@ def count_votes(*, cycle: Cycle, actor: Resident | None = None) -> bool:
     cycle.ballots_file.save(f"ballots-{cycle.community.slug}-{cycle.pk}.json", ContentFile(body))
     cycle.tallied_at = timezone.now()
     cycle.save(update_fields=["ballots_file", "ballots_sha256", "tallied_at"])
+    from hromada.budget.selectors import forget_counts  # selectors import this module
+
+    transaction.on_commit(lambda: forget_counts(cycle))
     audit.record(
         actor=actor,
         action="budget.votes_counted",
