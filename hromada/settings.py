@@ -290,3 +290,10 @@ NINJA_PAGINATION_PER_PAGE = 20
 # The port shown in links of messages during development (`make run`).
 HROMADA_PUBLIC_PORT = "" if PRODUCTION else os.environ.get("PORT", "8000")
 CSRF_FAILURE_VIEW = "hromada.core.views.csrf_failure"
+
+# Map tiles for Leaflet. Empty draws maps without a background layer (no
+# request leaves the site); a community's own tile server can be set here.
+HROMADA_MAP_TILES = os.environ.get(
+    "HROMADA_MAP_TILES", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+)
+HROMADA_MAP_ATTRIBUTION = os.environ.get("HROMADA_MAP_ATTRIBUTION", "© OpenStreetMap contributors")
