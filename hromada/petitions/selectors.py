@@ -21,8 +21,9 @@ ROLE = StaffRole.Role
 STATUS = Petition.Status
 
 SORTS = {
-    "newest": ["-published_at", "-pk"],
-    "signed": ["-signature_count", "-published_at", "-pk"],
+    # Rejected petitions were never published: they go after the published ones.
+    "newest": [F("published_at").desc(nulls_last=True), "-pk"],
+    "signed": ["-signature_count", F("published_at").desc(nulls_last=True), "-pk"],
     # Collecting petitions nearest their end first, then the rest, newest first.
     "ending": [
         Case(
@@ -31,7 +32,7 @@ SORTS = {
             output_field=IntegerField(),
         ),
         F("collection_ends_at").asc(nulls_last=True),
-        "-published_at",
+        F("published_at").desc(nulls_last=True),
     ],
 }
 
@@ -289,7 +290,7 @@ def answer_queue(*, community: Community, staff: Resident) -> QuerySet[Petition]
     """Return the petitions under consideration the staff member may answer."""
     petitions = (
         Petition.objects.filter(community=community, status=STATUS.CONSIDERATION)
-        .select_related("community", "department", "official", "topic")
+        .select_related("community", "department__head", "official", "topic")
         .order_by("answer_due_on", "threshold_reached_at")
     )
     if is_moderator(staff, community):
