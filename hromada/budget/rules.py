@@ -82,9 +82,7 @@ class Instance:
         scores: Counter[str] = Counter()
         if self.points is None:
             scores.update(
-                chain.from_iterable(
-                    b if len(b) < 2 else dict.fromkeys(b) for b in self.ballots
-                )
+                chain.from_iterable(b if len(b) < 2 else dict.fromkeys(b) for b in self.ballots)
             )
         else:
             for ballot, points in zip(self.ballots, self.points, strict=True):
@@ -218,28 +216,32 @@ class _Election:
         ).astype(np.int64)
         p_mult = self.mult[self.p_idx].astype(np.float64)
         bounds = self.p_ptr.tolist()
-        self.p_groups = [
-            self.p_idx[a:z] for a, z in zip(bounds[:-1], bounds[1:], strict=True)
-        ]
-        self.p_weights = [
-            p_mult[a:z] for a, z in zip(bounds[:-1], bounds[1:], strict=True)
-        ]
+        self.p_groups = [self.p_idx[a:z] for a, z in zip(bounds[:-1], bounds[1:], strict=True)]
+        self.p_weights = [p_mult[a:z] for a, z in zip(bounds[:-1], bounds[1:], strict=True)]
         self.p_count = self.support.tolist()
         self.cost_list = self.cost_f.tolist()
         self.rank_list = self.rank.tolist()
+        self._incidences: dict[int, tuple] = {}
 
     def supporters(self, project: int) -> np.ndarray:
         """Return the groups whose ballot lists `project`."""
         return self.p_idx[self.p_ptr[project] : self.p_ptr[project + 1]]
+
+    def incidences_of(self, project: int):
+        """Return the supporters of `project` and their votes, as `incidences`."""
+        if project not in self._incidences:
+            groups = self.supporters(project)
+            voted, owner = self.incidences(groups)
+            weight = self.mult[groups][owner].astype(np.float64)
+            self._incidences[project] = (groups, voted, owner, weight)
+        return self._incidences[project]
 
     def incidences(self, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return (project, position in `groups`) for every vote of `groups`."""
         starts = self.g_ptr[groups]
         lengths = self.g_ptr[groups + 1] - starts
         owner = np.repeat(np.arange(len(groups)), lengths)
-        offsets = np.arange(int(lengths.sum())) - np.repeat(
-            np.cumsum(lengths) - lengths, lengths
-        )
+        offsets = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
         return self.g_idx[starts[owner] + offsets], owner
 
 
@@ -295,38 +297,175 @@ def equal_shares(instance: Instance, *, completion: str | None = None) -> list[s
 
     # pabutools tries 0, 1, 2, … units more per voter, and stops at the first
     # outcome that is exhaustive (kept) or over budget (the one before is kept).
-    # Each run also tells up to which extra money it would come out the same,
-    # so the tries in between are skipped.
-    # Finding the range costs about two runs, so where the outcome changes at
-    # nearly every step, it is tried less and less often.
+    # An outcome holds for a stretch of extra money; the tries within it,
+    # which would stop or go on alike, are replaced by checking the stretch
+    # in windows that double while they hold.
     previous: list[int] = []
     extra = 0
-    skip_ranges = 0
-    backoff = 1
+    size = 4
     while True:
-        with_range = skip_ranges == 0
-        chosen, last = _equal_shares_run(election, extra, with_range=with_range)
+        chosen, _ = _equal_shares_run(election, extra)
         cost = sum((election.cost[i] for i in chosen), _Q(0))
         if cost > election.budget:
             return [projects[i] for i in previous]
         left = election.budget - cost
         taken = set(chosen)
-        if all(
-            election.cost[i] > left
-            for i in range(election.n_projects)
-            if i not in taken
-        ):
+        if all(election.cost[i] > left for i in range(election.n_projects) if i not in taken):
             return [projects[i] for i in chosen]
-        if last == math.inf:  # pragma: no cover - more money ends in either
-            raise RuntimeError("Equal shares with add1 did not converge.")
-        if not with_range:
-            skip_ranges -= 1
-        elif last >= extra + 3:  # skipped more steps than the range cost
-            backoff = 1
-        else:
-            skip_ranges, backoff = backoff, min(2 * backoff, 64)
+        last = extra
+        while True:
+            same = _same_over(election, last + 1, chosen, size)
+            last += same
+            if same < size:
+                break
+            size = min(2 * size, 1 << 12)
+        size = max(4, last - extra)
         previous = chosen
-        extra = int(last) + 1
+        extra = last + 1
+
+
+def _same_over(election: _Election, start: int, chosen: list[int], size: int) -> int:
+    """
+    Return for how many extras start, start + 1, … MES is certain to pick `chosen`.
+
+    The run is replayed, with the choices of `chosen`, for `size` amounts of
+    extra money at once: each class of voters (those who supported the same
+    winners so far) holds one amount of money per extra. A round keeps the
+    extras at which its winner w is still certain to win, and the count
+    stops at the first extra that fails.
+
+    More extra money never leaves a voter poorer after the same choices,
+    and never raises a price, so a project's price per unit with the most
+    money is a floor for all the extras, and it only rises in later rounds:
+    most projects are settled by their floor. The others are checked extra
+    by extra: ρ_p > ρ_w exactly when Σ min(money, ρ_w · cost_p) over p's
+    supporters is less than cost_p. Floats decide only beyond a margin far
+    wider than their rounding error.
+    """
+    e = election
+    n = size
+    cap = 64
+    counts = np.zeros((e.n_projects, cap))  # voters of each class, by project
+    counts[:, 0] = e.support
+    money = np.zeros((cap, size))  # of each class, by extra
+    money[0] = float(e.budget / e.n_ballots + start) + np.arange(size)
+    used = 1
+    live_used = 1
+    klass = np.zeros(len(e.mult), dtype=np.int64)  # -1: no money at any extra
+    remaining = np.ones(e.n_projects, dtype=bool)
+    cost, support, rank = e.cost_f, e.support, e.rank
+    floor = 1 / support * (1 - _MARGIN)
+    for r in range(len(chosen) + 1):
+        w = chosen[r] if r < len(chosen) else None
+        if w is not None:
+            remaining[w] = False
+        held = money[:used, :n]
+        if w is None:
+            # The end: whatever is left stays unaffordable.
+            rows = np.flatnonzero(remaining)
+            if len(rows):
+                part = counts[rows, :used]
+                c = cost[rows]
+                doubt = part @ held[:, -1] >= c * (1 - _MARGIN)
+                if doubt.any():
+                    total = part[doubt] @ held
+                    n = _first(total >= c[doubt][:, None] * (1 - _MARGIN), n)
+            return n
+        row = counts[w, :used]
+        present = np.flatnonzero(row)
+        count_w = row[present]
+        held_w = held[present]
+        # The winner stays affordable, clearly.
+        n = _first(count_w @ held_w < cost[w] * (1 + _MARGIN), n)
+        if n == 0:
+            return 0
+        held, held_w = held[:, :n], held_w[:, :n]
+        price = _water_levels(count_w, held_w, cost[w])
+        rho = price / cost[w]
+        # The other projects stay dearer per unit (or tie and lose by id).
+        rho_most = rho.max() * (1 + _MARGIN)
+        doubt = remaining & (floor <= rho_most)
+        if row.sum() == support[w] and held_w.min() >= price.max() * (1 + _MARGIN):
+            # Everyone pays cost_w / supporters: ρ_w is 1 / supporters,
+            # and no project costs less per unit than 1 / its supporters.
+            doubt &= (support > support[w]) | ((support == support[w]) & (rank < rank[w]))
+        rows = np.flatnonzero(doubt)
+        if len(rows):
+            order = np.argsort(held[:, -1], kind="stable")
+            rho_p, unsure = _float_prices(counts[np.ix_(rows, order)], held[order, -1], cost[rows])
+            better = np.maximum(floor[rows], rho_p * (1 - _MARGIN))
+            floor[rows] = np.where(unsure, floor[rows], better)
+            rows = rows[floor[rows] <= rho_most]
+        if len(rows):
+            part, c = counts[rows, :used], cost[rows]
+            x = rho[None, :] * c[:, None]  # projects × extras
+            paid = np.einsum("pk,pkt->pt", part, np.minimum(held[None, :, :], x[:, None, :]))
+            n = _first(c[:, None] - paid <= _MARGIN * (c[:, None] + paid), n)
+            if n == 0:
+                return 0
+            held_w, price = held_w[:, :n], price[:n]
+        # The payment: what each class of supporters has left, by extra; a
+        # class left with nothing at its most has nothing at any extra.
+        left = np.maximum(held_w - price[None, :], 0.0)
+        kept = left[:, -1] > 0
+        fresh = int(kept.sum())
+        if used + fresh > cap:
+            cap = 2 * (used + fresh)
+            counts = np.concatenate([counts, np.zeros((e.n_projects, cap - used))], 1)
+            counts = counts[:, :cap]
+            money = np.concatenate([money, np.zeros((cap - len(money), size))])
+        target = np.full(used, -1, dtype=np.int64)
+        target[present[kept]] = np.arange(used, used + fresh)
+        money[used : used + fresh, :n] = left[kept]
+        used += fresh
+        groups, voted, owner, weight = e.incidences_of(w)
+        old = klass[groups]
+        new = np.where(old >= 0, target[old], -1)
+        klass[groups] = new
+        from_ = old[owner]
+        to = new[owner]
+        moving = from_ >= 0
+        np.subtract.at(counts, (voted[moving], from_[moving]), weight[moving])
+        moving &= to >= 0
+        np.add.at(counts, (voted[moving], to[moving]), weight[moving])
+        if used > 2 * live_used + 32:
+            # Drop the classes that no longer support a project left.
+            live = counts[remaining, :used].sum(axis=0) > 0
+            index = np.cumsum(live) - 1
+            klass = np.where(klass >= 0, np.where(live[klass], index[klass], -1), -1)
+            used = live_used = int(live.sum())
+            counts[:, :used] = counts[:, : len(live)][:, live]
+            counts[:, used:] = 0
+            money[:used] = money[: len(live)][live]
+    return n  # pragma: no cover - the loop returns at its last round
+
+
+def _first(bad: np.ndarray, n: int) -> int:
+    """Return the first extra (last axis) at which any of `bad` holds, at most n."""
+    bad = bad.reshape(-1, bad.shape[-1]).any(axis=0) if bad.ndim > 1 else bad
+    return min(n, int(bad.argmax())) if bad.any() else n
+
+
+def _water_levels(counts: np.ndarray, held: np.ndarray, cost: float) -> np.ndarray:
+    """
+    Return, for each extra (column of `held`), the price the supporters pay.
+
+    Supporters pay the price, or all they have when they hold less: in
+    order of money, the first class that can pay (cost - what the poorer
+    ones hold) / (voters from it on) sets the price.
+    """
+    order = np.argsort(held, axis=0, kind="stable")
+    sorted_money = np.take_along_axis(held, order, axis=0)
+    sorted_counts = counts[order]
+    poor_money = np.cumsum(sorted_counts * sorted_money, axis=0)
+    poor_count = np.cumsum(sorted_counts, axis=0)
+    poor_money = np.vstack([np.zeros((1, held.shape[1])), poor_money[:-1]])
+    poor_count = np.vstack([np.zeros((1, held.shape[1])), poor_count[:-1]])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        price = (cost - poor_money) / (counts.sum() - poor_count)
+    fits = price <= sorted_money
+    first = fits.argmax(axis=0)
+    return price[first, np.arange(held.shape[1])]
 
 
 def _equal_shares_run(
@@ -675,9 +814,7 @@ def phragmen(instance: Instance) -> list[str]:
     rule stops as soon as a project that would be bought next does not fit.
     """
     projects = [
-        p
-        for p in instance.eligible()
-        if _exact(instance.projects[p]) <= _exact(instance.budget)
+        p for p in instance.eligible() if _exact(instance.projects[p]) <= _exact(instance.budget)
     ]
     e = _Election(instance, projects)
     if not projects:
@@ -706,9 +843,7 @@ def phragmen(instance: Instance) -> list[str]:
             exact = {}
             for r in near:
                 row = counts[r]
-                total = sum(
-                    (load[k] * int(row[k]) for k in np.flatnonzero(row > 0)), _Q(0)
-                )
+                total = sum((load[k] * int(row[k]) for k in np.flatnonzero(row > 0)), _Q(0))
                 exact[r] = (total + e.cost[rows[r]]) / int(score[rows[r]])
             best = min(exact.values())
             tied = [r for r, v in exact.items() if v == best]
