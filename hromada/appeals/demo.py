@@ -382,7 +382,8 @@ class Builder:
                     appeal.author, appeal.channel = demo, Appeal.Channel.WEB
                     appeal.contact_name = appeal.contact_phone = ""
                     break
-        # Reports merged into an earlier open report of the same category go in after it.
+        # Reports merged into an earlier report of the same category go in after it
+        # (the earlier one was open when the duplicate came, whatever it is now).
         first, later = [], []
         open_by_category: dict[int, Appeal] = {}
         for appeal in appeals:
@@ -397,7 +398,7 @@ class Builder:
                 later.append(appeal)
                 merges.append(appeal)
             else:
-                if appeal.is_open and appeal.kind == Appeal.Kind.REPORT:
+                if appeal.kind == Appeal.Kind.REPORT:
                     open_by_category[appeal.category_id] = appeal
                 first.append(appeal)
         for appeal in first:

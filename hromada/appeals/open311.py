@@ -21,7 +21,8 @@ from xml.sax.saxutils import escape
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Max
+from django.db.models import CharField, Max
+from django.db.models.functions import Cast
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
@@ -233,11 +234,10 @@ def _service(category: Category, language: str) -> dict:
 
 @endpoint()
 def service_list(request, community: Community, fmt: str):
-    from django.db.models import Count, Q
+    from django.db.models import Count
 
-    categories = selectors.leaf_categories(community).annotate(
-        question_count=Count("attributes", filter=Q(attributes__variable=True))
-    )
+    # Informational attributes count too: clients show them from the definition.
+    categories = selectors.leaf_categories(community).annotate(question_count=Count("attributes"))
     language = _language()
     document = Items("service", [_service(category, language) for category in categories])
     return respond("services", document, fmt)
@@ -510,8 +510,8 @@ REQUEST_COLUMNS = (
     "category_id",
     "description",
     "department_id",
-    "created_at",
-    "updated_at",
+    "created_text",
+    "updated_text",
     "target_on",
     "address",
     "street_id",
@@ -530,6 +530,10 @@ def _requests_response(request, community: Community, reports, fmt: str) -> Http
     """
     # Plain cursor rows, converted here only as far as needed: a thousand rows
     # through the ORM's per-value converters cost more than the query itself.
+    # Times as text: parsing ISO text in C beats the drivers' datetime loaders.
+    reports = reports.annotate(
+        created_text=Cast("created_at", CharField()), updated_text=Cast("updated_at", CharField())
+    )
     sql, params = reports.values_list(*REQUEST_COLUMNS)[:MAX_RESULTS].query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -556,6 +560,7 @@ def _requests_response(request, community: Community, reports, fmt: str) -> Http
         settings.MEDIA_URL if settings.MEDIA_URL.startswith("http") else base + settings.MEDIA_URL
     )
     kyiv = timezone.get_current_timezone()
+    w3 = W3Times(kyiv)
     labels = {value: str(label) for value, label in Appeal.Status.choices}
     expected: dict = {}
     dates: dict = {}
@@ -581,8 +586,8 @@ def _requests_response(request, community: Community, reports, fmt: str) -> Http
                 "description": description or None,
                 "agency_responsible": departments.get(department_id),
                 "service_notice": notice % {"number": number, "days": days, "date": dates[target]},
-                "requested_datetime": _w3(created, kyiv),
-                "updated_datetime": _w3(updated, kyiv),
+                "requested_datetime": w3(created),
+                "updated_datetime": w3(updated),
                 "expected_datetime": expected[target],
                 "address": address or None,
                 "address_id": street_id,
@@ -595,13 +600,37 @@ def _requests_response(request, community: Community, reports, fmt: str) -> Http
     return respond("service_requests", Items("request", items), fmt, ready=True)
 
 
-def _w3(value, zone) -> str:
-    """Return a stored time as W3C text with the community's offset."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is None:  # SQLite keeps naive UTC
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(zone).isoformat(timespec="seconds")
+class W3Times:
+    """
+    Format stored times as W3C text with the community's offset, quickly.
+
+    A full answer has two thousand times; zone arithmetic per value costs more
+    than the query. The offset only changes at daylight-saving switches, so
+    it is worked out once per hour of UTC time.
+    """
+
+    def __init__(self, zone):
+        self.zone = zone
+        self.offsets: dict[datetime, tuple[timedelta, str]] = {}
+
+    def __call__(self, value) -> str:
+        if isinstance(value, str):  # SQLite keeps naive UTC text
+            value = datetime.fromisoformat(value)
+        if value.tzinfo is not None:
+            value = (value - value.utcoffset()).replace(tzinfo=None)
+        hour = value.replace(minute=0, second=0, microsecond=0)
+        known = self.offsets.get(hour)
+        if known is None:
+            delta = hour.replace(tzinfo=UTC).astimezone(self.zone).utcoffset()
+            minutes = int(delta.total_seconds() // 60)
+            sign = "+" if minutes >= 0 else "-"
+            text = f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+            known = self.offsets[hour] = (delta, text)
+        local = value + known[0]
+        return (
+            f"{local.year:04d}-{local.month:02d}-{local.day:02d}T"
+            f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}{known[1]}"
+        )
 
 
 @endpoint()

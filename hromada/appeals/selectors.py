@@ -291,7 +291,7 @@ def map_markers(
         clusters = [
             (round(row["clat"], 6), round(row["clon"], 6), row["n"])
             for row in reports.values("cell").annotate(
-                n=Count("id"), clat=Avg("lat"), clon=Avg("lon")
+                n=Count("*"), clat=Avg("lat"), clon=Avg("lon")
             )
         ]
     return {"markers": [], "clusters": clusters, "total": sum(c[2] for c in clusters)}
@@ -332,7 +332,7 @@ def _cell_clusters(community, cells, since, statuses, category_ids) -> list[tupl
         for row in (
             reports.order_by()
             .values("cell")
-            .annotate(n=Count("id"), clat=Avg("lat"), clon=Avg("lon"))
+            .annotate(n=Count("*"), clat=Avg("lat"), clon=Avg("lon"))
         ):
             computed[row["cell"]] = (round(row["clat"], 6), round(row["clon"], 6), row["n"])
         cache.set_many({keys[cell]: value for cell, value in computed.items()}, CELL_CACHE_SECONDS)

@@ -615,3 +615,28 @@ def test_georeport_client_reads_everything(live_server, community, categories, r
     assert [str(item["service_request_id"]) for item in requests_] == [str(first.pk)]
     one = client.get_service_request(str(first.pk))
     assert str(one["service_request_id"]) == str(first.pk)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-03-29 00:30:00",  # the spring switch in Kyiv is at 01:00 UTC
+        "2026-03-29 01:30:00.250000",
+        "2026-10-25 00:59:59",  # and the autumn one
+        "2026-10-25 01:00:00",
+        "2026-07-01 12:00:05",
+    ],
+)
+def test_times_carry_the_kyiv_offset_across_daylight_saving(value):
+    """The fast formatter agrees with zoneinfo on both sides of each switch."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from hromada.appeals.open311 import W3Times
+
+    kyiv = ZoneInfo("Europe/Kyiv")
+    stored = datetime.fromisoformat(value).replace(tzinfo=UTC)
+    expected = stored.astimezone(kyiv).isoformat(timespec="seconds")
+    assert W3Times(kyiv)(value) == expected
+    assert W3Times(kyiv)(stored) == expected
+    assert W3.match(expected)
