@@ -37,7 +37,7 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 SIGNERS = int(os.environ.get("BENCH_SIGNERS", "10000"))
-SIGN_CLIENTS = 64
+SIGN_CLIENTS = int(os.environ.get("BENCH_CLIENTS", "64"))
 READERS_DURING_SIGN = int(os.environ.get("BENCH_READERS", "8"))
 READERS_ALONE = 32
 READ_SECONDS = float(os.environ.get("BENCH_READ_SECONDS", "8"))

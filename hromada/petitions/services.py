@@ -752,7 +752,7 @@ def signature_total(*, petition: Petition) -> int:
     return Signature.objects.filter(petition_id=petition.pk).count()
 
 
-def _official_for(petition: Petition) -> Resident | None:
+def official_for(petition: Petition) -> Resident | None:
     """Return who considers the petition: named, the department head, or the rules' choice."""
     if petition.official_id:
         return petition.official
@@ -797,7 +797,7 @@ def start_consideration_if_due(*, petition: Petition) -> bool:
         before={"status": STATUS.COLLECTING},
         after={"status": petition.status, "signatures": total, "answer_due_on": due},
     )
-    official = _official_for(petition)
+    official = official_for(petition)
     context = {"community": petition.community, "petition": petition}
     if official is not None:
         notify(official, "petitions/threshold", **context)
@@ -835,7 +835,7 @@ def close_collection_if_due(*, petition: Petition, now=None) -> str | None:
     )
     context = {"community": petition.community, "petition": petition}
     notify(petition.author, "petitions/archived", **context)
-    official = _official_for(petition)
+    official = official_for(petition)
     if official is not None:
         notify(official, "petitions/archived_official", **context)
     return STATUS.ARCHIVED
@@ -893,7 +893,7 @@ def can_answer(*, staff: Resident, petition: Petition) -> bool:
         return True
     if petition.department_id and staff.pk in _department_people(petition):
         return True
-    official = _official_for(petition)
+    official = official_for(petition)
     return official is not None and official.pk == staff.pk
 
 

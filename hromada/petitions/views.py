@@ -418,7 +418,7 @@ def _staff_page(request, petition: Petition, status: int = 200, **bound):
             "petition": petition,
             "moderator": moderator,
             "can_answer": services.can_answer(staff=request.user, petition=petition),
-            "official": services._official_for(petition),
+            "official": services.official_for(petition),
             "page_obj": trail,
             **forms,
         },
