@@ -21,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.validators import URLValidator, validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -100,18 +100,25 @@ def allocate_number(*, community: Community, year: int) -> str:
 
     The caller must be inside a transaction: the counter row stays locked by
     the UPDATE until it commits, so racing registrations queue on it and
-    never share a number.
+    never share a number. One statement with RETURNING both counts and reads.
     """
-    rows = AppealCounter.objects.filter(community=community, year=year)
-    if not rows.update(last=F("last") + 1):
+    table = AppealCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last = last + 1 "  # noqa: S608 - the table name is ours
+            "WHERE community_id = %s AND year = %s RETURNING last",
+            [community.pk, year],
+        )
+        found = cursor.fetchone()
+    if found is None:
         try:
             with transaction.atomic():
                 AppealCounter.objects.create(community=community, year=year, last=1)
+            return f"{year}/{1:06d}"
         except IntegrityError:
-            # Another registration created the row first; take the next one.
-            rows.update(last=F("last") + 1)
-    last = rows.values_list("last", flat=True).get()
-    return f"{year}/{last:06d}"
+            # Another registration created the row first; take the next number.
+            return allocate_number(community=community, year=year)
+    return f"{year}/{found[0]:06d}"
 
 
 def check_category(*, community: Community, category: Category | None, problems: Problems):
