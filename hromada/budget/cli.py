@@ -28,9 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    tally = commands.add_parser(
-        "tally", help="select the winning projects of a Pabulib file"
-    )
+    tally = commands.add_parser("tally", help="select the winning projects of a Pabulib file")
     tally.add_argument("file", help="the Pabulib .pb file")
     tally.add_argument("--rule", choices=RULES, required=True)
     tally.add_argument("--completion", choices=COMPLETIONS, default=None)

@@ -155,9 +155,7 @@ def parse(text: str) -> Election:
     for vote in votes:
         unknown = [p for p in vote.projects if p not in known]
         if unknown:
-            raise PabulibError(
-                f"Voter {vote.voter_id} voted for unknown projects {unknown}."
-            )
+            raise PabulibError(f"Voter {vote.voter_id} voted for unknown projects {unknown}.")
     return Election(
         meta=meta,
         projects=projects,
@@ -196,9 +194,7 @@ def dumps(election: Election) -> str:
     out.write("VOTES\n")
     with_points = any(v.points is not None for v in election.votes)
     required = ["voter_id", "vote"] + (["points"] if with_points else [])
-    columns = _columns(
-        election.vote_columns, required, (v.fields for v in election.votes)
-    )
+    columns = _columns(election.vote_columns, required, (v.fields for v in election.votes))
     writer.writerow(columns)
     for vote in election.votes:
         values = {
@@ -266,9 +262,7 @@ def _vote(record: dict[str, str], line: int, vote_type: str) -> Vote:
                 f"Line {line}: voter {voter_id} has {len(projects)} projects but {len(raw)} points."
             )
         points = [parse_number(p) for p in raw]
-    fields = {
-        k: v for k, v in record.items() if k not in ("voter_id", "vote", "points")
-    }
+    fields = {k: v for k, v in record.items() if k not in ("voter_id", "vote", "points")}
     return Vote(voter_id, projects, points, fields)
 
 

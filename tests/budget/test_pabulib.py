@@ -23,10 +23,7 @@ SLOW = pytest.mark.slow
 
 
 @pytest.fixture(
-    params=[
-        pytest.param(f, marks=SLOW if f.stat().st_size > 1_000_000 else ())
-        for f in FILES
-    ],
+    params=[pytest.param(f, marks=SLOW if f.stat().st_size > 1_000_000 else ()) for f in FILES],
     ids=lambda path: path.stem,
 )
 def real_file(request) -> Path:
@@ -61,10 +58,7 @@ def our_view(election: pabulib.Election):
     for vote in election.votes:
         if vote.points is not None:
             ballots.append(
-                {
-                    p: Fraction(v)
-                    for p, v in zip(vote.projects, vote.points, strict=True)
-                }
+                {p: Fraction(v) for p, v in zip(vote.projects, vote.points, strict=True)}
             )
         elif election.vote_type == "ordinal":
             ballots.append(list(vote.projects))

@@ -110,4 +110,7 @@ def test_residents_actions_apply_to_the_community_of_the_request(community, othe
     client = client_for(resident, host="pivdenne.localhost")
     client.post("/accounts/profile/links/", {"kind": "studies", "note": "Південненський ліцей"})
     assert list(resident.links.values_list("community__slug", flat=True)) == ["pivdenne"]
-    assert "Південненський ліцей" not in client_for(resident).get("/accounts/profile/").content.decode()
+    assert (
+        "Південненський ліцей"
+        not in client_for(resident).get("/accounts/profile/").content.decode()
+    )
