@@ -297,14 +297,10 @@ def equal_shares(instance: Instance, *, completion: str | None = None) -> list[s
 
     # pabutools tries 0, 1, 2, … units more per voter, and stops at the first
     # outcome that is exhaustive (kept) or over budget (the one before is kept).
-    # An outcome holds for a stretch of extra money; the tries within it,
-    # which would stop or go on alike, are replaced by checking the stretch
-    # in windows that double while they hold.
+    # An outcome holds for a stretch of extra money, and the tries within it
+    # would stop or go on alike, so each stretch is looked at once.
     previous: list[int] = []
-    extra = 0
-    size = 4
-    while True:
-        chosen, _ = _equal_shares_run(election, extra)
+    for chosen, _, _ in _add1_outcomes(election):
         cost = sum((election.cost[i] for i in chosen), _Q(0))
         if cost > election.budget:
             return [projects[i] for i in previous]
@@ -312,79 +308,178 @@ def equal_shares(instance: Instance, *, completion: str | None = None) -> list[s
         taken = set(chosen)
         if all(election.cost[i] > left for i in range(election.n_projects) if i not in taken):
             return [projects[i] for i in chosen]
-        last = extra
-        while True:
-            same = _same_over(election, last + 1, chosen, size)
-            last += same
-            if same < size:
-                break
-            size = min(2 * size, 1 << 12)
-        size = max(4, last - extra)
         previous = chosen
-        extra = last + 1
+    raise AssertionError  # pragma: no cover - the outcomes never run out
 
 
-def _same_over(election: _Election, start: int, chosen: list[int], size: int) -> int:
+class _Branch:
     """
-    Return for how many extras start, start + 1, … MES is certain to pick `chosen`.
+    MES part-way through, for a stretch of extra money at once.
 
-    The run is replayed, with the choices of `chosen`, for `size` amounts of
-    extra money at once: each class of voters (those who supported the same
-    winners so far) holds one amount of money per extra. A round keeps the
-    extras at which its winner w is still certain to win, and the count
-    stops at the first extra that fails.
+    Each class of voters (those who supported the same winners so far) holds
+    one amount of money per extra: `money` is classes × extras, the first
+    column for extra `start`. `counts` holds each project's voters by class;
+    `floor` a price per unit each project cannot go below at any of the
+    extras from now on.
+    """
 
-    More extra money never leaves a voter poorer after the same choices,
-    and never raises a price, so a project's price per unit with the most
-    money is a floor for all the extras, and it only rises in later rounds:
-    most projects are settled by their floor. The others are checked extra
-    by extra: ρ_p > ρ_w exactly when Σ min(money, ρ_w · cost_p) over p's
-    supporters is less than cost_p. Floats decide only beyond a margin far
-    wider than their rounding error.
+    __slots__ = (
+        "start", "chosen", "counts", "used", "money", "klass", "remaining", "floor",
+        "compact_at",
+    )  # fmt: skip
+
+    def __init__(self, start, chosen, counts, used, money, klass, remaining, floor):
+        self.start = start
+        self.chosen = chosen
+        self.counts = counts
+        self.used = used
+        self.money = money
+        self.klass = klass
+        self.remaining = remaining
+        self.floor = floor
+        self.compact_at = max(128, 2 * used)
+
+    @classmethod
+    def fresh(cls, election: _Election, start: int, size: int) -> _Branch:
+        """Return MES before its first choice, for extras start … start + size - 1."""
+        e = election
+        counts = np.zeros((e.n_projects, 64))
+        counts[:, 0] = e.support
+        money = np.zeros((64, size))
+        money[0] = float(e.budget / e.n_ballots + start) + np.arange(size)
+        return cls(
+            start,
+            [],
+            counts,
+            1,
+            money,
+            np.zeros(len(e.mult), dtype=np.int64),
+            np.ones(e.n_projects, dtype=bool),
+            1 / e.support * (1 - _MARGIN),
+        )
+
+    def split(self, n: int, width: int, floor: np.ndarray) -> _Branch:
+        """Return a copy for the extras n … width - 1 (counted from `start`)."""
+        return _Branch(
+            self.start + n,
+            list(self.chosen),
+            _with_room(self.counts[:, : self.used], axis=1),
+            self.used,
+            _with_room(self.money[: self.used, n:width], axis=0),
+            self.klass.copy(),
+            self.remaining.copy(),
+            floor.copy(),
+        )
+
+
+def _with_room(table: np.ndarray, axis: int) -> np.ndarray:
+    """Return a copy of `table` with room for more classes along `axis`."""
+    shape = list(table.shape)
+    shape[axis] += max(64, shape[axis] // 2)
+    room = np.zeros(shape)
+    room[tuple(slice(0, k) for k in table.shape)] = table
+    return room
+
+
+def _add1_outcomes(election: _Election):
+    """
+    Yield MES's outcomes for extra money 0, 1, 2, … as (outcome, first, last).
+
+    Each outcome holds for the extras first … last. Extras are taken in
+    windows; within one, all extras run together, and a branch splits off
+    where a choice differs (or floats cannot tell) to run on later from
+    that round: the rounds before are shared.
+    """
+    start, size = 0, 64
+    while True:
+        stack = [_Branch.fresh(election, start, size)]
+        while stack:
+            yield from _grow(election, stack.pop(), stack)
+        start += size
+        size = min(4 * size, 4096)
+
+
+def _grow(election: _Election, branch: _Branch, stack: list[_Branch]):
+    """
+    Run `branch` to its end; yield its outcome and put what splits off on `stack`.
+
+    A round picks the winner w at the branch's first extra, and keeps the
+    extras at which w is certain to win too. More extra money never leaves
+    a voter poorer after the same choices, and never raises a price, so a
+    project's price per unit with the branch's most money is a floor for all
+    its extras, and only rises in later rounds: most projects are settled by
+    their floor. The others are checked extra by extra: ρ_p > ρ_w exactly
+    when Σ min(money, ρ_w · cost_p) over p's supporters is less than cost_p.
+    Floats decide only beyond a margin far wider than their rounding error;
+    where they cannot tell at the first extra, the exact run decides it.
     """
     e = election
-    n = size
-    cap = 64
-    counts = np.zeros((e.n_projects, cap))  # voters of each class, by project
-    counts[:, 0] = e.support
-    money = np.zeros((cap, size))  # of each class, by extra
-    money[0] = float(e.budget / e.n_ballots + start) + np.arange(size)
-    used = 1
-    live_used = 1
-    klass = np.zeros(len(e.mult), dtype=np.int64)  # -1: no money at any extra
-    remaining = np.ones(e.n_projects, dtype=bool)
+    b = branch
     cost, support, rank = e.cost_f, e.support, e.rank
-    floor = 1 / support * (1 - _MARGIN)
-    for r in range(len(chosen) + 1):
-        w = chosen[r] if r < len(chosen) else None
-        if w is not None:
-            remaining[w] = False
-        held = money[:used, :n]
+    n = b.money.shape[1]
+    while True:
+        used = b.used
+        held = b.money[:used, :n]
+        counts = b.counts
+        rows = np.flatnonzero(b.remaining)
+        floor = b.floor.copy()
+        w = None
+        rows = rows[np.isfinite(floor[rows])]
+        if len(rows) and used:
+            # The price per unit at the first extra, for the projects whose
+            # floor is not already above the best of these prices.
+            rows = rows[np.argsort(floor[rows], kind="stable")]
+            order = np.argsort(held[:, 0], kind="stable")
+            rho, unsure = _float_prices(
+                counts[np.ix_(rows[:8], order)], held[order, 0], cost[rows[:8]], _MARGIN
+            )
+            more = rows[8:][floor[rows[8:]] <= rho.min() * (1 + _MARGIN)]
+            if len(more):
+                rho_more, unsure_more = _float_prices(
+                    counts[np.ix_(more, order)], held[order, 0], cost[more], _MARGIN
+                )
+                rho = np.concatenate([rho, rho_more])
+                unsure = np.concatenate([unsure, unsure_more])
+            rows = rows[: len(rho)]
+            best = rho.min()
+            near = rows[rho <= best * (1 + _MARGIN)] if best < math.inf else rows[:0]
+            if unsure.any() or (len(near) > 1 and not _sure_tie(b, near, held[:, 0], e)):
+                yield from _exactly(e, b, n, floor, stack)
+                return
+            if len(near):
+                w = int(near[np.argmin(rank[near])])
         if w is None:
             # The end: whatever is left stays unaffordable.
-            rows = np.flatnonzero(remaining)
-            if len(rows):
+            if len(rows) and used:
                 part = counts[rows, :used]
                 c = cost[rows]
                 doubt = part @ held[:, -1] >= c * (1 - _MARGIN)
                 if doubt.any():
                     total = part[doubt] @ held
                     n = _first(total >= c[doubt][:, None] * (1 - _MARGIN), n)
-            return n
+            if n == 0:
+                yield from _exactly(e, b, held.shape[1], floor, stack)
+                return
+            if n < held.shape[1]:
+                stack.append(b.split(n, held.shape[1], floor))
+            yield b.chosen, b.start, b.start + n - 1
+            return
+        width = n
         row = counts[w, :used]
         present = np.flatnonzero(row)
         count_w = row[present]
         held_w = held[present]
         # The winner stays affordable, clearly.
         n = _first(count_w @ held_w < cost[w] * (1 + _MARGIN), n)
-        if n == 0:
-            return 0
         held, held_w = held[:, :n], held_w[:, :n]
-        price = _water_levels(count_w, held_w, cost[w])
+        # Who pays all they have: only classes that do at the first extra can.
+        poor = held_w[:, 0] < best * cost[w] * (1 + _SHORTLIST)
+        price = _water_levels(count_w, held_w, cost[w], poor)
         rho = price / cost[w]
         # The other projects stay dearer per unit (or tie and lose by id).
         rho_most = rho.max() * (1 + _MARGIN)
-        doubt = remaining & (floor <= rho_most)
+        b.remaining[w] = False
+        doubt = b.remaining & (b.floor <= rho_most)
         if row.sum() == support[w] and held_w.min() >= price.max() * (1 + _MARGIN):
             # Everyone pays cost_w / supporters: ρ_w is 1 / supporters,
             # and no project costs less per unit than 1 / its supporters.
@@ -392,52 +487,94 @@ def _same_over(election: _Election, start: int, chosen: list[int], size: int) ->
         rows = np.flatnonzero(doubt)
         if len(rows):
             order = np.argsort(held[:, -1], kind="stable")
-            rho_p, unsure = _float_prices(counts[np.ix_(rows, order)], held[order, -1], cost[rows])
-            better = np.maximum(floor[rows], rho_p * (1 - _MARGIN))
-            floor[rows] = np.where(unsure, floor[rows], better)
-            rows = rows[floor[rows] <= rho_most]
+            rho_p, unsure = _float_prices(
+                counts[np.ix_(rows, order)], held[order, -1], cost[rows], _MARGIN
+            )
+            better = np.maximum(b.floor[rows], rho_p * (1 - _MARGIN))
+            b.floor[rows] = np.where(unsure, b.floor[rows], better)
+            rows = rows[b.floor[rows] <= rho_most]
         if len(rows):
             part, c = counts[rows, :used], cost[rows]
+            cols = np.flatnonzero(part.any(axis=0))
             x = rho[None, :] * c[:, None]  # projects × extras
-            paid = np.einsum("pk,pkt->pt", part, np.minimum(held[None, :, :], x[:, None, :]))
+            paid = np.einsum(
+                "pk,pkt->pt",
+                part[:, cols],
+                np.minimum(held[cols][None, :, :], x[:, None, :]),
+            )
             n = _first(c[:, None] - paid <= _MARGIN * (c[:, None] + paid), n)
-            if n == 0:
-                return 0
             held_w, price = held_w[:, :n], price[:n]
-        # The payment: what each class of supporters has left, by extra; a
-        # class left with nothing at its most has nothing at any extra.
-        left = np.maximum(held_w - price[None, :], 0.0)
-        kept = left[:, -1] > 0
-        fresh = int(kept.sum())
-        if used + fresh > cap:
-            cap = 2 * (used + fresh)
-            counts = np.concatenate([counts, np.zeros((e.n_projects, cap - used))], 1)
-            counts = counts[:, :cap]
-            money = np.concatenate([money, np.zeros((cap - len(money), size))])
-        target = np.full(used, -1, dtype=np.int64)
-        target[present[kept]] = np.arange(used, used + fresh)
-        money[used : used + fresh, :n] = left[kept]
-        used += fresh
-        groups, voted, owner, weight = e.incidences_of(w)
-        old = klass[groups]
-        new = np.where(old >= 0, target[old], -1)
-        klass[groups] = new
-        from_ = old[owner]
-        to = new[owner]
-        moving = from_ >= 0
-        np.subtract.at(counts, (voted[moving], from_[moving]), weight[moving])
-        moving &= to >= 0
-        np.add.at(counts, (voted[moving], to[moving]), weight[moving])
-        if used > 2 * live_used + 32:
-            # Drop the classes that no longer support a project left.
-            live = counts[remaining, :used].sum(axis=0) > 0
-            index = np.cumsum(live) - 1
-            klass = np.where(klass >= 0, np.where(live[klass], index[klass], -1), -1)
-            used = live_used = int(live.sum())
-            counts[:, :used] = counts[:, : len(live)][:, live]
-            counts[:, used:] = 0
-            money[:used] = money[: len(live)][live]
-    return n  # pragma: no cover - the loop returns at its last round
+        if n == 0:  # the margins are too wide for floats even there
+            b.remaining[w] = True
+            yield from _exactly(e, b, width, floor, stack)
+            return
+        if n < width:
+            b.remaining[w] = True
+            stack.append(b.split(n, width, floor))
+            b.remaining[w] = False
+        b.chosen.append(w)
+        _pay(e, b, w, present, np.maximum(held_w - price[None, :], 0.0), n)
+
+
+def _exactly(election: _Election, branch: _Branch, n: int, floor, stack):
+    """Yield the exact run's outcome at the branch's first extra; keep the rest."""
+    if n > 1:
+        stack.append(branch.split(1, n, floor))
+    chosen, _ = _equal_shares_run(election, branch.start)
+    yield chosen, branch.start, branch.start
+
+
+def _sure_tie(branch: _Branch, near: np.ndarray, money: np.ndarray, e) -> bool:
+    """Tell whether `near` tie exactly: each one's supporters all pay an equal part."""
+    counts = branch.counts[:, : branch.used]
+    if len(set(e.support[near].tolist())) > 1:
+        return False
+    for p in near:
+        row = counts[p]
+        if row.sum() != e.support[p]:
+            return False
+        if money[row > 0].min() < e.cost_f[p] / e.support[p] * (1 + _MARGIN):
+            return False
+    return True
+
+
+def _pay(election: _Election, b: _Branch, w: int, present, left, n: int) -> None:
+    """Let w's supporters pay: each class of them keeps `left` (by extra)."""
+    e = election
+    kept = left[:, -1] > 0  # a class with nothing at its most has nothing at all
+    fresh = int(kept.sum())
+    if b.used + fresh > len(b.money):
+        cap = b.used + fresh + max(64, b.used // 2)
+        counts = np.zeros((e.n_projects, cap))
+        counts[:, : b.used] = b.counts[:, : b.used]
+        money = np.zeros((cap, b.money.shape[1]))
+        money[: b.used] = b.money[: b.used]
+        b.counts, b.money = counts, money
+    used = b.used
+    target = np.full(used, -1, dtype=np.int64)
+    target[present[kept]] = np.arange(used, used + fresh)
+    b.money[used : used + fresh, :n] = left[kept]
+    b.used += fresh
+    groups, voted, owner, weight = e.incidences_of(w)
+    old = b.klass[groups]
+    new = np.where(old >= 0, target[old], -1)
+    b.klass[groups] = new
+    from_, to = old[owner], new[owner]
+    moving = from_ >= 0
+    np.subtract.at(b.counts, (voted[moving], from_[moving]), weight[moving])
+    moving &= to >= 0
+    np.add.at(b.counts, (voted[moving], to[moving]), weight[moving])
+    if b.used > b.compact_at:
+        # Drop the classes that no longer support a project left.
+        live = b.counts[b.remaining, : b.used].sum(axis=0) > 0
+        index = np.cumsum(live) - 1
+        b.klass = np.where(b.klass >= 0, np.where(live[b.klass], index[b.klass], -1), -1)
+        k = int(live.sum())
+        b.counts[:, :k] = b.counts[:, : b.used][:, live]
+        b.counts[:, k : b.used] = 0
+        b.money[:k] = b.money[: b.used][live]
+        b.used = k
+        b.compact_at = max(128, 2 * k)
 
 
 def _first(bad: np.ndarray, n: int) -> int:
@@ -446,26 +583,30 @@ def _first(bad: np.ndarray, n: int) -> int:
     return min(n, int(bad.argmax())) if bad.any() else n
 
 
-def _water_levels(counts: np.ndarray, held: np.ndarray, cost: float) -> np.ndarray:
+def _water_levels(
+    counts: np.ndarray, held: np.ndarray, cost: float, poor: np.ndarray
+) -> np.ndarray:
     """
     Return, for each extra (column of `held`), the price the supporters pay.
 
-    Supporters pay the price, or all they have when they hold less: in
-    order of money, the first class that can pay (cost - what the poorer
-    ones hold) / (voters from it on) sets the price.
+    Supporters pay the price, or all they have when they hold less. From
+    cost / supporters the price only rises as the poor are set apart, and
+    stops at the true one. Only the classes in `poor` may hold less than
+    the price at some extra.
     """
-    order = np.argsort(held, axis=0, kind="stable")
-    sorted_money = np.take_along_axis(held, order, axis=0)
-    sorted_counts = counts[order]
-    poor_money = np.cumsum(sorted_counts * sorted_money, axis=0)
-    poor_count = np.cumsum(sorted_counts, axis=0)
-    poor_money = np.vstack([np.zeros((1, held.shape[1])), poor_money[:-1]])
-    poor_count = np.vstack([np.zeros((1, held.shape[1])), poor_count[:-1]])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        price = (cost - poor_money) / (counts.sum() - poor_count)
-    fits = price <= sorted_money
-    first = fits.argmax(axis=0)
-    return price[first, np.arange(held.shape[1])]
+    voters = counts.sum()
+    price = np.full(held.shape[1], cost / voters)
+    if not poor.any():
+        return price
+    held, counts = held[poor], counts[poor]
+    weighted = counts[:, None] * held
+    paying = np.zeros(held.shape, dtype=bool)
+    while True:
+        now = held < price[None, :]
+        if np.array_equal(now, paying):
+            return price
+        paying = now
+        price = (cost - (weighted * now).sum(axis=0)) / (voters - counts @ now)
 
 
 def _equal_shares_run(
@@ -748,7 +889,9 @@ def _equal_shares_exact(election: _Election, extra: int) -> list[int]:
     return chosen
 
 
-def _float_prices(counts: np.ndarray, money: np.ndarray, cost: np.ndarray):
+def _float_prices(
+    counts: np.ndarray, money: np.ndarray, cost: np.ndarray, margin: float = _SHORTLIST
+):
     """
     Price every project per unit of cost by water-filling, in floats.
 
@@ -768,7 +911,7 @@ def _float_prices(counts: np.ndarray, money: np.ndarray, cost: np.ndarray):
     first = fits.argmax(axis=1)
     affordable = fits.any(axis=1) & (total >= cost)
     rho = np.where(affordable, price[np.arange(len(counts)), first] / cost, np.inf)
-    doubtful = np.abs(total - cost) <= _SHORTLIST * (total + cost)
+    doubtful = np.abs(total - cost) <= margin * (total + cost)
     return rho, doubtful
 
 

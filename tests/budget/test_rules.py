@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from fractions import Fraction
 from pathlib import Path
@@ -141,9 +142,7 @@ def pabutools_select(instance: Instance, rule: str, completion=None) -> list[str
 
     class PointsCostSat(AdditiveSatisfaction):
         def __init__(self, instance, profile, ballot):
-            super().__init__(
-                instance, profile, ballot, lambda i, r, b, p, c: b.get(p, 0) * p.cost
-            )
+            super().__init__(instance, profile, ballot, lambda i, r, b, p, c: b.get(p, 0) * p.cost)
 
     election, profile = pabutools_election(instance)
     if rule == "greedy":
@@ -174,9 +173,7 @@ def read(path: Path) -> Instance:
 
 def file_params(skip_big: bool):
     return [
-        pytest.param(
-            f, marks=pytest.mark.slow if skip_big and f.stem in BIG else (), id=f.stem
-        )
+        pytest.param(f, marks=pytest.mark.slow if skip_big and f.stem in BIG else (), id=f.stem)
         for f in FILES
     ]
 
@@ -216,9 +213,7 @@ def test_real_file_add1_matches_pabutools(path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "path", [f for f in FILES if f.stem in BIG], ids=lambda path: path.stem
-)
+@pytest.mark.parametrize("path", [f for f in FILES if f.stem in BIG], ids=lambda path: path.stem)
 def test_big_real_file_add1_matches_step_by_step(path):
     """Skipping steps of add1 gives what trying every single step gives."""
     instance = read(path)
@@ -261,9 +256,7 @@ IDS = ["1", "2", "3", "10", "11", "20", "a", "B"]  # "10" < "2": string order
 def elections(draw, with_points: bool = False) -> Instance:
     """Small elections full of ties: equal costs, equal votes, exact fits."""
     ids = draw(st.lists(st.sampled_from(IDS), min_size=1, max_size=6, unique=True))
-    cost = st.one_of(
-        st.integers(0, 12), st.integers(1, 24).map(lambda k: Fraction(k, 2))
-    )
+    cost = st.one_of(st.integers(0, 12), st.integers(1, 24).map(lambda k: Fraction(k, 2)))
     projects = {p: draw(cost) for p in ids}
     ballots = draw(
         st.lists(
@@ -328,6 +321,74 @@ def test_exact_and_float_runs_agree(instance, extra):
     assert floats is None or floats == exact
 
 
+@st.composite
+def stretched_elections(draw) -> Instance:
+    """
+    Elections that add1 stretches far: many voters with small shares.
+
+    Costs dwarf each voter's share, so the shares grow by hundreds of units
+    before the outcome uses the money up; identical ballots, equal costs
+    and half units keep ties and exact fits coming.
+    """
+    ids = draw(st.lists(st.sampled_from(IDS), min_size=1, max_size=8, unique=True))
+    cost = st.one_of(
+        st.integers(1, 1000),
+        st.sampled_from([120, 240, 480]),
+        st.integers(2, 2000).map(lambda k: Fraction(k, 2)),
+    )
+    projects = {p: draw(cost) for p in ids}
+    kinds = draw(
+        st.lists(
+            st.lists(st.sampled_from(ids), unique=True, max_size=4),
+            min_size=1,
+            max_size=10,
+        )
+    )
+    kinds += [[p] for p in ids if not any(p in kind for kind in kinds)]
+    ballots = kinds + draw(st.lists(st.sampled_from(kinds), min_size=5, max_size=25))
+    # Enough for the cheapest project, at most all of them: not exhaustive
+    # from the start.
+    low, high = math.ceil(min(projects.values())), math.ceil(sum(projects.values()))
+    high = draw(st.sampled_from([high, low + (high - low) // 3]))
+    budget = draw(
+        st.one_of(
+            st.integers(low, high),
+            st.integers(3 * low, 3 * high).map(lambda k: Fraction(k, 3)),
+        )
+    )
+    return Instance(budget=budget, projects=projects, ballots=ballots)
+
+
+STRETCHED = settings(GENERATED, max_examples=200)
+
+
+@STRETCHED
+@given(stretched_elections())
+def test_stretched_election_add1_matches_pabutools(instance):
+    """add1 agrees with pabutools where the shares grow by many units."""
+    assert ours(instance, "mes", "add1") == pabutools_select(instance, "mes", "add1")
+
+
+@STRETCHED
+@given(stretched_elections())
+def test_add1_stretches_hold_at_every_extra(instance):
+    """Each outcome add1 reports for a stretch of extra money is MES's at each."""
+    projects = [p for p in instance.eligible() if instance.projects[p] > 0]
+    election = rules_module._Election(instance, projects)
+    projects = [p for i, p in enumerate(projects) if election.support[i] > 0]
+    election = rules_module._Election(instance, projects)
+    if not projects or not instance.ballots:
+        return
+    expected_first = 0
+    for chosen, first, last in rules_module._add1_outcomes(election):
+        assert first == expected_first
+        for extra in range(first, min(last, 600) + 1):
+            assert rules_module._equal_shares_run(election, extra)[0] == chosen, extra
+        if last >= 600:
+            break
+        expected_first = last + 1
+
+
 # --- behaviour ----------------------------------------------------------------
 
 
@@ -345,9 +406,7 @@ def test_greedy_skips_what_no_longer_fits():
 
 def test_ties_go_to_the_smaller_id_as_text():
     """Equal votes: "10" comes before "9", as pabutools orders names."""
-    instance = Instance(
-        budget=10, projects={"9": 10, "10": 10}, ballots=[["9"], ["10"]]
-    )
+    instance = Instance(budget=10, projects={"9": 10, "10": 10}, ballots=[["9"], ["10"]])
     assert select(instance, "greedy").selected == ["10"]
     assert select(instance, "phragmen").selected == ["10"]
     # Each voter's share (5) is too small alone; with 10 each both are bought.
