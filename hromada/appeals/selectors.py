@@ -701,7 +701,3 @@ def latest(community: Community, limit: int) -> list[tuple[str, str, date]]:
         )
         for report in reports
     ]
-
-
-def point_cell(lat: float, lon: float) -> int:
-    return cell_of(lat, lon)
