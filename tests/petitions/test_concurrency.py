@@ -19,9 +19,9 @@ from tests.petitions.conftest import make_collecting, set_rules
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 SIGNERS = 200
-# PostgreSQL allows about 100 connections on a shared machine: 50 threads,
+# PostgreSQL allows about 100 connections on a shared machine: 40 threads,
 # each its own connection, start together and take signers from one queue.
-THREADS = 50
+THREADS = 40
 
 
 @pytest.fixture
