@@ -164,6 +164,11 @@ def child(args) -> None:
     baseline = Appeal.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     cold = cold_map_p95(community, streets, args.samples)
     print(f"map viewport at zoom 15 without any cache, in-process: p95 {cold:.1f} ms", flush=True)
+    cold_open311 = cold_open311_p95(community)
+    print(
+        f"Open311 GET requests.json without any cache, in-process: p95 {cold_open311:.1f} ms",
+        flush=True,
+    )
     connection.close()
     port = free_port()
     server = start_server(port, args.workers)
@@ -192,6 +197,7 @@ def child(args) -> None:
     forget_submissions(community, baseline)
     figures["reports"] = count_reports(community)
     figures["bbox_cold_p95_ms"] = round(cold, 1)
+    figures["open311_cold_p95_ms"] = round(cold_open311, 1)
     figures["load_average"] = round(os.getloadavg()[0], 1)
     figures["database"] = args.child
     print(json.dumps(figures))
@@ -424,6 +430,26 @@ def cold_map_p95(community, streets, count: int) -> float:
     return p95(times)
 
 
+def cold_open311_p95(community, count: int = 20) -> float:
+    """Time the default Open311 list with the answer cache and the kept row texts emptied."""
+    from django.core.cache import cache
+    from django.test import RequestFactory
+
+    from hromada.appeals import open311
+
+    factory = RequestFactory(HTTP_HOST="127.0.0.1")
+    times = []
+    for _ in range(count):
+        cache.clear()
+        open311._FRAGMENTS.clear()
+        request = factory.get("/open311/v2/requests.json")
+        request.community = community
+        started = time.perf_counter()
+        open311._query_requests(request, community, "json")
+        times.append((time.perf_counter() - started) * 1000)
+    return p95(times)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -563,7 +589,8 @@ def measure(port: int, api_key: str, streets, args) -> dict:
     open311_times = timed(port, cold_paths, "open311")
     _status, body = get(port, cold_paths[0])
     print(
-        f"Open311 GET requests.json, each answer computed: p50 "
+        "Open311 GET requests.json, each answer made afresh (row texts kept until a row "
+        f"changes): p50 "
         f"{statistics.median(open311_times):.1f} ms, p95 {p95(open311_times):.1f} ms "
         f"({len(json.loads(body))} requests, {len(body) // 1024} KB)",
         flush=True,
@@ -574,7 +601,7 @@ def measure(port: int, api_key: str, streets, args) -> dict:
         flush=True,
     )
     open_times = timed(port, [f"/open311/v2/requests.json?status=open&b={n}" for n in range(40)])
-    print(f"Open311 GET requests.json?status=open, computed: p95 {p95(open_times):.1f} ms")
+    print(f"Open311 GET requests.json?status=open, made afresh: p95 {p95(open_times):.1f} ms")
     submit_per_s, failures = submit(port, api_key, city, args.seconds)
     print(
         f"Open311 POST requests.json: {submit_per_s:.0f} per second "

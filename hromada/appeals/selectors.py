@@ -105,6 +105,12 @@ def active_categories(community: Community) -> dict[str, Category]:
     return found
 
 
+def categories_version(community: Community) -> str:
+    """Return the token that changes whenever the community's categories are edited."""
+    active_categories(community)  # makes sure a token exists
+    return _CATEGORIES[community.pk][0]
+
+
 def forget_categories(community: Community) -> None:
     cache.delete(_version_key(community))
     _CATEGORIES.pop(community.pk, None)

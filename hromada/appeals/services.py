@@ -354,7 +354,9 @@ def _save_photos(
         photo.save()
     if contents and kind == AppealPhoto.Kind.BEFORE and not appeal.cover:
         appeal.cover = saved[-len(contents)]
-        Appeal.objects.filter(pk=appeal.pk).update(cover=appeal.cover)
+        # A new updated_at: lists that keep serialised rows see the change.
+        appeal.updated_at = timezone.now()
+        Appeal.objects.filter(pk=appeal.pk).update(cover=appeal.cover, updated_at=appeal.updated_at)
 
 
 def _forget_files(names: list[str]) -> None:

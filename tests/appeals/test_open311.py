@@ -640,3 +640,34 @@ def test_times_carry_the_kyiv_offset_across_daylight_saving(value):
     assert W3Times(kyiv)(value) == expected
     assert W3Times(kyiv)(stored) == expected
     assert W3.match(expected)
+
+
+def test_lists_show_changes_at_once(client, community, categories, resident, moderator):
+    """Answers and kept row texts never outlive a change to the report or its category."""
+    appeal = report(community, categories, resident)
+    first = json_of(client.get(f"{BASE}/requests.json"))[0]
+    assert first["status_notes"] == "зареєстровано" and first["media_url"] is None
+    services.accept_appeal(appeal=appeal, moderator=moderator, note="Передано до ЖКГ.")
+    services.resolve_appeal(
+        appeal=appeal, staff=moderator, comment="Лампу замінено.", photo=image_upload()
+    )
+    second = json_of(client.get(f"{BASE}/requests.json"))[0]
+    assert (second["status"], second["status_notes"]) == ("closed", "Лампу замінено.")
+    category = categories["light-out"]
+    category.name = "Не світить вуличний ліхтар"
+    category.save()
+    from hromada.appeals.selectors import forget_categories
+
+    forget_categories(community)
+    third = json_of(client.get(f"{BASE}/requests.json", {"status": "closed"}))[0]
+    assert third["service_name"] == "Не світить вуличний ліхтар"
+    xml = xml_of(client.get(f"{BASE}/requests.xml", {"status": "closed"}))
+    assert xml.find("request/service_name").text == "Не світить вуличний ліхтар"
+
+
+def test_a_new_photo_reaches_the_list(client, community, categories, resident):
+    appeal = report(community, categories, resident)
+    assert json_of(client.get(f"{BASE}/requests.json"))[0]["media_url"] is None
+    services.add_photos(appeal=appeal, resident=resident, photos=[image_upload()])
+    media = json_of(client.get(f"{BASE}/requests.json"))[0]["media_url"]
+    assert media.startswith("http://testserver/media/appeals/")
