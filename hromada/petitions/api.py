@@ -3,6 +3,7 @@
 from datetime import date, datetime
 from uuid import UUID
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
@@ -166,16 +167,17 @@ def petition_detail(request, petition_id: int):
 )
 def create_petition(request, payload: PetitionIn):
     _throttle(request, "create")
-    petition = services.create_petition(
-        community=request.community,
-        author=request.auth,
-        title=payload.title,
-        text=payload.text,
-        topic_id=payload.topic_id,
-        collection_days=payload.collection_days,
-    )
-    if payload.submit:
-        petition = services.submit_petition(petition=petition, author=request.auth)
+    with transaction.atomic():  # both steps or neither: no stray draft
+        petition = services.create_petition(
+            community=request.community,
+            author=request.auth,
+            title=payload.title,
+            text=payload.text,
+            topic_id=payload.topic_id,
+            collection_days=payload.collection_days,
+        )
+        if payload.submit:
+            petition = services.submit_petition(petition=petition, author=request.auth)
     return Status(201, petition)
 
 

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -259,16 +260,18 @@ def create(request):
     form = _petition_form(request, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            petition = services.create_petition(
-                community=request.community,
-                author=request.user,
-                title=form.cleaned_data["title"],
-                text=form.cleaned_data["text"],
-                topic_id=form.cleaned_data["topic"],
-                collection_days=form.cleaned_data["collection_days"],
-            )
-            if "submit_now" in request.POST:
-                petition = services.submit_petition(petition=petition, author=request.user)
+            # Both steps or neither: a failed submission leaves no stray draft.
+            with transaction.atomic():
+                petition = services.create_petition(
+                    community=request.community,
+                    author=request.user,
+                    title=form.cleaned_data["title"],
+                    text=form.cleaned_data["text"],
+                    topic_id=form.cleaned_data["topic"],
+                    collection_days=form.cleaned_data["collection_days"],
+                )
+                if "submit_now" in request.POST:
+                    petition = services.submit_petition(petition=petition, author=request.user)
         except DomainError as error:
             apply_errors(form, error)
         else:
