@@ -325,7 +325,7 @@ class _Branch:
 
     __slots__ = (
         "start", "chosen", "counts", "used", "money", "klass", "remaining", "floor",
-        "compact_at",
+        "floor_first", "compact_at",
     )  # fmt: skip
 
     def __init__(self, start, chosen, counts, used, money, klass, remaining, floor):
@@ -337,6 +337,7 @@ class _Branch:
         self.klass = klass
         self.remaining = remaining
         self.floor = floor
+        self.floor_first = floor.copy()  # the same, at the first extra only
         self.compact_at = max(128, 2 * used)
 
     @classmethod
@@ -427,20 +428,19 @@ def _grow(election: _Election, branch: _Branch, stack: list[_Branch]):
         rows = rows[np.isfinite(floor[rows])]
         if len(rows) and used:
             # The price per unit at the first extra, for the projects whose
-            # floor is not already above the best of these prices.
-            rows = rows[np.argsort(floor[rows], kind="stable")]
-            order = np.argsort(held[:, 0], kind="stable")
-            rho, unsure = _float_prices(
-                counts[np.ix_(rows[:8], order)], held[order, 0], cost[rows[:8]], _MARGIN
-            )
-            more = rows[8:][floor[rows[8:]] <= rho.min() * (1 + _MARGIN)]
+            # floor there is not already above the best of these prices.
+            first = b.floor_first
+            rows = rows[np.argsort(first[rows], kind="stable")]
+            rho, unsure = _prices_at(counts, used, held[:, 0], cost, rows[:8])
+            more = rows[8:][first[rows[8:]] <= rho.min() * (1 + _MARGIN)]
             if len(more):
-                rho_more, unsure_more = _float_prices(
-                    counts[np.ix_(more, order)], held[order, 0], cost[more], _MARGIN
-                )
+                rho_more, unsure_more = _prices_at(counts, used, held[:, 0], cost, more)
                 rho = np.concatenate([rho, rho_more])
                 unsure = np.concatenate([unsure, unsure_more])
             rows = rows[: len(rho)]
+            first[rows] = np.where(
+                unsure, first[rows], np.maximum(first[rows], rho * (1 - _MARGIN))
+            )
             best = rho.min()
             near = rows[rho <= best * (1 + _MARGIN)] if best < math.inf else rows[:0]
             if unsure.any() or (len(near) > 1 and not _sure_tie(b, near, held[:, 0], e)):
@@ -486,12 +486,10 @@ def _grow(election: _Election, branch: _Branch, stack: list[_Branch]):
             doubt &= (support > support[w]) | ((support == support[w]) & (rank < rank[w]))
         rows = np.flatnonzero(doubt)
         if len(rows):
-            order = np.argsort(held[:, -1], kind="stable")
-            rho_p, unsure = _float_prices(
-                counts[np.ix_(rows, order)], held[order, -1], cost[rows], _MARGIN
-            )
+            rho_p, unsure = _prices_at(counts, used, held[:, -1], cost, rows)
             better = np.maximum(b.floor[rows], rho_p * (1 - _MARGIN))
             b.floor[rows] = np.where(unsure, b.floor[rows], better)
+            np.maximum(b.floor_first, b.floor, out=b.floor_first)
             rows = rows[b.floor[rows] <= rho_most]
         if len(rows):
             part, c = counts[rows, :used], cost[rows]
@@ -514,6 +512,14 @@ def _grow(election: _Election, branch: _Branch, stack: list[_Branch]):
             b.remaining[w] = False
         b.chosen.append(w)
         _pay(e, b, w, present, np.maximum(held_w - price[None, :], 0.0), n)
+
+
+def _prices_at(counts, used: int, money: np.ndarray, cost: np.ndarray, rows):
+    """Price `rows` per unit in floats, with each class holding `money`."""
+    part = counts[rows, :used]
+    cols = np.flatnonzero(part.any(axis=0))
+    cols = cols[np.argsort(money[cols], kind="stable")]
+    return _float_prices(part[:, cols], money[cols], cost[rows], _MARGIN)
 
 
 def _exactly(election: _Election, branch: _Branch, n: int, floor, stack):
@@ -547,8 +553,8 @@ def _pay(election: _Election, b: _Branch, w: int, present, left, n: int) -> None
         cap = b.used + fresh + max(64, b.used // 2)
         counts = np.zeros((e.n_projects, cap))
         counts[:, : b.used] = b.counts[:, : b.used]
-        money = np.zeros((cap, b.money.shape[1]))
-        money[: b.used] = b.money[: b.used]
+        money = np.zeros((cap, n))
+        money[: b.used] = b.money[: b.used, :n]
         b.counts, b.money = counts, money
     used = b.used
     target = np.full(used, -1, dtype=np.int64)
@@ -572,7 +578,7 @@ def _pay(election: _Election, b: _Branch, w: int, present, left, n: int) -> None
         k = int(live.sum())
         b.counts[:, :k] = b.counts[:, : b.used][:, live]
         b.counts[:, k : b.used] = 0
-        b.money[:k] = b.money[: b.used][live]
+        b.money[:k, :n] = b.money[: b.used, :n][live]
         b.used = k
         b.compact_at = max(128, 2 * k)
 
