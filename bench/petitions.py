@@ -2,22 +2,30 @@
 Benchmark: signing one petition over HTTP as in production.
 
 Starts gunicorn (several gthread workers, DEBUG off) on its own PostgreSQL
-database, creates identified residents with real sessions and one collecting
-petition whose threshold equals the number of residents, then:
+database, with sessions and the cache in Redis as production runs them,
+creates identified residents with real sessions and one collecting petition
+whose threshold equals the number of residents, then:
 
-1. 64 clients sign concurrently (log-in session cookie, CSRF cookie and form
-   token fetched from the petition page, POST of the sign form) while other
-   clients keep reading the petition page anonymously;
+1. 64 clients sign concurrently (session cookie, CSRF cookie and form token
+   taken from the petition page, POST of the sign form) while other clients
+   keep reading the petition page anonymously;
 2. the page is read alone.
 
-It checks that the final count equals the number of distinct signers and
-that the threshold transition happened once. Prints a table and, last, one
-JSON line. Environment: BENCH_SIGNERS (10000), BENCH_WORKERS (3),
-BENCH_THREADS (8), BENCH_READ_SECONDS (8), BENCH_PG (postgres://postgres@127.0.0.1:5432).
+It checks that every acknowledged signature is one row, that the cached
+count agrees, and that the threshold transition happened once. Besides the
+rates it measures the CPU each request costs the app, the database and the
+load generator: on a shared machine that is the figure other work cannot
+distort. Prints a table and, last, one JSON line.
+
+Environment: BENCH_SIGNERS (5000), BENCH_CLIENTS (64), BENCH_READERS (8),
+BENCH_WORKERS (4), BENCH_THREADS (4), BENCH_READ_SECONDS (8),
+BENCH_MAX_SIGN_SECONDS (100), BENCH_PG (postgres://postgres@127.0.0.1:5432),
+BENCH_REDIS (redis://127.0.0.1:6379/12, flushed; empty for none).
 """
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import os
@@ -31,18 +39,21 @@ import sys
 import tempfile
 import threading
 import time
+import zlib
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
-SIGNERS = int(os.environ.get("BENCH_SIGNERS", "10000"))
+SIGNERS = int(os.environ.get("BENCH_SIGNERS", "5000"))
 SIGN_CLIENTS = int(os.environ.get("BENCH_CLIENTS", "64"))
 READERS_DURING_SIGN = int(os.environ.get("BENCH_READERS", "8"))
 READERS_ALONE = 32
 READ_SECONDS = float(os.environ.get("BENCH_READ_SECONDS", "8"))
-WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
-THREADS = int(os.environ.get("BENCH_THREADS", "8"))
+# The signing phase stops here even if residents are left (keeps the run bounded).
+MAX_SIGN_SECONDS = float(os.environ.get("BENCH_MAX_SIGN_SECONDS", "100"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 # Production keeps sessions, the cache and the task queue in Redis; this
 # database number is flushed by the benchmark. Empty: sessions in PostgreSQL.
@@ -275,8 +286,21 @@ def csrf_for(port: int, petition_url: str, session: str) -> tuple[str, str]:
     return cookie.group(1), token.group(1).decode()
 
 
+def acknowledged(response) -> bool:
+    """Return whether the answer carries the success message (the messages cookie)."""
+    found = re.search(r"messages=([^;]+)", response.getheader("Set-Cookie") or "")
+    if response.status != 302 or not found:
+        return False
+    payload = found.group(1).strip('"').split(":", 1)[0]
+    raw = base64.urlsafe_b64decode(payload.lstrip(".") + "=" * (-len(payload.lstrip(".")) % 4))
+    if payload.startswith("."):
+        raw = zlib.decompress(raw)
+    # Each message is [marker, is_safe, level, text]; 25 is SUCCESS.
+    return any(message[2] == 25 for message in json.loads(raw))
+
+
 def sign_all(port: int, petition: int, sessions: list[str], stop: threading.Event) -> dict:
-    """Sign with 64 clients; return latencies and outcomes."""
+    """Sign with the signing clients until all residents signed or time is up."""
     url = f"/petitions/{petition}/"
     queue = list(reversed(sessions))
     lock = threading.Lock()
@@ -292,7 +316,7 @@ def sign_all(port: int, petition: int, sessions: list[str], stop: threading.Even
         csrf_cookie, token = csrf_for(port, url, first)
         body = urlencode({"csrfmiddlewaretoken": token})
         mine_latencies, ok, bad = [], 0, 0
-        while True:
+        while time.perf_counter() < deadline:
             with lock:
                 if not queue:
                     break
@@ -309,7 +333,7 @@ def sign_all(port: int, petition: int, sessions: list[str], stop: threading.Even
                 },
             )
             mine_latencies.append(time.perf_counter() - started)
-            if response.status == 302 and response.getheader("Location") == url:
+            if response.getheader("Location") == url and acknowledged(response):
                 ok += 1
             else:
                 bad += 1
@@ -320,6 +344,7 @@ def sign_all(port: int, petition: int, sessions: list[str], stop: threading.Even
 
     threads = [threading.Thread(target=worker) for _ in range(SIGN_CLIENTS)]
     started = time.perf_counter()
+    deadline = started + MAX_SIGN_SECONDS
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -501,7 +526,7 @@ def main() -> None:
         "read_per_s": round(alone["ok"] / alone["elapsed"], 1),
         "read_during_sign_per_s": round(during["ok"] / during["elapsed"], 1),
         "counted": counted["rows"],
-        "expected": SIGNERS,
+        "expected": signing["ok"],
         "distinct_signers": counted["distinct"],
         "cached_count": counted["cached"],
         "threshold_transitions": counted["transitions"],
@@ -514,7 +539,8 @@ def main() -> None:
         "threads": THREADS,
     }
     rows = [
-        ("signers (distinct residents)", SIGNERS),
+        ("residents ready to sign (= threshold)", SIGNERS),
+        ("signatures acknowledged / refused or failed", f"{signing['ok']} / {signing['bad']}"),
         ("signing clients / readers during signing", f"{SIGN_CLIENTS} / {READERS_DURING_SIGN}"),
         ("gunicorn workers × threads", f"{WORKERS} × {THREADS}"),
         ("sessions and cache", "Redis" if REDIS else "PostgreSQL, per-process memory"),
@@ -548,10 +574,11 @@ def main() -> None:
     print(f"{'measure'.ljust(width)}  value")
     for label, value in rows:
         print(f"{label.ljust(width)}  {value}")
-    exact = (
-        counted["rows"] == SIGNERS == counted["distinct"] == counted["cached"]
-        and counted["transitions"] == 1
-    )
+    # Every acknowledged signature is a row, once; the threshold (everybody)
+    # is crossed once if everybody signed in time.
+    exact = counted["rows"] == signing["ok"] == counted["distinct"] == counted[
+        "cached"
+    ] and counted["transitions"] == (1 if counted["rows"] >= SIGNERS else 0)
     print(f"{'count exact'.ljust(width)}  {'yes' if exact else 'NO'}")
     print(json.dumps(result))
     if not exact:
