@@ -25,6 +25,7 @@ BENCH_REDIS (redis://127.0.0.1:6379/12, flushed; empty for none).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import http.client
 import json
@@ -37,7 +38,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import zlib
 from datetime import date, timedelta
@@ -142,7 +142,7 @@ def prepare(signers: int) -> dict:
             strong_verified_at=now,
             notify_by_email=False,
         )
-        for index in range(signers + 2)
+        for index in range(signers + 2 + SIGN_CLIENTS)
     ]
     Resident.objects.bulk_create(people, batch_size=2000)
     people = list(Resident.objects.order_by("pk"))
@@ -154,6 +154,8 @@ def prepare(signers: int) -> dict:
         batch_size=2000,
     )
     author, moderator, signers_list = people[0], people[1], people[2:]
+    # Viewers only open the page to get a CSRF token; they never sign, so
+    # their page always shows the form.
     StaffRole.objects.create(community=community, resident=moderator, role="moderator")
     petition = services.create_petition(
         community=community,
@@ -179,7 +181,11 @@ def prepare(signers: int) -> dict:
     from django.db import connection
 
     connection.close()
-    return {"petition": petition.pk, "sessions": keys}
+    return {
+        "petition": petition.pk,
+        "sessions": keys[:signers],
+        "viewers": keys[signers:],
+    }
 
 
 def save_sessions(sessions: dict[str, dict]) -> None:
@@ -252,140 +258,164 @@ def stop_server(server: subprocess.Popen) -> None:
         os.killpg(server.pid, signal.SIGKILL)
 
 
-class Client:
-    """One keep-alive HTTP connection with the cookies it needs."""
+class Connection:
+    """One keep-alive HTTP/1.1 connection over asyncio streams: little CPU per request."""
 
     def __init__(self, port: int):
         self.port = port
-        self.connection = http.client.HTTPConnection(HOST, port, timeout=30)
+        self.reader = self.writer = None
 
-    def request(self, method: str, path: str, body: str | None = None, headers=None):
-        headers = {"Host": HOST, **(headers or {})}
+    async def request(self, method: str, path: str, headers: dict, body: bytes = b""):
+        """Return (status, headers, set-cookie values, body); reconnect once if closed."""
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{self.port}"]
+        lines += [f"{name}: {value}" for name, value in headers.items()]
+        if body or method == "POST":
+            lines.append(f"Content-Length: {len(body)}")
+        data = ("\r\n".join(lines) + "\r\n\r\n").encode() + body
         for attempt in range(2):
             try:
-                self.connection.request(method, path, body=body, headers=headers)
-                response = self.connection.getresponse()
-                return response, response.read()
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                # The server closed an idle keep-alive connection: reconnect once.
-                self.connection.close()
-                self.connection = http.client.HTTPConnection(HOST, self.port, timeout=30)
+                if self.writer is None:
+                    self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
+                self.writer.write(data)
+                return await self._response()
+            except (ConnectionError, asyncio.IncompleteReadError):
+                self.writer = None
                 if attempt:
                     raise
         raise AssertionError("unreachable")
 
+    async def _response(self):
+        head = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+        status_line, *lines = head.split("\r\n")
+        headers, cookies = {}, []
+        for line in lines:
+            name, _, value = line.partition(":")
+            name, value = name.strip().lower(), value.strip()
+            if name == "set-cookie":
+                cookies.append(value)
+            elif name:
+                headers[name] = value
+        length = int(headers.get("content-length", "0"))
+        body = await self.reader.readexactly(length) if length else b""
+        if headers.get("connection", "").lower() == "close":
+            self.writer.close()
+            self.writer = None
+        return int(status_line.split()[1]), headers, cookies, body
 
-def csrf_for(port: int, petition_url: str, session: str) -> tuple[str, str]:
-    """Fetch the petition page as a signed-in resident; return the CSRF cookie and form token."""
-    client = Client(port)
-    response, body = client.request("GET", petition_url, headers={"Cookie": f"sessionid={session}"})
-    cookie = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie") or "")
-    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
-    if not cookie or not token or b"/sign/" not in body:
-        raise SystemExit(f"no sign form on the petition page (status {response.status})")
-    return cookie.group(1), token.group(1).decode()
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
 
 
-def acknowledged(response) -> bool:
+def cookie_value(cookies: list[str], name: str) -> str | None:
+    for cookie in cookies:
+        if cookie.startswith(name + "="):
+            return cookie.split(";", 1)[0].split("=", 1)[1]
+    return None
+
+
+def acknowledged(status: int, cookies: list[str]) -> bool:
     """Return whether the answer carries the success message (the messages cookie)."""
-    found = re.search(r"messages=([^;]+)", response.getheader("Set-Cookie") or "")
-    if response.status != 302 or not found:
+    value = cookie_value(cookies, "messages")
+    if status != 302 or not value:
         return False
-    payload = found.group(1).strip('"').split(":", 1)[0]
-    raw = base64.urlsafe_b64decode(payload.lstrip(".") + "=" * (-len(payload.lstrip(".")) % 4))
+    payload = value.strip('"').split(":", 1)[0]
+    packed = payload.lstrip(".")
+    raw = base64.urlsafe_b64decode(packed + "=" * (-len(packed) % 4))
     if payload.startswith("."):
         raw = zlib.decompress(raw)
     # Each message is [marker, is_safe, level, text]; 25 is SUCCESS.
     return any(message[2] == 25 for message in json.loads(raw))
 
 
-def sign_all(port: int, petition: int, sessions: list[str], stop: threading.Event) -> dict:
+async def sign_all(port: int, data: dict, stop: asyncio.Event) -> dict:
     """Sign with the signing clients until all residents signed or time is up."""
-    url = f"/petitions/{petition}/"
-    queue = list(reversed(sessions))
-    lock = threading.Lock()
+    url = f"/petitions/{data['petition']}/"
+    queue = list(reversed(data["sessions"]))
+    viewers = list(data["viewers"])
     latencies: list[float] = []
     outcomes = {"ok": 0, "bad": 0}
+    deadline = time.perf_counter() + MAX_SIGN_SECONDS
 
-    def worker():
-        client = Client(port)
-        with lock:
-            first = queue[-1] if queue else None
-        if first is None:
-            return
-        csrf_cookie, token = csrf_for(port, url, first)
-        body = urlencode({"csrfmiddlewaretoken": token})
-        mine_latencies, ok, bad = [], 0, 0
-        while time.perf_counter() < deadline:
-            with lock:
-                if not queue:
-                    break
-                session = queue.pop()
+    async def client():
+        connection = Connection(port)
+        # The sign form's CSRF token, from the petition page as a signed-in resident.
+        status, _, cookies, body = await connection.request(
+            "GET", url, {"Cookie": f"sessionid={viewers.pop()}"}
+        )
+        csrf_cookie = cookie_value(cookies, "csrftoken")
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
+        if status != 200 or not csrf_cookie or not token or b"/sign/" not in body:
+            raise SystemExit(f"no sign form on the petition page (status {status})")
+        form = urlencode({"csrfmiddlewaretoken": token.group(1).decode()}).encode()
+        while queue and time.perf_counter() < deadline:
+            session = queue.pop()
             started = time.perf_counter()
-            response, _ = client.request(
+            status, headers, cookies, _ = await connection.request(
                 "POST",
                 f"{url}sign/",
-                body=body,
-                headers={
+                {
                     "Cookie": f"sessionid={session}; csrftoken={csrf_cookie}",
                     "Content-Type": "application/x-www-form-urlencoded",
-                    "Referer": f"http://{HOST}:{port}{url}",
                 },
+                form,
             )
-            mine_latencies.append(time.perf_counter() - started)
-            if response.getheader("Location") == url and acknowledged(response):
-                ok += 1
+            latencies.append(time.perf_counter() - started)
+            if headers.get("location") == url and acknowledged(status, cookies):
+                outcomes["ok"] += 1
             else:
-                bad += 1
-        with lock:
-            latencies.extend(mine_latencies)
-            outcomes["ok"] += ok
-            outcomes["bad"] += bad
+                outcomes["bad"] += 1
+        connection.close()
 
-    threads = [threading.Thread(target=worker) for _ in range(SIGN_CLIENTS)]
     started = time.perf_counter()
-    deadline = started + MAX_SIGN_SECONDS
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    await asyncio.gather(*(client() for _ in range(SIGN_CLIENTS)))
     elapsed = time.perf_counter() - started
     stop.set()
     return {"latencies": latencies, "elapsed": elapsed, **outcomes}
 
 
-def read_until(port: int, path: str, clients: int, stop: threading.Event, seconds=None) -> dict:
+async def read_until(port: int, path: str, clients: int, stop: asyncio.Event, seconds=None):
     """Read the page anonymously with keep-alive clients until stopped; return counts."""
     counts = {"ok": 0, "bad": 0}
-    lock = threading.Lock()
     deadline = time.perf_counter() + seconds if seconds else None
 
-    def worker():
-        client = Client(port)
-        cookie = {}
-        ok = bad = 0
+    async def client():
+        connection = Connection(port)
+        headers = {}
         while not stop.is_set() and (deadline is None or time.perf_counter() < deadline):
-            response, _ = client.request("GET", path, headers=cookie)
-            if response.status == 200:
-                ok += 1
-            else:
-                bad += 1
+            status, _, cookies, _ = await connection.request("GET", path, headers)
+            counts["ok" if status == 200 else "bad"] += 1
             # Like a browser, keep the CSRF cookie the first answer set.
-            found = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie") or "")
-            if found:
-                cookie = {"Cookie": f"csrftoken={found.group(1)}"}
-        with lock:
-            counts["ok"] += ok
-            counts["bad"] += bad
+            token = cookie_value(cookies, "csrftoken")
+            if token:
+                headers = {"Cookie": f"csrftoken={token}"}
+        connection.close()
 
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
     started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    await asyncio.gather(*(client() for _ in range(clients)))
     counts["elapsed"] = time.perf_counter() - started
     return counts
+
+
+async def run_load(port: int, data: dict, meter) -> dict:
+    """Sign while others read; then read alone. Return the phases' results and CPU."""
+    path = f"/petitions/{data['petition']}/"
+    stop = asyncio.Event()
+    before = meter.snapshot()
+    signing, during = await asyncio.gather(
+        sign_all(port, data, stop),
+        read_until(port, path, READERS_DURING_SIGN, stop),
+    )
+    middle = meter.snapshot()
+    alone = await read_until(port, path, READERS_ALONE, asyncio.Event(), seconds=READ_SECONDS)
+    after = meter.snapshot()
+    return {
+        "signing": signing,
+        "during": during,
+        "alone": alone,
+        "sign_cpu": CpuMeter.spent(before, middle),
+        "read_cpu": CpuMeter.spent(middle, after),
+    }
 
 
 def count_in_database(env: dict, petition: int) -> dict:
@@ -485,25 +515,12 @@ def main() -> None:
     setup_seconds = time.perf_counter() - started
     port = free_port()
     server = start_server(env, port)
-    meter = CpuMeter(server, env)
     try:
-        path = f"/petitions/{data['petition']}/"
-        stop = threading.Event()
-        during: dict = {}
-        reader = threading.Thread(
-            target=lambda: during.update(read_until(port, path, READERS_DURING_SIGN, stop))
-        )
-        before = meter.snapshot()
-        reader.start()
-        signing = sign_all(port, data["petition"], data["sessions"], stop)
-        reader.join()
-        middle = meter.snapshot()
-        alone = read_until(port, path, READERS_ALONE, threading.Event(), seconds=READ_SECONDS)
-        after = meter.snapshot()
+        load = asyncio.run(run_load(port, data, CpuMeter(server, env)))
     finally:
         stop_server(server)
-    sign_cpu = CpuMeter.spent(before, middle)
-    read_cpu = CpuMeter.spent(middle, after)
+    signing, during, alone = load["signing"], load["during"], load["alone"]
+    sign_cpu, read_cpu = load["sign_cpu"], load["read_cpu"]
     counted = count_in_database(env, data["petition"])
     shutil.rmtree(var_dir, ignore_errors=True)
 
