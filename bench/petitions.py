@@ -233,6 +233,9 @@ def start_server(env: dict, port: int) -> subprocess.Popen:
         "30",
         "--backlog",
         "2048",
+        # The workers' heartbeat file in memory, as production images do.
+        "--worker-tmp-dir",
+        "/dev/shm",
         "--log-level",
         "warning",
     ]
