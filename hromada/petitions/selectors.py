@@ -189,6 +189,7 @@ SIGNING_FIELDS = [
     "min_age",
     "residents_only",
     "author_id",
+    "published_at",
 ]
 
 

@@ -177,13 +177,7 @@ def _viewer_context(request, petition: Petition, viewer) -> dict:
     context = {"petition": petition, "viewer": viewer}
     if viewer is None:
         return context
-    refusal = None
-    signature = selectors.signature_of(petition=petition, resident=viewer)
-    if signature is None and petition.status == Petition.Status.COLLECTING:
-        try:
-            services.check_can_sign(petition=petition, resident=viewer)
-        except DomainError as error:
-            refusal = error
+    context.update(_sign_box_context(petition, viewer))
     is_staff = petition.official_id == viewer.pk or (
         viewer.is_staff_of(request.community)
         and (
@@ -191,14 +185,26 @@ def _viewer_context(request, petition: Petition, viewer) -> dict:
             or services.can_answer(staff=viewer, petition=petition)
         )
     )
-    context.update(
-        signature=signature,
-        refusal=refusal,
-        sign_form=SignForm(),
-        is_author=petition.author_id == viewer.pk,
-        is_staff_here=is_staff,
-    )
+    context.update(is_author=petition.author_id == viewer.pk, is_staff_here=is_staff)
     return context
+
+
+def _sign_box_context(petition: Petition, viewer) -> dict:
+    """Return the viewer's signature, or why they may not sign, or the form."""
+    refusal = None
+    signature = selectors.signature_of(petition=petition, resident=viewer)
+    if signature is None and petition.status == Petition.Status.COLLECTING:
+        try:
+            services.check_can_sign(petition=petition, resident=viewer)
+        except DomainError as error:
+            refusal = error
+    return {
+        "petition": petition,
+        "viewer": viewer,
+        "signature": signature,
+        "refusal": refusal,
+        "sign_form": SignForm(),
+    }
 
 
 def signer_list(request, pk: int):
@@ -239,9 +245,17 @@ def sign(request, pk: int):
             notify_on_answer=form.cleaned_data.get("notify_on_answer", False),
         )
     except DomainError as error:
-        messages.error(request, str(error))
+        notice = {"tags": "error", "text": str(error)}
     else:
-        messages.success(request, _("Your signature has been counted. Thank you!"))
+        notice = {"tags": "success", "text": _("Your signature has been counted. Thank you!")}
+    if request.headers.get("HX-Request") == "true":
+        # htmx swaps the sign box in place: no reload of the whole page.
+        context = {**_sign_box_context(petition, request.user), "notice": notice}
+        return render(request, "petitions/_sign_box.html", context)
+    if notice["tags"] == "error":
+        messages.error(request, notice["text"])
+    else:
+        messages.success(request, notice["text"])
     return redirect(petition)
 
 

@@ -549,3 +549,24 @@ def test_signed_in_reader_sees_the_count_at_once(collecting, community):
     reader.get(collecting.get_absolute_url())
     sign_by_new_residents(collecting, 2)
     assert 'aria-valuenow="2"' in page(reader.get(collecting.get_absolute_url()))
+
+
+def test_signing_with_htmx_swaps_the_sign_box(collecting, community):
+    """With JavaScript the box is replaced in place; the page is not reloaded."""
+    client = client_for(make_resident(community))
+    url = f"/petitions/{collecting.pk}/sign/"
+    response = client.post(url, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    box = page(response)
+    assert box.lstrip().startswith('<section class="card sign-box" id="sign-box"')
+    assert "Ваш підпис враховано" in box and "Ви підписали цю петицію" in box
+    again = page(client.post(url, HTTP_HX_REQUEST="true"))
+    assert "Ви вже підписали цю петицію" in again
+    assert Signature.objects.filter(petition=collecting).count() == 1
+
+
+def test_sign_form_posts_with_htmx_and_without(collecting, community):
+    text = page(client_for(make_resident(community)).get(collecting.get_absolute_url()))
+    assert f'action="/petitions/{collecting.pk}/sign/"' in text
+    assert f'hx-post="/petitions/{collecting.pk}/sign/"' in text
+    assert 'hx-target="#sign-box"' in text
