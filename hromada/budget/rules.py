@@ -518,6 +518,8 @@ def _prices_at(counts, used: int, money: np.ndarray, cost: np.ndarray, rows):
     """Price `rows` per unit in floats, with each class holding `money`."""
     part = counts[rows, :used]
     cols = np.flatnonzero(part.any(axis=0))
+    if not len(cols):  # none of their voters has money left
+        return np.full(len(rows), np.inf), np.zeros(len(rows), dtype=bool)
     cols = cols[np.argsort(money[cols], kind="stable")]
     return _float_prices(part[:, cols], money[cols], cost[rows], _MARGIN)
 
