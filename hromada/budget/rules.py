@@ -293,7 +293,7 @@ def equal_shares(instance: Instance, *, completion: str | None = None) -> list[s
     if election.n_ballots == 0 or not projects:
         return []
     if completion is None:
-        return [projects[i] for i in _equal_shares_run(election, 0)[0]]
+        return [projects[i] for i in _equal_shares_run(election, 0)]
 
     # pabutools tries 0, 1, 2, … units more per voter, and stops at the first
     # outcome that is exhaustive (kept) or over budget (the one before is kept).
@@ -391,13 +391,13 @@ def _add1_outcomes(election: _Election):
     where a choice differs (or floats cannot tell) to run on later from
     that round: the rounds before are shared.
     """
-    start, size = 0, 64
+    start, size = 0, 128
     while True:
         stack = [_Branch.fresh(election, start, size)]
         while stack:
             yield from _grow(election, stack.pop(), stack)
         start += size
-        size = min(4 * size, 4096)
+        size = min(8 * size, 8192)
 
 
 def _grow(election: _Election, branch: _Branch, stack: list[_Branch]):
@@ -528,8 +528,7 @@ def _exactly(election: _Election, branch: _Branch, n: int, floor, stack):
     """Yield the exact run's outcome at the branch's first extra; keep the rest."""
     if n > 1:
         stack.append(branch.split(1, n, floor))
-    chosen, _ = _equal_shares_run(election, branch.start)
-    yield chosen, branch.start, branch.start
+    yield _equal_shares_run(election, branch.start), branch.start, branch.start
 
 
 def _sure_tie(branch: _Branch, near: np.ndarray, money: np.ndarray, e) -> bool:
@@ -617,20 +616,12 @@ def _water_levels(
         price = (cost - (weighted * now).sum(axis=0)) / (voters - counts @ now)
 
 
-def _equal_shares_run(
-    election: _Election, extra: int, *, with_range: bool = False
-) -> tuple[list[int], float]:
-    """
-    Run MES once with shares of budget / voters + `extra`.
-
-    Return the winners and the largest extra money up to which the run is
-    known to pick the same winners (`extra` itself when unknown).
-    """
-    run = _FloatRun(election, extra, with_range)
-    chosen = run.winners()
+def _equal_shares_run(election: _Election, extra: int) -> list[int]:
+    """Run MES once with shares of budget / voters + `extra`; return the winners."""
+    chosen = _FloatRun(election, extra).winners()
     if chosen is None:
-        return _equal_shares_exact(election, extra), extra
-    return chosen, run.last
+        return _equal_shares_exact(election, extra)
+    return chosen
 
 
 class _FloatRun:
@@ -643,33 +634,20 @@ class _FloatRun:
     that are certain without exact money (all supporters pay the same
     share; projects with the same supporters and cost) are broken here by
     project id.
-
-    With `with_range`, the run also finds how far the extra money t can
-    grow with the same winners. While the choices stay the same, every
-    amount is affine in t, so each choice holds on an interval of t; `last`
-    is the end of their intersection. Money per voter and prices carry
-    their slope in t for this. A project's price is convex in t (it is the
-    lowest price its supporters can pay, and their money is affine), so the
-    line through today's price with today's slope stays below it: losers
-    are compared with the winner through that line.
     """
 
-    def __init__(self, election: _Election, extra: int, with_range: bool) -> None:
+    def __init__(self, election: _Election, extra: int) -> None:
         self.e = election
         self.extra = extra
-        self.with_range = with_range
-        self.last: float = math.inf if with_range else extra
 
     def winners(self) -> list[int] | None:
         """Return the winners in the order chosen, or None to go exact."""
         e = self.e
         budget = np.full(len(e.mult), float(e.budget / e.n_ballots + self.extra))
-        slope = np.ones(len(e.mult)) if self.with_range else None
         cost = e.cost_list
         supporters, weights, counts = e.p_groups, e.p_weights, e.p_count
         # pabutools' starting guess: every supporter pays an equal part.
         stale = [1.0 / n for n in counts]
-        stale_slope = [0.0] * len(counts)
         remaining = list(range(e.n_projects))
         chosen: list[int] = []
         while remaining:
@@ -688,17 +666,11 @@ class _FloatRun:
                 c = cost[p]
                 money = float(money_each @ weights[p])
                 if money < c * (1 - _MARGIN):
-                    # Never affordable again in this run: money only goes down.
-                    if self.last > self.extra:
-                        self._keep_unaffordable(p, money, slope[group])
-                    continue
+                    continue  # never affordable again in this run
                 if money <= c * (1 + _MARGIN):
                     return None  # the supporters' money about equals the cost
                 still.append(p)
                 price = _Price(money_each, weights[p], c, counts[p])
-                if self.last > self.extra:
-                    price.add_slope(slope[group])
-                    stale_slope[p] = price.slope / c
                 stale[p] = price.value / c
                 best = min(best, stale[p])
                 contenders.append((stale[p], p, price))
@@ -709,75 +681,11 @@ class _FloatRun:
                 return None
             _, w, price = min(tied, key=lambda x: e.rank_list[x[1]])
             payers = supporters[w]
-            # Once the range is down to `extra` alone, it cannot shrink more.
-            if self.last > self.extra:
-                tied_ids = {x[1] for x in tied}
-                rho_w, slope_w = stale[w], stale_slope[w]
-                others = [p for p in still if p not in tied_ids]
-                self._keep_above(others, stale, stale_slope, rho_w, slope_w)
-                self._keep_sides(price, budget[payers], slope[payers])
-                rich = budget[payers] >= price.value
-                slope[payers] = np.where(rich, slope[payers] - price.slope, 0.0)
             budget[payers] = np.maximum(budget[payers] - price.value, 0.0)
             still.remove(w)
             remaining = still
             chosen.append(w)
         return chosen
-
-    def _keep_unaffordable(self, p: int, money: float, slopes: np.ndarray) -> None:
-        """Keep an unaffordable project's supporters' money below its cost."""
-        weight = self.e.p_weights[p]
-        c = self.e.cost_list[p]
-        d_low = c - money - _MARGIN * (c + money)
-        s_low = -float(slopes @ weight) - _MARGIN * float(np.abs(slopes) @ weight)
-        if d_low <= 0:
-            self.last = self.extra
-        elif s_low < 0:
-            steps = math.ceil(d_low / -s_low * (1 - 1e-9)) - 1
-            self.last = min(self.last, self.extra + steps)
-
-    def _keep_above(self, others, stale, stale_slope, rho_w, slope_w) -> None:
-        """Keep every other project's price per unit above the winner's."""
-        if not others:
-            return
-        rho = np.array([stale[p] for p in others])
-        slopes = np.array([stale_slope[p] for p in others])
-        # A tie goes to the smaller id, so only those need a strict gap; the
-        # margin makes every gap strict, which is only more careful.
-        self._bound(
-            rho - rho_w,
-            _MARGIN * (rho + rho_w),
-            slopes - slope_w,
-            _MARGIN * (np.abs(slopes) + abs(slope_w)) + 1e-300,
-        )
-
-    def _keep_sides(self, price: _Price, money: np.ndarray, slopes: np.ndarray):
-        """Keep each supporter of the winner on the same side of its price."""
-        gap = money - price.value
-        side = np.where(gap >= 0, 1.0, -1.0)
-        self._bound(
-            np.abs(gap),
-            _MARGIN * (money + price.value),
-            side * (slopes - price.slope),
-            _MARGIN * (np.abs(slopes) + price.slope_scale) + 1e-300,
-        )
-
-    def _bound(self, d0, e0, ds, es) -> None:
-        """
-        Lower `last` so that each d0 + ds·(t − extra) stays positive.
-
-        `e0` and `es` bound the rounding errors of `d0` and `ds`; a gap that
-        may be zero already stops the range at `extra`.
-        """
-        d_low = d0 - e0
-        if np.any(d_low <= 0):
-            self.last = self.extra
-            return
-        s_low = ds - es
-        falling = s_low < 0
-        if falling.any():
-            steps = np.ceil(d_low[falling] / -s_low[falling] * (1 - 1e-9)) - 1
-            self.last = min(self.last, self.extra + float(steps.min()))
 
 
 class _Price:
@@ -790,13 +698,9 @@ class _Price:
     """
 
     def __init__(self, money, weight, cost: float, voters: int) -> None:
-        self.money = money
-        self.weight = weight
-        self.voters = voters
         price = cost / voters
         # Everyone pays the same only when all clearly hold enough.
         self.all_pay = bool(money.min() >= price * (1 + _MARGIN))
-        self.poor = None
         if not self.all_pay:
             weighted = money * weight
             poor_count = -1.0
@@ -807,20 +711,7 @@ class _Price:
                     break
                 poor_count = count
                 price = (cost - float(weighted @ poor)) / (voters - count)
-            self.poor = poor
-            self.poor_count = count
         self.value = price
-        self.slope = 0.0
-        self.slope_scale = 0.0
-
-    def add_slope(self, slopes: np.ndarray) -> None:
-        """Set the price's slope in t from the slopes of the supporters' money."""
-        if self.poor is None:
-            return  # cost / supporters does not depend on t
-        poor_weight = self.weight * self.poor
-        rich = self.voters - self.poor_count
-        self.slope = -float(slopes @ poor_weight) / rich
-        self.slope_scale = float(np.abs(slopes) @ poor_weight) / rich
 
 
 def _certain_tie(election: _Election, tied) -> bool:

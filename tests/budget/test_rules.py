@@ -221,7 +221,7 @@ def test_big_real_file_add1_matches_step_by_step(path):
     election = rules_module._Election(instance, projects)
     previous, extra = [], 0
     while True:  # pabutools' loop, one unit at a time, no skipping
-        chosen, _ = rules_module._equal_shares_run(election, extra)
+        chosen = rules_module._equal_shares_run(election, extra)
         cost = sum(election.cost[i] for i in chosen)
         if cost > election.budget:
             expected = previous
@@ -316,7 +316,7 @@ def test_exact_and_float_runs_agree(instance, extra):
     election = rules_module._Election(instance, projects)
     if not projects or not instance.ballots:
         return
-    floats = rules_module._FloatRun(election, extra, with_range=False).winners()
+    floats = rules_module._FloatRun(election, extra).winners()
     exact = rules_module._equal_shares_exact(election, extra)
     assert floats is None or floats == exact
 
@@ -383,7 +383,7 @@ def test_add1_stretches_hold_at_every_extra(instance):
     for chosen, first, last in rules_module._add1_outcomes(election):
         assert first == expected_first
         for extra in range(first, min(last, 600) + 1):
-            assert rules_module._equal_shares_run(election, extra)[0] == chosen, extra
+            assert rules_module._equal_shares_run(election, extra) == chosen, extra
         if last >= 600:
             break
         expected_first = last + 1
