@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -37,9 +38,6 @@ from hromada.core.identity import level_required
 from hromada.core.models import Street
 from hromada.core.opendata import export_response
 
-TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
-
 
 def _map_config(request, **extra) -> dict:
     community = request.community
@@ -60,8 +58,8 @@ def _map_config(request, **extra) -> dict:
     if city:
         center = [sum(p[0] for p in city) / len(city), sum(p[1] for p in city) / len(city)]
     return {
-        "tiles": TILES,
-        "attribution": ATTRIBUTION,
+        "tiles": settings.HROMADA_MAP_TILES,
+        "attribution": settings.HROMADA_MAP_ATTRIBUTION,
         "center": center,
         "zoom": 14,
         "bounds": [[bounds[0], bounds[1]], [bounds[2], bounds[3]]] if bounds else None,

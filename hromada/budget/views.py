@@ -199,8 +199,8 @@ def _history(project) -> list[tuple]:
 def _map_settings() -> dict:
     # A tile server is the site's choice (privacy): none means the outline only.
     return {
-        "map_tiles": getattr(settings, "HROMADA_MAP_TILES", ""),
-        "map_attribution": getattr(settings, "HROMADA_MAP_ATTRIBUTION", ""),
+        "map_tiles": settings.HROMADA_MAP_TILES,
+        "map_attribution": settings.HROMADA_MAP_ATTRIBUTION,
     }
 
 

@@ -195,3 +195,15 @@ def test_forms_refuse_posts_without_csrf_token(community):
     assert response.status_code == 403
     assert "Строк дії форми минув" in response.content.decode()
     assert Resident.objects.count() == 0
+
+
+def test_sign_ups_from_one_address_are_rate_limited(community):
+    statuses = [
+        client_for()
+        .post("/accounts/sign-up/", {**SIGN_UP, "email": f"n{i}@example.test"})
+        .status_code
+        for i in range(11)
+    ]
+    assert statuses[:10] == [302] * 10
+    assert statuses[10] == 429
+    assert Resident.objects.count() == 10

@@ -21,6 +21,8 @@ def run_hromada(*args, env=None, cwd=None):
     environment = {**os.environ, **(env or {})}
     environment.pop("DJANGO_SETTINGS_MODULE", None)
     environment.pop("HROMADA_TESTING", None)
+    # Set for the browser tests only; the deployment check rightly refuses it.
+    environment.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return subprocess.run(
         [sys.executable, "-m", "hromada", *args],
         env=environment,
