@@ -55,9 +55,7 @@ def kyiv_cycle(seed: int = 2019) -> list[Instance]:
     popularity /= popularity.sum()
 
     # One vote each, the rest spread at random: about 3¼ votes per voter.
-    per_voter = 1 + np.bincount(
-        rng.integers(0, VOTERS, VOTES - VOTERS), minlength=VOTERS
-    )
+    per_voter = 1 + np.bincount(rng.integers(0, VOTERS, VOTES - VOTERS), minlength=VOTERS)
     voter = np.repeat(np.arange(VOTERS), per_voter)
     project = rng.choice(PROJECTS, size=VOTES, p=popularity)
     for _ in range(5):  # draw again where a voter picked a project twice
@@ -138,9 +136,7 @@ def compare_with_pabutools(
     )
     start = time.perf_counter()
     if rule == "greedy":
-        outcome = greedy_utilitarian_welfare(
-            their_instance, profile, sat_class=Cost_Sat
-        )
+        outcome = greedy_utilitarian_welfare(their_instance, profile, sat_class=Cost_Sat)
     else:
         outcome = method_of_equal_shares(
             their_instance,
@@ -175,15 +171,10 @@ def main() -> int:
         print(f"  tally {label:<20} {seconds:8.3f} s")
     print()
     comparisons = [
-        compare_with_pabutools(
-            DATA / "Poland_Wieliczka_2023_Green_Budget.pb", "mes", "add1"
-        ),
+        compare_with_pabutools(DATA / "Poland_Wieliczka_2023_Green_Budget.pb", "mes", "add1"),
         compare_with_pabutools(DATA / "Poland_Warszawa_2026.pb", "greedy"),
     ]
-    print(
-        f"{'file':<40} {'rule':<9} {'ours s':>8} {'pabutools s':>12} "
-        f"{'speedup':>8} {'same':>5}"
-    )
+    print(f"{'file':<40} {'rule':<9} {'ours s':>8} {'pabutools s':>12} {'speedup':>8} {'same':>5}")
     for row in comparisons:
         print(
             f"{row['file']:<40} {row['rule']:<9} {row['ours_s']:8.3f} "
