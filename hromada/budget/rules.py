@@ -51,6 +51,8 @@ COMPLETIONS = ("add1",)
 # computed for the projects within _SHORTLIST of the best.
 _MARGIN = 1e-9
 _SHORTLIST = 1e-6
+# add1 prices this many of the cheapest-looking projects first in a round.
+_FIRST_TRY = 8
 
 
 @dataclass(frozen=True)
@@ -431,8 +433,8 @@ def _grow(election: _Election, branch: _Branch, stack: list[_Branch]):
             # floor there is not already above the best of these prices.
             first = b.floor_first
             rows = rows[np.argsort(first[rows], kind="stable")]
-            rho, unsure = _prices_at(counts, used, held[:, 0], cost, rows[:8])
-            more = rows[8:][first[rows[8:]] <= rho.min() * (1 + _MARGIN)]
+            rho, unsure = _prices_at(counts, used, held[:, 0], cost, rows[:_FIRST_TRY])
+            more = rows[_FIRST_TRY:][first[rows[_FIRST_TRY:]] <= rho.min() * (1 + _MARGIN)]
             if len(more):
                 rho_more, unsure_more = _prices_at(counts, used, held[:, 0], cost, more)
                 rho = np.concatenate([rho, rho_more])
