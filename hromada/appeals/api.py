@@ -60,6 +60,7 @@ class AppealOut(Schema):
     status_notes: str
     answer: str
     url: str
+    photos: list[str]
 
     @staticmethod
     def resolve_id(appeal: Appeal) -> int:
@@ -100,6 +101,11 @@ class AppealOut(Schema):
     @staticmethod
     def resolve_url(appeal: Appeal) -> str:
         return appeal.get_absolute_url()
+
+    @staticmethod
+    def resolve_photos(appeal: Appeal) -> list[str]:
+        """Addresses of the photos: a view that checks who may see the appeal sends them."""
+        return [photo.get_absolute_url() for photo in appeal.photos.all()]
 
 
 class ReportIn(Schema):
@@ -183,7 +189,7 @@ def reports(request, category: str = "", status: str = "", period: str = "all"):
     queryset = selectors.filtered_reports(
         request.community, category=category, status=status, period=period
     ).select_related("category", "department", "author")
-    return queryset
+    return queryset.prefetch_related("photos")
 
 
 @router.get("/reports/{appeal_id}", response=AppealOut, auth=auth.optional, summary="One appeal")
@@ -300,4 +306,6 @@ def reopen(request, appeal_id: int, payload: ReopenIn):
 @router.get("/mine", response=list[AppealOut], auth=auth.required, summary="My appeals")
 @paginate(Pages)
 def mine(request):
-    return selectors.my_appeals(resident=request.auth, community=request.community)
+    return selectors.my_appeals(
+        resident=request.auth, community=request.community
+    ).prefetch_related("photos")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import uuid
 
+from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -207,6 +208,7 @@ class Appeal(models.Model):
         PAPER = "paper", _("paper letter")
         CHATBOT = "chatbot", _("chatbot")
         CONTACT_CENTRE = "contact", _("contact centre")
+        PETITION = "petition", _("e-petition")
 
     class Status(models.TextChoices):
         NEW = "new", _("registered")
@@ -301,6 +303,10 @@ class Appeal(models.Model):
         blank=True,
         related_name="duplicates",
     )
+    # Where a registration came from when the platform made it itself, such as
+    # "petition:<uid>" for a petition that missed its threshold: one appeal
+    # per source, kept by the database.
+    source = models.CharField(max_length=64, null=True, blank=True, editable=False)
     supporters_count = models.PositiveIntegerField(_("residents with the same problem"), default=0)
     reopen_count = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(_("registered"), default=timezone.now)
@@ -315,6 +321,7 @@ class Appeal(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["community", "number"], name="appeals_unique_number"),
+            models.UniqueConstraint(fields=["source"], name="appeals_unique_source"),
             models.CheckConstraint(
                 condition=Q(lat__isnull=True, lon__isnull=True)
                 | Q(lat__gte=-90, lat__lte=90, lon__gte=-180, lon__lte=180),
@@ -380,6 +387,11 @@ def photo_path(instance: AppealPhoto, filename: str) -> str:
     return f"appeals/{instance.community_id}/{timezone.now():%Y/%m}/{filename}"
 
 
+def photo_storage():
+    """Photos stay outside MEDIA_ROOT: only the photo view, which checks access, sends them."""
+    return storages["private"]
+
+
 class AppealPhoto(models.Model):
     class Kind(models.TextChoices):
         BEFORE = "before", _("photo of the problem")
@@ -388,7 +400,7 @@ class AppealPhoto(models.Model):
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="photos")
     kind = models.CharField(max_length=6, choices=Kind.choices, default=Kind.BEFORE)
-    image = models.ImageField(upload_to=photo_path)
+    image = models.ImageField(upload_to=photo_path, storage=photo_storage)
     uploaded_by = models.ForeignKey(
         Resident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -401,6 +413,9 @@ class AppealPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appeal} {self.get_kind_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("appeals:photo", args=[self.appeal_id, self.pk])
 
 
 class Supporter(models.Model):

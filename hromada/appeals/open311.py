@@ -26,6 +26,7 @@ from django.db.models import CharField, Max
 from django.db.models.functions import Cast
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -611,9 +612,9 @@ def _serialise(community: Community, ids: list[int], fmt: str, language: str, ba
         for category in Category.objects.filter(community=community)
     }
     departments = dict(community.departments.values_list("pk", "name"))
-    media_base = (
-        settings.MEDIA_URL if settings.MEDIA_URL.startswith("http") else base + settings.MEDIA_URL
-    )
+    # Photos go out through the photo view, which checks access; these rows
+    # are all public reports (the callers filter with public_reports).
+    cover_url = base + reverse("appeals:cover", args=[0]).replace("/0/", "/%d/", 1)
     kyiv = timezone.get_current_timezone()
     w3 = W3Times(kyiv)
     labels = {value: str(label) for value, label in Appeal.Status.choices}
@@ -646,7 +647,7 @@ def _serialise(community: Community, ids: list[int], fmt: str, language: str, ba
             "zipcode": None,
             "lat": lat,
             "long": lon,
-            "media_url": media_base + cover if cover else media_url or None,
+            "media_url": cover_url % pk if cover else media_url or None,
         }
         if fmt == "json":
             text = json.dumps(item, ensure_ascii=False, separators=(",", ":"))

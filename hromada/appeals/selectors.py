@@ -18,7 +18,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hromada.appeals.errors import AppealNotFound
-from hromada.appeals.models import CELL_DEGREES, Appeal, Category, Supporter, cell_of
+from hromada.appeals.models import (
+    CELL_DEGREES,
+    Appeal,
+    AppealPhoto,
+    Category,
+    Supporter,
+    cell_of,
+)
 from hromada.core import audit
 from hromada.core.geo import bbox_around, distance_m
 from hromada.core.models import Community, Department, Resident, StaffRole
@@ -164,6 +171,25 @@ def appeal_for_viewer(*, community: Community, pk: int, viewer: Resident | None)
     if appeal is None or not can_view(viewer, appeal):
         raise AppealNotFound()
     return appeal
+
+
+def photo_for_viewer(
+    *, community: Community, pk: int, photo_pk: int | None, viewer: Resident | None
+) -> tuple[Appeal, AppealPhoto]:
+    """
+    Return a photo of an appeal the viewer may see: the one asked for, or the
+    cover (the first photo of the problem) when `photo_pk` is None. Anything
+    else is the same "not found" as a missing appeal.
+    """
+    appeal = appeal_for_viewer(community=community, pk=pk, viewer=viewer)
+    photos = AppealPhoto.objects.filter(appeal=appeal)
+    if photo_pk is not None:
+        photo = photos.filter(pk=photo_pk).first()
+    else:
+        photo = photos.filter(image=appeal.cover).first() if appeal.cover else None
+    if photo is None:
+        raise AppealNotFound()
+    return appeal, photo
 
 
 def appeal_for_staff(*, staff: Resident, community: Community, pk: int) -> Appeal:

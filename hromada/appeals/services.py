@@ -19,7 +19,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
@@ -360,9 +359,10 @@ def _save_photos(
 
 
 def _forget_files(names: list[str]) -> None:
+    storage = AppealPhoto._meta.get_field("image").storage
     for name in names:
         with contextlib.suppress(OSError):
-            default_storage.delete(name)
+            storage.delete(name)
 
 
 def _register(

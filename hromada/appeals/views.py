@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import mimetypes
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.http import FileResponse, Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.decorators import ratelimit
 
+from hromada.api import auth
 from hromada.appeals import charts, selectors, services
 from hromada.appeals.forms import (
     AcceptForm,
@@ -163,6 +166,37 @@ def report_list(request):
         "appeals/list.html",
         {"form": form, "page_obj": page, "map_query": urlencode(form.values())},
     )
+
+
+PUBLIC_PHOTO_SECONDS = 600
+
+
+@require_GET
+def photo(request, pk: int, photo_pk: int | None = None):
+    """
+    Send a photo of an appeal to whoever may see the appeal, and "not found"
+    to anyone else. Photos are kept outside MEDIA_ROOT, so this is their only way out.
+    """
+    viewer = request.user
+    if request.headers.get("Authorization", "").lower().startswith("bearer "):
+        # API clients follow the photo addresses of the API with their token.
+        found = auth.OptionalAuth()(request)
+        viewer = found if getattr(found, "is_authenticated", False) else None
+    try:
+        appeal, found = selectors.photo_for_viewer(
+            community=request.community, pk=pk, photo_pk=photo_pk, viewer=viewer
+        )
+        handle = found.image.storage.open(found.image.name, "rb")
+    except (DomainError, FileNotFoundError):
+        raise Http404 from None
+    content_type = mimetypes.guess_type(found.image.name)[0] or "application/octet-stream"
+    response = FileResponse(handle, content_type=content_type)
+    if selectors.is_public(appeal):
+        response["Cache-Control"] = f"public, max-age={PUBLIC_PHOTO_SECONDS}"
+    else:
+        # Only the author and the staff handling it: never in a shared cache.
+        response["Cache-Control"] = "private, no-cache"
+    return response
 
 
 def detail(request, pk: int):

@@ -114,7 +114,7 @@ def test_report_page_shows_timeline_and_photos(community, categories, resident, 
     assert "Передано до ЖКГ." in text
     assert "Зареєстровано" in text
     assert resident.full_name in text
-    assert AppealPhoto.objects.get().image.url in text
+    assert AppealPhoto.objects.get().get_absolute_url() in text
     assert 'alt="Фото 1 проблеми"' in text
 
 

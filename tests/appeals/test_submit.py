@@ -196,12 +196,17 @@ def test_sixth_photo_is_refused(community, categories, resident):
 def test_non_image_file_is_refused(community, categories, resident, settings):
     """A file that is not an image is refused; no appeal and no file are left behind."""
     fake = SimpleUploadedFile("photo.jpg", b"%PDF-1.4 not an image", content_type="image/jpeg")
+
+    def files() -> set:
+        roots = (settings.MEDIA_ROOT, settings.PRIVATE_MEDIA_ROOT)
+        return {path for root in roots if root.exists() for path in root.rglob("*")}
+
+    before = files()
     with pytest.raises(errors.PhotoInvalid) as caught:
         report(community, categories, resident, photos=[image_upload(), fake])
     assert "не є зображенням" in caught.value.fields["photos"]
     assert not Appeal.objects.exists()
-    media = settings.MEDIA_ROOT
-    assert not media.exists() or not any(path.is_file() for path in media.rglob("*"))
+    assert files() == before
 
 
 def test_oversized_image_is_refused(community, categories, resident, settings):

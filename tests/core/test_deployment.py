@@ -71,6 +71,9 @@ def test_backup_and_restore_of_the_sqlite_database(tmp_path):
     media = tmp_path / "var" / "media"
     media.mkdir(parents=True, exist_ok=True)
     (media / "photo.jpg").write_bytes(b"picture")
+    private = tmp_path / "var" / "private-media"
+    private.mkdir(parents=True, exist_ok=True)
+    (private / "scan.jpg").write_bytes(b"private picture")
     database = tmp_path / "var" / "db.sqlite3"
     with sqlite3.connect(database) as db:
         db.execute(
@@ -84,12 +87,14 @@ def test_backup_and_restore_of_the_sqlite_database(tmp_path):
     with sqlite3.connect(database) as db:
         db.execute("DELETE FROM core_community")
     (media / "photo.jpg").unlink()
+    (private / "scan.jpg").unlink()
 
     restore = run_hromada("restore", str(folder), "--yes", env=env)
     assert restore.returncode == 0, restore.stderr
     with sqlite3.connect(database) as db:
         assert db.execute("SELECT slug FROM core_community").fetchall() == [("kept",)]
     assert (media / "photo.jpg").read_bytes() == b"picture"
+    assert (private / "scan.jpg").read_bytes() == b"private picture"
 
 
 @pytest.mark.postgres

@@ -12,6 +12,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 
+def file_roots() -> list[tuple[Path, str]]:
+    """Return the folders of uploaded files and their archive names: public and private."""
+    return [
+        (Path(settings.MEDIA_ROOT), "media"),
+        (Path(settings.PRIVATE_MEDIA_ROOT), "private-media"),
+    ]
+
+
 def pg_env() -> dict:
     import os
 
@@ -61,8 +69,8 @@ class Command(BaseCommand):
             )
         else:
             raise CommandError(f"Backups of {vendor} are not supported.")
-        media = Path(settings.MEDIA_ROOT)
-        with tarfile.open(target / "media.tar.gz", "w:gz") as archive:
-            if media.exists():
-                archive.add(media, arcname="media")
+        for root, name in file_roots():
+            with tarfile.open(target / f"{name}.tar.gz", "w:gz") as archive:
+                if root.exists():
+                    archive.add(root, arcname=name)
         self.stdout.write(str(target))

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from hromada.core.management.commands.backup import pg_env
+from hromada.core.management.commands.backup import file_roots, pg_env
 
 
 class Command(BaseCommand):
@@ -57,14 +57,15 @@ class Command(BaseCommand):
             )
         else:
             raise CommandError(f"Restoring {vendor} is not supported.")
-        media_archive = source / "media.tar.gz"
-        if media_archive.exists():
-            media = Path(settings.MEDIA_ROOT)
+        for media, name in file_roots():
+            media_archive = source / f"{name}.tar.gz"
+            if not media_archive.exists():
+                continue
             if media.exists():
                 shutil.rmtree(media)
             with tarfile.open(media_archive) as archive:
                 archive.extractall(media.parent, filter="data")
-            extracted = media.parent / "media"
+            extracted = media.parent / name
             if extracted != media and extracted.exists():
                 extracted.rename(media)
         self.stdout.write(self.style.SUCCESS("Restored."))
