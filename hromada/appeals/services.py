@@ -18,11 +18,12 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
@@ -63,7 +64,7 @@ from hromada.core import audit
 from hromada.core.errors import DomainError, Forbidden, ValidationFailed
 from hromada.core.identity import require_level
 from hromada.core.models import Community, Department, Resident, StaffRole, Street
-from hromada.core.notifications import notify_many
+from hromada.core.notifications import notify_many, site_url
 from hromada.core.uploads import InvalidUpload, clean_image
 
 MAX_PHOTOS = 5
@@ -384,6 +385,7 @@ def _register(
     photos: list,
     actor: Resident | None,
     extra: dict,
+    department: Department | None = None,
 ) -> Appeal:
     """Write a checked appeal: number, row, photos, audit, notification; all or nothing."""
     now = timezone.now()
@@ -407,7 +409,7 @@ def _register(
                 status=Status.NEW,
                 is_open=True,
                 category=category,
-                department=category.department,
+                department=department or category.department,
                 author=author,
                 author_public=bool(author_public and author is not None),
                 subject=subject,
@@ -585,6 +587,118 @@ def submit_written_appeal(
         actor=actor,
         extra={},
     )
+
+
+# -- petitions that missed their threshold ------------------------------------
+
+PETITION_GROUP = "petitions"
+PETITION_CATEGORY = "petition"
+
+
+def petition_category(community: Community) -> Category:
+    """
+    Return the category of collective appeals made from petitions, creating
+    it (inactive, so residents never pick it) where it is missing. Staff may
+    give it a department in the back office to route these appeals.
+    """
+    found = Category.objects.filter(community=community, service_code=PETITION_CATEGORY).first()
+    if found is not None:
+        return found
+    group, _created = Category.objects.get_or_create(
+        community=community,
+        service_code=PETITION_GROUP,
+        defaults={
+            "name": "Електронні петиції",
+            "name_en": "E-petitions",
+            "position": 1000,
+            "is_active": False,
+        },
+    )
+    category, _created = Category.objects.get_or_create(
+        community=community,
+        service_code=PETITION_CATEGORY,
+        defaults={
+            "parent": group,
+            "name": "Петиція, що не набрала підписів",
+            "name_en": "Petition below the threshold",
+            "description": "Колективне звернення з електронної петиції (ст. 23-1 Закону "
+            "України «Про звернення громадян»).",
+            "target_days": 30,
+            "requires_study": True,
+            "is_active": False,
+        },
+    )
+    return category
+
+
+def petition_source(petition) -> str:
+    return f"petition:{petition.uid}"
+
+
+def petition_appeal(petition) -> Appeal | None:
+    """Return the collective appeal registered from the petition, if any."""
+    return Appeal.objects.filter(source=petition_source(petition)).first()
+
+
+def register_petition_appeal(*, petition) -> Appeal:
+    """
+    Register a petition whose collection ended below the threshold as a
+    collective written appeal of its author (Law "On citizens' appeals",
+    art. 23-1): a registration number, the art. 20 term, routed like a
+    written proposal, and the author notified as for any appeal.
+
+    Idempotent: a petition gets one appeal at most (a unique source key in the
+    database); a second call returns the appeal registered first.
+    """
+    source = petition_source(petition)
+    found = Appeal.objects.filter(source=source).first()
+    if found is not None:
+        return found
+    community = petition.community
+    category = petition_category(community)
+    with translation.override(settings.LANGUAGE_CODE):
+        header = _(
+            "The e-petition “%(title)s” collected %(count)d signatures, fewer than the "
+            "%(threshold)d needed, and is registered as a collective appeal (Law of Ukraine "
+            "“On citizens' appeals”, art. 23-1)."
+        ) % {
+            "title": petition.title,
+            "count": petition.signature_count,
+            "threshold": petition.threshold or 0,
+        }
+        footer = _("Signatures: %(count)d. The petition and its signers: %(url)s") % {
+            "count": petition.signature_count,
+            "url": site_url(community) + petition.get_absolute_url(),
+        }
+    description = "\n\n".join([header, petition.title, petition.text, footer])
+    try:
+        with transaction.atomic():
+            return _register(
+                community=community,
+                kind=Appeal.Kind.PROPOSAL,
+                category=category,
+                channel=Appeal.Channel.PETITION,
+                description=description,
+                subject=petition.title[:MAX_SUBJECT],
+                lat=None,
+                lon=None,
+                street=None,
+                address="",
+                author=petition.author,
+                author_public=False,
+                contact={},
+                attributes={},
+                photos=[],
+                actor=None,
+                extra={"source": source},
+                department=category.department or petition.department,
+            )
+    except (NumberTaken, IntegrityError):
+        # Another call registered it first: the unique source key decided.
+        found = Appeal.objects.filter(source=source).first()
+        if found is None:
+            raise
+        return found
 
 
 def _check_channel(

@@ -31,6 +31,7 @@ from hromada.core.models import (
 )
 from hromada.core.notifications import notify, notify_many
 from hromada.core.uploads import clean_pdf
+from hromada.petitions import handoff
 from hromada.petitions.models import (
     TEXT_MAX,
     TEXT_MIN,
@@ -826,6 +827,7 @@ def close_collection_if_due(*, petition: Petition, now=None) -> str | None:
     if not moved:
         return None
     petition.refresh_from_db()
+    handoff.register_as_appeal(petition)
     audit.record(
         actor=None,
         action="petition.registered_as_appeal",

@@ -22,7 +22,7 @@ from hromada.core.errors import DomainError
 from hromada.core.forms import apply_errors
 from hromada.core.identity import level_required
 from hromada.core.opendata import export_response
-from hromada.petitions import selectors, services
+from hromada.petitions import handoff, selectors, services
 from hromada.petitions.forms import (
     AnswerForm,
     AssignForm,
@@ -138,6 +138,11 @@ def _bottom(request, petition: Petition) -> str:
                 "absolute_url": request.build_absolute_uri(petition.get_absolute_url()),
                 "signers": list(selectors.signers(petition=petition)[:SIGNERS_ON_PAGE]),
                 "history": selectors.public_history(petition=petition),
+                "appeal_number": (
+                    handoff.appeal_number(petition)
+                    if petition.status == Petition.Status.ARCHIVED
+                    else ""
+                ),
             },
         )
         PAGES.set(key, str(html))
