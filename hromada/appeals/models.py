@@ -350,6 +350,15 @@ class Appeal(models.Model):
                 name="appeals_map_idx",
             ),
             models.Index(fields=["community", "created_at"], name="appeals_created_idx"),
+            # Open311 lists: the public reports of a period, newest first, with
+            # what decides whether a kept row text is still good; covering on
+            # PostgreSQL, so a cold list reads no table rows to find its keys.
+            models.Index(
+                fields=["community", "created_at", "id"],
+                include=["updated_at", "is_open", "category"],
+                condition=Q(kind="report", hidden=False),
+                name="appeals_public_created_idx",
+            ),
             models.Index(
                 fields=["community", "is_open", "created_at"], name="appeals_open_created_idx"
             ),

@@ -26,7 +26,6 @@ from django.db.models import CharField, Max
 from django.db.models.functions import Cast
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -584,15 +583,23 @@ def _serialise(community: Community, ids: list[int], fmt: str, language: str, ba
     cursor tuples (a thousand rows through the ORM's per-value converters cost
     more than the query); per-category and per-date texts are made once.
     """
-    rows_sql, params = (
-        Appeal.objects.filter(pk__in=ids)
-        .annotate(
+    columns = (
+        Appeal.objects.annotate(
             created_text=Cast("created_at", CharField()),
             updated_text=Cast("updated_at", CharField()),
         )
         .values_list(*REQUEST_COLUMNS)
-        .query.sql_with_params()
+        .order_by()  # the caller puts the texts in order
     )
+    if connection.vendor == "postgresql":
+        # One array parameter instead of a thousand: the driver splits and
+        # quotes a short statement, and the server plans it in a fraction of the time.
+        select_sql, params = columns.query.sql_with_params()
+        table = connection.ops.quote_name(Appeal._meta.db_table)
+        rows_sql = f"{select_sql} WHERE {table}.{connection.ops.quote_name('id')} = ANY(%s)"
+        params = (*params, list(ids))
+    else:
+        rows_sql, params = columns.filter(pk__in=ids).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(rows_sql, params)
         rows = cursor.fetchall()
@@ -614,7 +621,9 @@ def _serialise(community: Community, ids: list[int], fmt: str, language: str, ba
     departments = dict(community.departments.values_list("pk", "name"))
     # Photos go out through the photo view, which checks access; these rows
     # are all public reports (the callers filter with public_reports).
-    cover_url = base + reverse("appeals:cover", args=[0]).replace("/0/", "/%d/", 1)
+    # Modules are mounted at /<name>/ (hromada/urls.py); written out rather than
+    # reversed, so that a list never waits for the URLconf to be imported.
+    cover_url = base + "/appeals/%d/photos/cover/"
     kyiv = timezone.get_current_timezone()
     w3 = W3Times(kyiv)
     labels = {value: str(label) for value, label in Appeal.Status.choices}
