@@ -210,7 +210,7 @@ def _check_resident_of(
     *, resident: Resident, community: Community, min_age: int, residents_only: bool
 ) -> None:
     """Raise unless the resident is linked to the community and old enough."""
-    kinds = _link_kinds(resident_id=resident.pk, community_id=community.pk)
+    kinds = _link_kinds(resident=resident, community_id=community.pk)
     if residents_only:
         kinds &= {CommunityLink.Kind.LIVES, CommunityLink.Kind.DISPLACED}
     if not kinds:
@@ -227,39 +227,57 @@ def _check_resident_of(
 # several times more than the database spends running them.
 
 
-def _link_kinds(*, resident_id: int, community_id: int) -> set[str]:
+def _link_kinds(*, resident: Resident, community_id: int) -> set[str]:
     """Return the kinds of the resident's links to the community."""
+    # The signing page's query brings them along with the petition (see
+    # selectors.petition_for_signing): one statement fewer on the hot path.
+    known = getattr(resident, "link_kinds_loaded", None)
+    if known is not None and known[0] == community_id:
+        return set(known[1])
     table = connection.ops.quote_name(CommunityLink._meta.db_table)
     sql = f"SELECT kind FROM {table} WHERE resident_id = %s AND community_id = %s"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [resident_id, community_id])
+        cursor.execute(sql, [resident.pk, community_id])
         return {kind for (kind,) in cursor.fetchall()}
 
 
 def _insert_signature(
     *, petition: Petition, resident: Resident, notify_on_answer: bool
-) -> Signature:
-    """Insert the signature row; the unique constraints raise IntegrityError on a repeat."""
+) -> Signature | None:
+    """
+    Insert the signature row while the petition still collects; None if it no longer does.
+
+    The unique constraints raise IntegrityError on a repeat.
+    """
+    now = timezone.now()
     signature = Signature(
         community_id=petition.community_id,
         petition=petition,
         resident=resident,
         tax_hash=resident.tax_hash or None,
         notify_on_answer=bool(notify_on_answer),
-        created_at=timezone.now(),
+        created_at=now,
     )
     columns = ["community_id", "petition_id", "resident_id", "tax_hash", "notify_on_answer"]
     values = [getattr(signature, column) for column in columns]
     columns.append("created_at")
-    values.append(
-        Signature._meta.get_field("created_at").get_db_prep_value(signature.created_at, connection)
-    )
+    moment = Signature._meta.get_field("created_at").get_db_prep_value(now, connection)
+    values.append(moment)
     table = connection.ops.quote_name(Signature._meta.db_table)
+    petitions = connection.ops.quote_name(Petition._meta.db_table)
     marks = ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) RETURNING id"  # noqa: S608
+    # The names come from the models; every value is a parameter.
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {marks} "  # noqa: S608
+        f"WHERE EXISTS (SELECT 1 FROM {petitions} WHERE id = %s AND status = %s "
+        "AND NOT is_hidden AND collection_ends_at > %s) RETURNING id"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        signature.pk = cursor.fetchone()[0]
+        cursor.execute(sql, [*values, petition.pk, STATUS.COLLECTING, moment])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    signature.pk = row[0]
     signature._state.adding = False
     signature._state.db = connection.alias
     return signature
@@ -699,6 +717,7 @@ def sign_petition(
     cached total moves by one in a statement of its own, so signers never
     queue behind one another on the petition's row while committing.
     """
+    check_can_sign(petition=petition, resident=resident)
     signature = _record_signature(
         petition=petition, resident=resident, notify_on_answer=notify_on_answer
     )
@@ -713,21 +732,32 @@ def sign_petition(
 def _record_signature(
     *, petition: Petition, resident: Resident, notify_on_answer: bool
 ) -> Signature:
-    # A savepoint only when a caller's transaction must survive the clash;
-    # otherwise the whole transaction rolls back with AlreadySigned anyway.
-    nested = connection.in_atomic_block
-    with transaction.atomic():
-        check_can_sign(petition=petition, resident=resident)
-        try:
-            with transaction.atomic(savepoint=nested):
+    """
+    Insert the signature in one statement, which is its own transaction.
+
+    The row is the record of the act (who, which petition, when; it can be
+    neither changed nor withdrawn), so signing writes no audit entry besides
+    it: the petition's audit trail keeps its changes of state.
+    """
+    try:
+        if connection.in_atomic_block:
+            # A savepoint, so that the caller's transaction survives a repeat.
+            with transaction.atomic():
                 signature = _insert_signature(
                     petition=petition, resident=resident, notify_on_answer=notify_on_answer
                 )
-        except IntegrityError:
-            # The unique constraints decide, not an exists() check: two taps
-            # on "Sign" race, and only the database sees both.
-            raise AlreadySigned() from None
-        audit.record(actor=resident, action="petition.signed", target=petition)
+        else:
+            signature = _insert_signature(
+                petition=petition, resident=resident, notify_on_answer=notify_on_answer
+            )
+    except IntegrityError:
+        # The unique constraints decide, not an exists() check: two taps
+        # on "Sign" race, and only the database sees both.
+        raise AlreadySigned() from None
+    if signature is None:
+        # Closed between the check and the insert: the database had the last word.
+        status = Petition.objects.filter(pk=petition.pk).values_list("status", flat=True).first()
+        raise PetitionClosed(status=STATUS(status).label if status else "")
     return signature
 
 

@@ -23,14 +23,33 @@ from tests.petitions.conftest import (
 pytestmark = pytest.mark.django_db
 
 
-def test_signing_counts_once_and_is_audited(collecting, community):
+def test_signing_counts_once_and_the_row_is_the_record(collecting, community):
     resident = make_resident(community)
+    before = timezone.now()
     signature = services.sign_petition(petition=collecting, resident=resident)
     collecting.refresh_from_db()
     assert collecting.signature_count == 1
     assert services.signature_total(petition=collecting) == 1
-    assert signature.tax_hash == resident.tax_hash
-    assert history(collecting).filter(action="petition.signed", actor=resident).count() == 1
+    row = Signature.objects.get(pk=signature.pk)
+    assert (row.petition_id, row.resident_id, row.tax_hash) == (
+        collecting.pk,
+        resident.pk,
+        resident.tax_hash,
+    )
+    assert before <= row.created_at <= timezone.now()
+    # The row records the act; the petition's trail keeps its changes of state only.
+    assert not history(collecting).filter(actor=resident).exists()
+
+
+def test_a_petition_closed_after_the_check_refuses_the_signature(collecting, community):
+    """The insert itself asks whether the petition still collects: a stale page cannot sign."""
+    resident = make_resident(community)
+    stale = Petition.objects.get(pk=collecting.pk)
+    Petition.objects.filter(pk=collecting.pk).update(status=Petition.Status.ARCHIVED)
+    with pytest.raises(services.PetitionClosed):
+        services.sign_petition(petition=stale, resident=resident)
+    assert not Signature.objects.filter(petition=collecting).exists()
+    assert Petition.objects.get(pk=collecting.pk).signature_count == 0
 
 
 def test_second_signature_is_refused(collecting, community):
