@@ -54,6 +54,7 @@ READ_SECONDS = float(os.environ.get("BENCH_READ_SECONDS", "8"))
 MAX_SIGN_SECONDS = float(os.environ.get("BENCH_MAX_SIGN_SECONDS", "100"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
+WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "gthread")
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 # Production keeps sessions, the cache and the task queue in Redis; this
 # database number is flushed by the benchmark. Empty: sessions in PostgreSQL.
@@ -172,7 +173,7 @@ def prepare(signers: int) -> dict:
     payloads = [
         {
             "_auth_user_id": str(resident.pk),
-            "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+            "_auth_user_backend": "hromada.core.auth.ResidentBackend",
             "_auth_user_hash": resident.get_session_auth_hash(),
         }
         for resident in signers_list
@@ -226,7 +227,7 @@ def start_server(env: dict, port: int) -> subprocess.Popen:
         "--workers",
         str(WORKERS),
         "--worker-class",
-        "gthread",
+        WORKER_CLASS,
         "--threads",
         str(THREADS),
         "--keep-alive",

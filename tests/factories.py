@@ -96,5 +96,5 @@ def client_for(resident: Resident | None = None, host: str = "testserver") -> Cl
     """Return a test client on a community's host, logged in as the resident."""
     client = Client(HTTP_HOST=host)
     if resident is not None:
-        client.force_login(resident, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(resident, backend="hromada.core.auth.ResidentBackend")
     return client

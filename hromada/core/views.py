@@ -54,7 +54,7 @@ def sign_up(request):
         except DomainError as error:
             apply_errors(form, error)
         else:
-            login(request, resident, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, resident, backend="hromada.core.auth.ResidentBackend")
             messages.success(
                 request,
                 _("Welcome! We sent a confirmation link to %(email)s.") % {"email": resident.email},

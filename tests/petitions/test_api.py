@@ -137,7 +137,7 @@ def test_create_needs_authentication(community, topic, rules):
 
 def test_session_post_without_csrf_is_refused(community, author, topic, rules):
     client = Client(HTTP_HOST="testserver", enforce_csrf_checks=True)
-    client.force_login(author, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(author, backend="hromada.core.auth.ResidentBackend")
     response = client.post(
         BASE,
         {"title": "Облаштувати пішохідний перехід", "text": TEXT, "topic_id": topic.pk},

@@ -266,7 +266,7 @@ def test_unlinked_resident_is_sent_to_the_profile(collecting, other_community):
 def test_forged_sign_post_without_csrf_is_refused(collecting, community):
     resident = make_resident(community)
     client = Client(HTTP_HOST="testserver", enforce_csrf_checks=True)
-    client.force_login(resident, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(resident, backend="hromada.core.auth.ResidentBackend")
     response = client.post(f"/petitions/{collecting.pk}/sign/")
     assert response.status_code == 403
     assert not Signature.objects.exists()
