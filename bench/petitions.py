@@ -55,6 +55,7 @@ MAX_SIGN_SECONDS = float(os.environ.get("BENCH_MAX_SIGN_SECONDS", "100"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "gthread")
+REUSE_PORT = os.environ.get("BENCH_REUSE_PORT", "1") == "1"
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 # Production keeps sessions, the cache and the task queue in Redis; this
 # database number is flushed by the benchmark. Empty: sessions in PostgreSQL.
@@ -240,6 +241,10 @@ def start_server(env: dict, port: int) -> subprocess.Popen:
         "--log-level",
         "warning",
     ]
+    if REUSE_PORT:
+        # A listening socket per worker: the kernel spreads connections over
+        # the workers instead of letting the first awake worker take them all.
+        command.append("--reuse-port")
     server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
