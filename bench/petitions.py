@@ -19,7 +19,8 @@ load generator: on a shared machine that is the figure other work cannot
 distort. Prints a table and, last, one JSON line.
 
 Environment: BENCH_SIGNERS (5000), BENCH_CLIENTS (64), BENCH_READERS (8),
-BENCH_WORKERS (4), BENCH_THREADS (4), BENCH_READ_SECONDS (8),
+BENCH_WORKERS (3), BENCH_THREADS (2), BENCH_WORKER_CLASS (gthread),
+BENCH_REUSE_PORT (1), BENCH_READ_SECONDS (8),
 BENCH_MAX_SIGN_SECONDS (100), BENCH_PG (postgres://postgres@127.0.0.1:5432),
 BENCH_REDIS (redis://127.0.0.1:6379/12, flushed; empty for none).
 """
@@ -53,8 +54,8 @@ READERS_ALONE = 32
 READ_SECONDS = float(os.environ.get("BENCH_READ_SECONDS", "8"))
 # The signing phase stops here even if residents are left (keeps the run bounded).
 MAX_SIGN_SECONDS = float(os.environ.get("BENCH_MAX_SIGN_SECONDS", "100"))
-WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
-THREADS = int(os.environ.get("BENCH_THREADS", "4"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
+THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "gthread")
 REUSE_PORT = os.environ.get("BENCH_REUSE_PORT", "1") == "1"
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
