@@ -64,7 +64,7 @@ from hromada.core import audit
 from hromada.core.errors import DomainError, Forbidden, ValidationFailed
 from hromada.core.identity import require_level
 from hromada.core.models import Community, Department, Resident, StaffRole, Street
-from hromada.core.notifications import notify_many, site_url
+from hromada.core.notifications import notify_address, notify_many, site_url
 from hromada.core.uploads import InvalidUpload, clean_image
 
 MAX_PHOTOS = 5
@@ -455,6 +455,8 @@ def _register(
             )
             if author is not None:
                 notify_many([author], "appeals/registered", community=community, appeal=appeal)
+            else:
+                notify_contact(appeal, event="appeals/registered", followers=[])
             _touch_on_commit(community)
     except Exception:
         _forget_files(saved)
@@ -937,12 +939,44 @@ def _touch_on_commit(community: Community) -> None:
 
 
 def notify_followers(appeal: Appeal, *, event: str, **context) -> int:
-    """Notify the author and every supporter of the appeal."""
+    """Notify the author and every supporter of the appeal, or its contact address."""
     supporters = Resident.objects.filter(
         pk__in=Supporter.objects.filter(appeal=appeal).values("resident")
     )
     recipients = [appeal.author, *supporters]
-    return notify_many(recipients, event, community=appeal.community, appeal=appeal, **context)
+    count = notify_many(recipients, event, community=appeal.community, appeal=appeal, **context)
+    return count + notify_contact(appeal, event=event, followers=recipients, **context)
+
+
+def notify_contact(
+    appeal: Appeal, *, event: str, followers: list[Resident | None], **context
+) -> int:
+    """
+    E-mail the person who wrote in without an account (Open311, a phone call,
+    a letter) at the address they gave; return 1 if a message was queued.
+
+    In the community's default language, as there is no account to choose
+    another. The link to the appeal goes only where anyone may open it, and
+    an address of an account among the `followers` hears through its account.
+    """
+    address = appeal.contact_email
+    if appeal.author_id is not None or not address:
+        return 0
+    taken = {follower.email.lower() for follower in followers if follower is not None}
+    if address.lower() in taken:
+        return 0
+    from hromada.appeals.selectors import is_public
+
+    queued = notify_address(
+        address,
+        event,
+        language=settings.LANGUAGE_CODE,
+        community=appeal.community,
+        appeal=appeal,
+        public_page=is_public(appeal),
+        **context,
+    )
+    return int(queued is not None)
 
 
 @transaction.atomic

@@ -404,7 +404,10 @@ class AuditEntry(models.Model):
 
 
 class Notification(models.Model):
-    """One message to one resident on one channel, rendered when queued."""
+    """
+    One message on one channel, rendered when queued: to a resident, or to
+    the e-mail address of someone who wrote in without an account.
+    """
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
@@ -412,7 +415,11 @@ class Notification(models.Model):
         FAILED = "failed", _("failed")
         SKIPPED = "skipped", _("skipped")
 
-    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="notifications")
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="notifications", null=True, blank=True
+    )
+    # Only for messages without a resident: the address given with an appeal.
+    address = models.EmailField(_("e-mail"), blank=True)
     community = models.ForeignKey(Community, on_delete=models.CASCADE, null=True, blank=True)
     event = models.CharField(_("event"), max_length=80)
     channel = models.CharField(_("channel"), max_length=20, default="email")
@@ -429,6 +436,13 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(resident__isnull=False, address="")
+                | (Q(resident__isnull=True) & ~Q(address="")),
+                name="core_notification_one_recipient",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.subject

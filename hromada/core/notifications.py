@@ -6,6 +6,10 @@ Notifications: one call renders a translated message for a resident.
 inside the caller's transaction and queues its delivery for after the commit,
 so a rolled-back change never sends anything. Channels are pluggable: e-mail
 now; SMS, Telegram and Viber register their own sender in `CHANNELS`.
+
+`notify_address()` does the same for someone with no account, e.g. who wrote
+in through Open311 or by phone and left an e-mail address: the templates
+get ``resident`` as None.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ def _send_email(notification: Notification) -> None:
         notification.subject,
         notification.body,
         settings.DEFAULT_FROM_EMAIL,
-        [notification.resident.email],
+        [notification.address or notification.resident.email],
     )
 
 
@@ -85,6 +89,41 @@ def notify_many(residents, event: str, **kwargs) -> int:
         seen.add(resident.pk)
         count += bool(notify(resident, event, **kwargs))
     return count
+
+
+def notify_address(
+    email: str,
+    event: str,
+    *,
+    language: str,
+    community: Community | None = None,
+    **context,
+) -> Notification | None:
+    """
+    Render and queue the `event` message by e-mail to an address of no account.
+
+    The row keeps the address, so the queued task carries only its id and
+    nothing personal reaches the queue or the logs.
+    """
+    if not email:
+        return None
+    module, name = event.split("/", 1)
+    context = {"resident": None, "community": community, **context}
+    if community is not None:
+        context.setdefault("site_url", site_url(community))
+    with translation.override(language):
+        subject = render_to_string(f"{module}/notifications/{name}_subject.txt", context)
+        body = render_to_string(f"{module}/notifications/{name}_body.txt", context)
+    notification = Notification.objects.create(
+        address=email,
+        community=community,
+        event=event,
+        channel="email",
+        subject=" ".join(subject.split())[:200],
+        body=body.strip(),
+    )
+    transaction.on_commit(lambda pk=notification.pk: _enqueue(pk))
+    return notification
 
 
 def _enqueue(notification_id: int) -> None:
