@@ -439,14 +439,18 @@ def cold_open311_p95(community, count: int = 20) -> float:
 
     factory = RequestFactory(HTTP_HOST="127.0.0.1")
     times = []
-    for _ in range(count):
+    # One untimed call first: it loads code (URL configuration, templates),
+    # which a serving process has done long before; the data caches are
+    # emptied before every timed call all the same.
+    for run in range(count + 1):
         cache.clear()
         open311._FRAGMENTS.clear()
         request = factory.get("/open311/v2/requests.json")
         request.community = community
         started = time.perf_counter()
         open311._query_requests(request, community, "json")
-        times.append((time.perf_counter() - started) * 1000)
+        if run:
+            times.append((time.perf_counter() - started) * 1000)
     return p95(times)
 
 
