@@ -29,7 +29,8 @@ from hromada.appeals.models import (
     Supporter,
     cell_of,
 )
-from hromada.appeals.services import install_default_categories
+from hromada.appeals.services import install_default_categories, register_petition_appeal
+from hromada.core import registry
 from hromada.core.models import (
     AuditEntry,
     Community,
@@ -197,6 +198,20 @@ def load(community: Community) -> None:
         Builder(community, seed=2026 if rich else 7).build(
             reports=420 if rich else 12, written=36 if rich else 2, photos=rich
         )
+        register_archived_petitions(community)
+
+
+def register_archived_petitions(community: Community) -> None:
+    """Register the demo petitions that ended below their threshold as collective appeals."""
+    # The petitions demo loads first, before any appeal number exists, so
+    # the registration is done here, after the demo's numbers.
+    if registry.module("petitions") is None:
+        return
+    from hromada.petitions.models import Petition
+
+    archived = Petition.objects.filter(community=community, status=Petition.Status.ARCHIVED)
+    for petition in archived.select_related("community", "author"):
+        register_petition_appeal(petition=petition)
 
 
 class Builder:
