@@ -48,6 +48,9 @@ ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,.localhost,testserver"
 )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# Reverse proxies (addresses or networks) whose X-Forwarded-For is believed:
+# behind nginx on the same machine, 127.0.0.1. Empty: the peer is the client.
+HROMADA_TRUSTED_PROXIES = env_list("HROMADA_TRUSTED_PROXIES")
 
 # Host names of communities are "<slug>.<HROMADA_BASE_DOMAIN>" unless a
 # community has a domain of its own.
@@ -77,6 +80,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "hromada.core.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

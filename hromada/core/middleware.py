@@ -1,7 +1,8 @@
-"""The request's community comes from its host name."""
+"""The request's community comes from its host name; its address from a trusted proxy."""
 
 from __future__ import annotations
 
+import ipaddress
 import time
 
 from django.conf import settings
@@ -57,4 +58,56 @@ class CommunityMiddleware:
     def __call__(self, request):
         # Lazy: static files and health checks never touch the database.
         request.community = SimpleLazyObject(lambda: community_for_host(request.get_host()))
+        return self.get_response(request)
+
+
+def _networks(entries) -> tuple:
+    return tuple(ipaddress.ip_network(entry.strip(), strict=False) for entry in entries if entry)
+
+
+def _is_trusted(address: str, networks) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def client_address(forwarded_for: str, networks) -> str | None:
+    """
+    Return the client's address from an X-Forwarded-For header, or None.
+
+    The rightmost address that is not one of our proxies: everything to its
+    left was written by the client and proves nothing.
+    """
+    for part in reversed(forwarded_for.split(",")):
+        candidate = part.strip()
+        try:
+            ipaddress.ip_address(candidate)
+        except ValueError:
+            return None
+        if not _is_trusted(candidate, networks):
+            return candidate
+    return None
+
+
+class ClientAddressMiddleware:
+    """
+    Behind a trusted reverse proxy, put the client's own address in REMOTE_ADDR.
+
+    Behind nginx every request comes from the proxy, yet rate limits and the
+    log-in lock-out work per address. Only proxies listed in
+    HROMADA_TRUSTED_PROXIES are believed, so nobody chooses their address by
+    sending the header themselves.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.proxies = _networks(settings.HROMADA_TRUSTED_PROXIES)
+
+    def __call__(self, request):
+        if self.proxies and _is_trusted(request.META.get("REMOTE_ADDR", ""), self.proxies):
+            client = client_address(request.META.get("HTTP_X_FORWARDED_FOR", ""), self.proxies)
+            if client:
+                request.META["REMOTE_ADDR"] = client
         return self.get_response(request)
