@@ -12,6 +12,9 @@ whose threshold equals the number of residents, then:
    signing client has its form;
 2. the page is read alone.
 
+Rate limits stay on as in production; the load generator plays the trusted
+reverse proxy and names each signer's own address in X-Forwarded-For.
+
 It checks that every acknowledged signature is one row, that the cached
 count agrees, and that the threshold transition happened once. Besides the
 rates it measures the CPU each request costs the app, the database and the
@@ -78,7 +81,9 @@ def environment(var_dir: str) -> dict:
         DATABASE_URL=f"{PG}/{DB_NAME}",
         HROMADA_ENV="development",
         DEBUG="0",
-        HROMADA_RATELIMIT="0",  # one address sends every request here
+        # Rate limits on, as in production: the load generator plays the
+        # reverse proxy and names each signer's own address.
+        HROMADA_TRUSTED_PROXIES=HOST,
         HROMADA_VAR_DIR=var_dir,
         DJANGO_SETTINGS_MODULE="hromada.settings",
         PYTHONPATH=str(ROOT),
@@ -318,6 +323,12 @@ class Connection:
             self.writer.close()
 
 
+def address_of(session: str) -> str:
+    """Return a signer's own client address, in 10.0.0.0/8, made from the session key."""
+    a, b, c = (int(session[i : i + 2], 16) for i in (0, 2, 4))
+    return f"10.{a}.{b}.{c}"
+
+
 def cookie_value(cookies: list[str], name: str) -> str | None:
     for cookie in cookies:
         if cookie.startswith(name + "="):
@@ -371,6 +382,7 @@ async def sign_all(port: int, data: dict, stop: asyncio.Event) -> dict:
                 {
                     "Cookie": f"sessionid={session}; csrftoken={csrf_cookie}",
                     "Content-Type": "application/x-www-form-urlencoded",
+                    "X-Forwarded-For": address_of(session),
                 },
                 form,
             )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from django_ratelimit.core import is_ratelimited
+from hromada.core.ratelimit import address_bucket, over_any
 
 # action: (per account, per address)
 RATES = {
@@ -21,17 +21,12 @@ RATES = {
 def over_limit(request, action: str) -> bool:
     """Count one request of the action; return whether either limit is exceeded."""
     account_rate, address_rate = RATES[action]
-    limited = False
-    for key, rate in (("user_or_ip", account_rate), ("ip", address_rate)):
-        limited |= is_ratelimited(
-            request,
-            group=f"petitions.{action}.{key}",
-            key=key,
-            rate=rate,
-            method="POST",
-            increment=True,
-        )
-    return limited
+    address = address_bucket(request.META.get("REMOTE_ADDR", ""))
+    user = request.user
+    account = f"resident:{user.pk}" if user.is_authenticated else f"address:{address}"
+    return over_any(
+        group=f"petitions.{action}", checks=[(account, account_rate), (address, address_rate)]
+    )
 
 
 def limited(action: str):
