@@ -114,15 +114,45 @@ def test_many_supporters_at_once_are_all_counted(community, categories, resident
     assert appeal.supporters_count == 8
 
 
-def test_two_moderators_acting_at_once_move_the_appeal_once(
-    community, categories, resident, moderator
-):
+def test_two_moderators_accepting_at_once_accept_once(community, categories, resident, moderator):
+    """Both press "accept" on a new appeal: one moves it, the other is told it is not new."""
     appeal = report(community, categories, resident)
     second = make_resident(community, level=1)
-    from hromada.core.models import StaffRole
+    from hromada.core.models import AuditEntry, StaffRole
 
     StaffRole.objects.create(community=community, resident=second, role=StaffRole.Role.MODERATOR)
     results = race(
+        [
+            lambda staff=staff: services.accept_appeal(
+                appeal=Appeal.objects.get(pk=appeal.pk), moderator=staff
+            )
+            for staff in (moderator, second)
+        ]
+    )
+    assert sum(isinstance(result, Appeal) for result in results) == 1, results
+    assert sum(isinstance(result, DomainError) for result in results) == 1
+    appeal.refresh_from_db()
+    assert appeal.status == Appeal.Status.ACCEPTED
+    assert (
+        AuditEntry.objects.filter(action="appeal.accepted", target_id=str(appeal.pk)).count() == 1
+    )
+
+
+def test_accept_and_reject_at_once_leave_a_coherent_history(
+    community, categories, resident, moderator
+):
+    """
+    One accepts while another rejects: the row lock puts them in some order.
+    Rejected first, the acceptance is refused (a rejected appeal is closed);
+    accepted first, the rejection applies to the accepted appeal, as staff may
+    reject an accepted one. Either way the history tells exactly what happened.
+    """
+    from hromada.core.models import AuditEntry, StaffRole
+
+    appeal = report(community, categories, resident)
+    second = make_resident(community, level=1)
+    StaffRole.objects.create(community=community, resident=second, role=StaffRole.Role.MODERATOR)
+    accepted, rejected = race(
         [
             lambda: services.accept_appeal(
                 appeal=Appeal.objects.get(pk=appeal.pk), moderator=moderator
@@ -132,10 +162,21 @@ def test_two_moderators_acting_at_once_move_the_appeal_once(
             ),
         ]
     )
-    assert sum(isinstance(result, Appeal) for result in results) == 1, results
-    assert sum(isinstance(result, DomainError) for result in results) == 1
+    assert isinstance(rejected, Appeal), rejected
     appeal.refresh_from_db()
-    assert appeal.status in (Appeal.Status.ACCEPTED, Appeal.Status.REJECTED)
+    assert appeal.status == Appeal.Status.REJECTED
+    actions = list(
+        AuditEntry.objects.filter(
+            target_id=str(appeal.pk), action__in=["appeal.accepted", "appeal.rejected"]
+        )
+        .order_by("pk")
+        .values_list("action", flat=True)
+    )
+    if isinstance(accepted, Appeal):
+        assert actions == ["appeal.accepted", "appeal.rejected"]
+    else:
+        assert isinstance(accepted, DomainError)
+        assert actions == ["appeal.rejected"]
 
 
 def test_escalation_run_twice_at_once_notifies_once(community, categories, resident, moderator):
