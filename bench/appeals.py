@@ -39,6 +39,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench._server import WORKERS, gunicorn_command
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/hromada_bench_appeals")
 YEARS = 6  # the data set spans six years of reports
@@ -55,7 +57,7 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=WORKERS)
     parser.add_argument("--child", default="")
     args = parser.parse_args()
     if args.child:
@@ -471,13 +473,12 @@ def persistent_settings() -> str:
 
 
 def start_server(port: int, workers: int, settings_module: str = "") -> subprocess.Popen:
-    gunicorn = Path(sys.executable).with_name("gunicorn")
     env = dict(os.environ)
     if settings_module:
         env["DJANGO_SETTINGS_MODULE"] = settings_module
         env["PYTHONPATH"] = f"{env['HROMADA_VAR_DIR']}:{env.get('PYTHONPATH', '')}"
     server = subprocess.Popen(
-        [str(gunicorn), "hromada.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers)],
+        gunicorn_command(f"127.0.0.1:{port}", workers=workers),
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

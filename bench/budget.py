@@ -20,7 +20,7 @@ Benchmark the participatory budget at Kyiv's scale, end to end.
 
 Environment: BENCH_PB_BALLOTS (ballots over HTTP, default 3000),
 BENCH_PB_CLIENTS (parallel clients, 16), BENCH_PB_WORKERS (gunicorn workers,
-4), BENCH_PB_SKIP_PABUTOOLS=1 to skip step 4. Needs PostgreSQL on
+3, two threads each), BENCH_PB_SKIP_PABUTOOLS=1 to skip step 4. Needs PostgreSQL on
 127.0.0.1:5432 (user postgres); the database it creates is dropped at the end.
 The last line is one JSON object with the figures.
 """
@@ -44,6 +44,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from bench._server import gunicorn_command
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
@@ -51,7 +53,7 @@ PG = os.environ.get("BENCH_PB_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 DB_NAME = f"hromada_bench_budget_{os.getpid()}"
 BALLOTS = int(os.environ.get("BENCH_PB_BALLOTS", "3000"))
 CLIENTS = int(os.environ.get("BENCH_PB_CLIENTS", "16"))
-WORKERS = int(os.environ.get("BENCH_PB_WORKERS", "4"))
+WORKERS = int(os.environ.get("BENCH_PB_WORKERS", "3"))
 HOST = "kyiv.localhost"
 
 
@@ -275,18 +277,7 @@ def free_port() -> int:
 def start_gunicorn(port: int) -> subprocess.Popen:
     env = {**os.environ, "DEBUG": "0"}
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "hromada.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(WORKERS),
-            "--log-level",
-            "warning",
-        ],
+        gunicorn_command(f"127.0.0.1:{port}", workers=WORKERS),
         cwd=ROOT,
         env=env,
         start_new_session=True,

@@ -22,8 +22,7 @@ load generator: on a shared machine that is the figure other work cannot
 distort. Prints a table and, last, one JSON line.
 
 Environment: BENCH_SIGNERS (5000), BENCH_CLIENTS (64), BENCH_READERS (8),
-BENCH_WORKERS (3), BENCH_THREADS (2), BENCH_WORKER_CLASS (gthread),
-BENCH_REUSE_PORT (1), BENCH_READ_SECONDS (8),
+BENCH_WORKERS (3), BENCH_THREADS (2), BENCH_WORKER_CLASS (gthread), BENCH_READ_SECONDS (8),
 BENCH_MAX_SIGN_SECONDS (100), BENCH_PG (postgres://postgres@127.0.0.1:5432),
 BENCH_REDIS (redis://127.0.0.1:6379/12, flushed; empty for none).
 """
@@ -49,6 +48,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
+from bench._server import THREADS as PRODUCTION_THREADS
+from bench._server import WORKERS as PRODUCTION_WORKERS
+from bench._server import gunicorn_command
+
 ROOT = Path(__file__).resolve().parent.parent
 SIGNERS = int(os.environ.get("BENCH_SIGNERS", "5000"))
 SIGN_CLIENTS = int(os.environ.get("BENCH_CLIENTS", "64"))
@@ -57,10 +60,9 @@ READERS_ALONE = 32
 READ_SECONDS = float(os.environ.get("BENCH_READ_SECONDS", "8"))
 # The signing phase stops here even if residents are left (keeps the run bounded).
 MAX_SIGN_SECONDS = float(os.environ.get("BENCH_MAX_SIGN_SECONDS", "100"))
-WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
-THREADS = int(os.environ.get("BENCH_THREADS", "2"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", str(PRODUCTION_WORKERS)))
+THREADS = int(os.environ.get("BENCH_THREADS", str(PRODUCTION_THREADS)))
 WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "gthread")
-REUSE_PORT = os.environ.get("BENCH_REUSE_PORT", "1") == "1"
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 # Production keeps sessions, the cache and the task queue in Redis; this
 # database number is flushed by the benchmark. Empty: sessions in PostgreSQL.
@@ -225,33 +227,9 @@ def save_sessions(sessions: dict[str, dict]) -> None:
 
 
 def start_server(env: dict, port: int) -> subprocess.Popen:
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "hromada.wsgi",
-        "--bind",
-        f"{HOST}:{port}",
-        "--workers",
-        str(WORKERS),
-        "--worker-class",
-        WORKER_CLASS,
-        "--threads",
-        str(THREADS),
-        "--keep-alive",
-        "30",
-        "--backlog",
-        "2048",
-        # The workers' heartbeat file in memory, as production images do.
-        "--worker-tmp-dir",
-        "/dev/shm",
-        "--log-level",
-        "warning",
-    ]
-    if REUSE_PORT:
-        # A listening socket per worker: the kernel spreads connections over
-        # the workers instead of letting the first awake worker take them all.
-        command.append("--reuse-port")
+    command = gunicorn_command(
+        f"{HOST}:{port}", workers=WORKERS, threads=THREADS, worker_class=WORKER_CLASS
+    )
     server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
