@@ -939,7 +939,10 @@ def _touch_on_commit(community: Community) -> None:
 
 
 def notify_followers(appeal: Appeal, *, event: str, **context) -> int:
-    """Notify the author and every supporter of the appeal, or its contact address."""
+    """
+    Notify the author and every supporter of the appeal, and the contact
+    address of its writer and of those whose duplicates were merged into it.
+    """
     supporters = Resident.objects.filter(
         pk__in=Supporter.objects.filter(appeal=appeal).values("resident")
     )
@@ -948,35 +951,62 @@ def notify_followers(appeal: Appeal, *, event: str, **context) -> int:
     return count + notify_contact(appeal, event=event, followers=recipients, **context)
 
 
+def contact_addresses(appeal: Appeal) -> list[str]:
+    """
+    Return the addresses of people without an account who follow the appeal:
+    its own writer's, and those of duplicates merged into it (at any depth).
+    """
+    # Account holders of a duplicate become supporters when it is merged; the
+    # people without one are found through the duplicates themselves.
+    addresses = [appeal.contact_email] if appeal.author_id is None else []
+    from hromada.appeals.selectors import is_public
+
+    # Only a public report tells strangers of its progress.
+    frontier = [appeal.pk] if is_public(appeal) else []
+    while frontier:
+        merged = list(
+            Appeal.objects.filter(merged_into__in=frontier).values_list(
+                "pk", "author_id", "contact_email"
+            )
+        )
+        addresses += [email for _pk, author, email in merged if author is None]
+        frontier = [pk for pk, _author, _email in merged]
+    unique = {}
+    for address in addresses:
+        if address:
+            unique.setdefault(address.lower(), address)
+    return list(unique.values())
+
+
 def notify_contact(
     appeal: Appeal, *, event: str, followers: list[Resident | None], **context
 ) -> int:
     """
-    E-mail the person who wrote in without an account (Open311, a phone call,
-    a letter) at the address they gave; return 1 if a message was queued.
+    E-mail the people who wrote in without an account (Open311, a phone call,
+    a letter) at the addresses they gave; return how many messages were queued.
 
     In the community's default language, as there is no account to choose
     another. The link to the appeal goes only where anyone may open it, and
     an address of an account among the `followers` hears through its account.
     """
-    address = appeal.contact_email
-    if appeal.author_id is not None or not address:
-        return 0
     taken = {follower.email.lower() for follower in followers if follower is not None}
-    if address.lower() in taken:
-        return 0
     from hromada.appeals.selectors import is_public
 
-    queued = notify_address(
-        address,
-        event,
-        language=settings.LANGUAGE_CODE,
-        community=appeal.community,
-        appeal=appeal,
-        public_page=is_public(appeal),
-        **context,
-    )
-    return int(queued is not None)
+    queued = 0
+    for address in contact_addresses(appeal):
+        if address.lower() in taken:
+            continue
+        sent = notify_address(
+            address,
+            event,
+            language=settings.LANGUAGE_CODE,
+            community=appeal.community,
+            appeal=appeal,
+            public_page=is_public(appeal),
+            **context,
+        )
+        queued += sent is not None
+    return queued
 
 
 @transaction.atomic

@@ -218,3 +218,66 @@ def test_author_account_is_told_as_before_not_at_the_contact_address(
     assert mail.outbox[1].body.startswith("Вітаємо, ")
     assert f"/appeals/{appeal.pk}/" in mail.outbox[1].body
     assert not Notification.objects.exclude(address="").exists()
+
+
+def test_a_merged_duplicate_s_writer_follows_the_report_that_stays(
+    community,
+    categories,
+    api_key,
+    resident,
+    moderator,
+    housing_staff,
+    django_capture_on_commit_callbacks,
+):
+    """Told of the merge, then of the surviving report's steps, once per address."""
+    kept = report(community, categories, resident)
+    with django_capture_on_commit_callbacks(execute=True):
+        duplicate = post_open311(api_key, email=ADDRESS)
+        twice = post_open311(api_key, email=ADDRESS.upper())
+    with django_capture_on_commit_callbacks(execute=True):
+        services.accept_appeal(appeal=kept, moderator=moderator)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.merge_appeal(appeal=duplicate, moderator=moderator, into=kept)
+        services.merge_appeal(appeal=twice, moderator=moderator, into=kept)
+    merged = to(ADDRESS) + to(ADDRESS.upper())
+    assert sorted(message.subject.split(":")[0] for message in merged) == sorted(
+        f"Звернення {number}" for number in (duplicate.number, twice.number)
+    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.resolve_appeal(appeal=kept, staff=housing_staff, comment="Яму залатано.")
+    (resolved,) = [m for m in mail.outbox if m.to[0].lower() == ADDRESS]
+    assert kept.number in resolved.subject and "Яму залатано." in resolved.body
+    assert resident.email in {m.to[0] for m in mail.outbox}  # the author as before
+
+
+def test_a_private_appeal_does_not_tell_the_writers_of_its_duplicates(
+    community, categories, moderator, django_capture_on_commit_callbacks
+):
+    """Written appeals are private: a merged writer hears of the merge, not of the other's letter."""
+    kept = services.register_by_staff(
+        community=community,
+        staff=moderator,
+        channel=Appeal.Channel.PAPER,
+        kind=Appeal.Kind.STATEMENT,
+        category=categories["pothole"],
+        subject="Ремонт дороги",
+        description="Прошу відремонтувати дорогу на вулиці Парусній.",
+        contact={"name": "Олена", "email": "olena@example.test"},
+    )
+    duplicate = services.register_by_staff(
+        community=community,
+        staff=moderator,
+        channel=Appeal.Channel.PAPER,
+        kind=Appeal.Kind.STATEMENT,
+        category=categories["pothole"],
+        subject="Ремонт дороги",
+        description="Та сама дорога на вулиці Парусній, прошу ремонту.",
+        contact={"name": "Іван", "email": ADDRESS},
+    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.merge_appeal(appeal=duplicate, moderator=moderator, into=kept)
+    assert [duplicate.number in message.subject for message in to(ADDRESS)] == [True]
+    assert services.contact_addresses(kept) == ["olena@example.test"]
