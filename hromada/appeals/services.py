@@ -59,6 +59,7 @@ from hromada.appeals.models import (
     Supporter,
     cell_of,
 )
+from hromada.appeals.selectors import forget_categories, is_public, touch
 from hromada.appeals.writelock import sqlite_writer
 from hromada.core import audit
 from hromada.core.errors import DomainError, Forbidden, ValidationFailed
@@ -932,8 +933,6 @@ def _touch_on_commit(community: Community) -> None:
     Let cached map cells and Open311 lists start afresh: now, and again once
     the change is committed, so that nothing read in between stays cached.
     """
-    from hromada.appeals.selectors import touch
-
     touch(community)
     transaction.on_commit(lambda: touch(community))
 
@@ -951,7 +950,7 @@ def notify_followers(appeal: Appeal, *, event: str, **context) -> int:
     return count + notify_contact(appeal, event=event, followers=recipients, **context)
 
 
-def contact_addresses(appeal: Appeal) -> list[str]:
+def contact_addresses(appeal: Appeal, *, public: bool | None = None) -> list[str]:
     """
     Return the addresses of people without an account who follow the appeal:
     its own writer's, and those of duplicates merged into it (at any depth).
@@ -959,10 +958,10 @@ def contact_addresses(appeal: Appeal) -> list[str]:
     # Account holders of a duplicate become supporters when it is merged; the
     # people without one are found through the duplicates themselves.
     addresses = [appeal.contact_email] if appeal.author_id is None else []
-    from hromada.appeals.selectors import is_public
-
+    if public is None:
+        public = is_public(appeal)
     # Only a public report tells strangers of its progress.
-    frontier = [appeal.pk] if is_public(appeal) else []
+    frontier = [appeal.pk] if public else []
     while frontier:
         merged = list(
             Appeal.objects.filter(merged_into__in=frontier).values_list(
@@ -990,10 +989,9 @@ def notify_contact(
     an address of an account among the `followers` hears through its account.
     """
     taken = {follower.email.lower() for follower in followers if follower is not None}
-    from hromada.appeals.selectors import is_public
-
+    public = is_public(appeal)
     queued = 0
-    for address in contact_addresses(appeal):
+    for address in contact_addresses(appeal, public=public):
         if address.lower() in taken:
             continue
         sent = notify_address(
@@ -1002,7 +1000,7 @@ def notify_contact(
             language=settings.LANGUAGE_CODE,
             community=appeal.community,
             appeal=appeal,
-            public_page=is_public(appeal),
+            public_page=public,
             **context,
         )
         queued += sent is not None
@@ -1522,8 +1520,6 @@ def install_default_categories(*, community: Community, actor: Resident | None =
                     values=attribute.get("values", []),
                 )
     if added:
-        from hromada.appeals.selectors import forget_categories
-
         transaction.on_commit(lambda: forget_categories(community))
         audit.record(
             actor=actor,

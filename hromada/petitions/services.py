@@ -8,6 +8,7 @@ back office call these and nothing else.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import timedelta
 
 from django.db import IntegrityError, connection, transaction
@@ -739,14 +740,10 @@ def _record_signature(
     neither changed nor withdrawn), so signing writes no audit entry besides
     it: the petition's audit trail keeps its changes of state.
     """
+    # Inside a caller's transaction a savepoint, so that it survives a repeat.
+    guard = transaction.atomic() if connection.in_atomic_block else nullcontext()
     try:
-        if connection.in_atomic_block:
-            # A savepoint, so that the caller's transaction survives a repeat.
-            with transaction.atomic():
-                signature = _insert_signature(
-                    petition=petition, resident=resident, notify_on_answer=notify_on_answer
-                )
-        else:
+        with guard:
             signature = _insert_signature(
                 petition=petition, resident=resident, notify_on_answer=notify_on_answer
             )

@@ -58,6 +58,20 @@ def post_open311(api_key: str, **contact) -> Appeal:
     return Appeal.objects.get(pk=response.json()[0]["service_request_id"])
 
 
+def paper_statement(community, categories, moderator, *, description, name, email) -> Appeal:
+    """Register a written statement about a road, received on paper, as staff do."""
+    return services.register_by_staff(
+        staff=moderator,
+        community=community,
+        channel=Appeal.Channel.PAPER,
+        kind=Appeal.Kind.STATEMENT,
+        category=categories["pothole"],
+        subject="Ремонт дороги",
+        description=description,
+        contact={"name": name, "email": email},
+    )
+
+
 def accept_and_resolve(appeal, moderator, housing_staff, capture) -> None:
     with capture(execute=True):
         services.accept_appeal(appeal=appeal, moderator=moderator, note="Передано в роботу.")
@@ -137,15 +151,13 @@ def test_paper_appeal_mail_has_no_link_to_a_page_the_writer_cannot_open(
 ):
     """A written appeal is not public: the message gives the number and answer, no link."""
     with django_capture_on_commit_callbacks(execute=True):
-        appeal = services.register_by_staff(
-            staff=moderator,
-            community=community,
-            channel=Appeal.Channel.PAPER,
-            kind=Appeal.Kind.STATEMENT,
-            category=categories["pothole"],
-            subject="Ремонт дороги",
+        appeal = paper_statement(
+            community,
+            categories,
+            moderator,
             description="Прошу відремонтувати дорогу на вулиці Миру.",
-            contact={"name": "Петренко Петро", "email": ADDRESS},
+            name="Петренко Петро",
+            email=ADDRESS,
         )
     with django_capture_on_commit_callbacks(execute=True):
         services.reject_appeal(
@@ -256,25 +268,21 @@ def test_a_private_appeal_does_not_tell_the_writers_of_its_duplicates(
     community, categories, moderator, django_capture_on_commit_callbacks
 ):
     """Written appeals are private: a merged writer hears of the merge, not of the other's letter."""
-    kept = services.register_by_staff(
-        community=community,
-        staff=moderator,
-        channel=Appeal.Channel.PAPER,
-        kind=Appeal.Kind.STATEMENT,
-        category=categories["pothole"],
-        subject="Ремонт дороги",
+    kept = paper_statement(
+        community,
+        categories,
+        moderator,
         description="Прошу відремонтувати дорогу на вулиці Парусній.",
-        contact={"name": "Олена", "email": "olena@example.test"},
+        name="Олена",
+        email="olena@example.test",
     )
-    duplicate = services.register_by_staff(
-        community=community,
-        staff=moderator,
-        channel=Appeal.Channel.PAPER,
-        kind=Appeal.Kind.STATEMENT,
-        category=categories["pothole"],
-        subject="Ремонт дороги",
+    duplicate = paper_statement(
+        community,
+        categories,
+        moderator,
         description="Та сама дорога на вулиці Парусній, прошу ремонту.",
-        contact={"name": "Іван", "email": ADDRESS},
+        name="Іван",
+        email=ADDRESS,
     )
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):

@@ -1,13 +1,10 @@
 """The log-in backend's per-request look-up and the Redis cache's shared client."""
 
 import pytest
-import redis
 
 from hromada.core.auth import ResidentBackend
 from hromada.core.cache import RedisCache
 from tests.factories import make_resident
-
-REDIS_URL = "redis://127.0.0.1:6379/13"
 
 
 @pytest.mark.django_db
@@ -33,12 +30,8 @@ def test_a_signed_in_page_shows_the_resident(client, community):
     assert resident.email in page.content.decode()
 
 
-def test_the_redis_cache_reuses_one_client_and_works():
-    try:
-        redis.Redis.from_url(REDIS_URL).ping()
-    except redis.ConnectionError:
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
-    cache = RedisCache(REDIS_URL, {"KEY_PREFIX": "backend-test"})
+def test_the_redis_cache_reuses_one_client_and_works(redis_url):
+    cache = RedisCache(redis_url, {"KEY_PREFIX": "backend-test"})
     cache.clear()
     cache.set("answer", {"text": "Відповідь"}, 30)
     assert cache.get("answer") == {"text": "Відповідь"}
