@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.core.cache import cache
 
@@ -31,6 +33,14 @@ def pytest_collection_modifyitems(config, items):
     from django.db import connection
 
     if connection.vendor == "postgresql":
+        # Browser, fuzz and whole-shape tests don't depend on the database:
+        # they run once, on SQLite (HROMADA_TEST_EVERYTHING=1 runs them here too).
+        if os.environ.get("HROMADA_TEST_EVERYTHING") == "1":
+            return
+        once = pytest.mark.skip(reason="runs once, on SQLite")
+        for item in items:
+            if "once" in item.keywords or "browser" in item.keywords:
+                item.add_marker(once)
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
     for item in items:
