@@ -260,7 +260,13 @@ globals().update(_email_settings(os.environ.get("EMAIL_URL", "")))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Hromada <noreply@hromada.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# Strong identification: an OpenID Connect provider such as ID.GOV.UA.
+# Strong identification: ID.GOV.UA's own OAuth 2.0 protocol when its client id
+# is set (docs/idgovua.md), else a generic OpenID Connect provider, else off.
+IDGOVUA_URL = os.environ.get("HROMADA_IDGOVUA_URL", "https://id.gov.ua")
+IDGOVUA_CLIENT_ID = os.environ.get("HROMADA_IDGOVUA_CLIENT_ID", "")
+IDGOVUA_CLIENT_SECRET = os.environ.get("HROMADA_IDGOVUA_CLIENT_SECRET", "")
+IDGOVUA_AUTH_TYPES = os.environ.get("HROMADA_IDGOVUA_AUTH_TYPES", "dig_sign,bank_id,diia_id")
+IDGOVUA_TIMEOUT = float(os.environ.get("HROMADA_IDGOVUA_TIMEOUT", "10"))  # seconds per call
 OIDC_ISSUER = os.environ.get("HROMADA_OIDC_ISSUER", "")
 OIDC_CLIENT_ID = os.environ.get("HROMADA_OIDC_CLIENT_ID", "")
 OIDC_CLIENT_SECRET = os.environ.get("HROMADA_OIDC_CLIENT_SECRET", "")
