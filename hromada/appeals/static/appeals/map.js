@@ -3,12 +3,30 @@
   "use strict";
   var config = JSON.parse(document.getElementById("appeals-map-config").textContent);
   var status = document.getElementById("map-status");
-  var map = L.map("map", { scrollWheelZoom: false }).setView(config.center, config.zoom);
-  L.tileLayer(config.tiles, { maxZoom: 19, attribution: config.attribution }).addTo(map);
+  // maxZoom on the map itself: the clusters need it when no tile server is named.
+  var map = L.map("map", { scrollWheelZoom: false, maxZoom: 19 }).setView(config.center, config.zoom);
+  if (config.tiles) {
+    L.tileLayer(config.tiles, { maxZoom: 19, attribution: config.attribution }).addTo(map);
+  }
   if (config.territory) {
     L.geoJSON(config.territory, { style: { color: "#0b4ea2", weight: 2, fill: false } }).addTo(map);
   }
-  var cluster = L.markerClusterGroup({ showCoverageOnHover: false });
+  // Cluster icons carry a count and nothing else, put in as text.
+  function countIcon(count, className, size) {
+    var box = document.createElement("div");
+    var number = document.createElement("span");
+    number.textContent = String(Number(count));
+    box.appendChild(number);
+    return L.divIcon({ html: box, className: className, iconSize: [size, size] });
+  }
+  var cluster = L.markerClusterGroup({
+    showCoverageOnHover: false,
+    iconCreateFunction: function (group) {
+      var count = group.getChildCount();
+      var size = count < 10 ? "small" : count < 100 ? "medium" : "large";
+      return countIcon(count, "marker-cluster marker-cluster-" + size, 40);
+    }
+  });
   var areas = L.layerGroup();
   map.addLayer(cluster);
   map.addLayer(areas);
@@ -57,10 +75,7 @@
         });
         data.clusters.forEach(function (row) {
           var size = 34 + Math.min(30, Math.round(Math.log(row[2]) * 4));
-          var icon = L.divIcon({
-            html: "<span>" + row[2] + "</span>", className: "server-cluster",
-            iconSize: [size, size]
-          });
+          var icon = countIcon(row[2], "server-cluster", size);
           var area = L.marker([row[0], row[1]], {
             icon: icon, keyboard: true, title: format(config.texts.zoomIn, { count: row[2] })
           });

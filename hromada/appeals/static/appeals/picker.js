@@ -8,8 +8,10 @@
   var note = document.getElementById("picker-status");
   var nearbyBox = document.getElementById("nearby-live");
   var csrf = document.querySelector("[name=csrfmiddlewaretoken]");
-  var map = L.map("picker").setView(config.center, 15);
-  L.tileLayer(config.tiles, { maxZoom: 19, attribution: config.attribution }).addTo(map);
+  var map = L.map("picker", { maxZoom: 19 }).setView(config.center, 15);
+  if (config.tiles) {
+    L.tileLayer(config.tiles, { maxZoom: 19, attribution: config.attribution }).addTo(map);
+  }
   if (config.territory) {
     L.geoJSON(config.territory, { style: { color: "#0b4ea2", weight: 2, fill: false } }).addTo(map);
   }
@@ -35,8 +37,12 @@
     return polygons.some(function (rings) { return inRing(rings[0], lon, lat); });
   }
 
+  function empty(node) {
+    while (node.firstChild) { node.removeChild(node.firstChild); }
+  }
+
   function showNearby(reports) {
-    nearbyBox.innerHTML = "";
+    empty(nearbyBox);
     if (!reports.length) { nearbyBox.hidden = true; return; }
     nearbyBox.hidden = false;
     var heading = document.createElement("h2");
@@ -98,7 +104,7 @@
       fetch(config.streetsUrl + "?" + new URLSearchParams({ q: query }).toString())
         .then(function (response) { return response.json(); })
         .then(function (data) {
-          results.innerHTML = "";
+          empty(results);
           if (!data.streets.length && query.length > 1) {
             var none = document.createElement("li");
             none.textContent = config.texts.noStreets;

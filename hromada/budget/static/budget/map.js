@@ -7,6 +7,12 @@
     var node = document.getElementById(id);
     return node ? JSON.parse(node.textContent) : null;
   }
+  // Titles are residents' text: Leaflet puts a string in as HTML, a node as it is.
+  function label(text) {
+    var span = document.createElement("span");
+    span.textContent = text;
+    return span;
+  }
   function setup(element) {
     if (!window.L) { return; }
     var territory = data(element.dataset.territory);
@@ -33,7 +39,7 @@
         link.textContent = p.title;
         marker.bindPopup(link);
       } else if (p.title) {
-        marker.bindTooltip(p.title);
+        marker.bindTooltip(label(p.title));
       }
     });
     if (points.length === 1 && element.dataset.zoom) { map.setView([points[0].lat, points[0].lon], 15); }
