@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint bench install-test messages clean
+.PHONY: setup run dev test lint bench install-test messages clean
 
 $(VENV)/.installed-base: requirements/base.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,11 +20,18 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	touch $@
 
-run: $(VENV)/.installed-base
+setup: $(VENV)/.installed-base
 	$(PY) -m hromada compilecatalogues
 	$(PY) -m hromada migrate --noinput
 	$(PY) -m hromada seed_demo
-	$(PY) -m hromada rundemo --port $(PORT)
+
+# The product as residents see it: its own error pages, no debug internals.
+run: setup
+	DEBUG=0 $(PY) -m hromada rundemo --port $(PORT)
+
+# The same with Django's debug pages, for development.
+dev: setup
+	DEBUG=1 $(PY) -m hromada rundemo --port $(PORT)
 
 install-test: $(VENV)/.installed-test node_modules/.installed
 	bash scripts/ensure-chromium.sh

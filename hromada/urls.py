@@ -1,9 +1,9 @@
 """Mount the core, every enabled module at /<name>/, the API and the back office."""
 
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 
 from hromada.api.api import api
 from hromada.core import registry
@@ -22,9 +22,18 @@ for module in registry.modules():
         urlpatterns.append(path(f"{module.name}/", include((module.urls, module.name))))
 urlpatterns += registry.extra_urlpatterns()
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if not settings.PRODUCTION:
+    # The embedded installation serves public uploads itself; in production
+    # nginx does (docs/deploy.md).
+    urlpatterns.append(
+        re_path(
+            rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    )
 
+handler400 = "hromada.core.uploads.bad_request"  # 413 for uploads over the limit
 handler403 = "hromada.core.views.error_403"
 handler404 = "hromada.core.views.error_404"
 handler500 = "hromada.core.views.error_500"

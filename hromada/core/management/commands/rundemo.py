@@ -13,7 +13,7 @@ from hromada.core.demo import DEMO_PASSWORD, demo_logins
 
 
 class Command(BaseCommand):
-    help = "Run the web server with the background worker and scheduler (development)."
+    help = "Run the web server with the background worker and scheduler (the embedded demo)."
 
     def add_arguments(self, parser):
         parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
