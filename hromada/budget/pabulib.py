@@ -167,6 +167,12 @@ def parse(text: str) -> Election:
 
 def dumps(election: Election) -> str:
     """Return `election` as Pabulib text."""
+    # Not through hromada.core.exports.safe_cell, on purpose: a .pb file is a
+    # data interchange format that pabutools, `pb verify` and `pb import` read
+    # back, served as text/plain, not a spreadsheet. An apostrophe before a
+    # title such as "=HYPERLINK(...)" would become part of the title in every
+    # tool that recounts the election, and parse(dumps(e)) would no longer
+    # give e back. The open-data CSV of the same projects is neutralised.
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\n")
     out.write("META\n")

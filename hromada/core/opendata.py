@@ -2,37 +2,32 @@
 Open-data responses (Cabinet of Ministers Resolution №835 data sets).
 
 A module's selector yields plain dicts with the data set's field names; this
-turns them into CSV (UTF-8 with BOM, so spreadsheets read Cyrillic) or JSON.
+turns them into CSV or JSON. CSV goes through `hromada.core.exports`, which
+every spreadsheet download shares, so a title typed as a formula is never
+run; JSON carries the values as they are.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
+
+from hromada.core.exports import csv_response
 
 
 def export_response(
     rows: Iterable[dict], *, fields: list[str], name: str, fmt: str
-) -> HttpResponse:
+) -> HttpResponse | StreamingHttpResponse:
     """Return the rows as a CSV or JSON download named `name`."""
-    rows = [{field: row.get(field) for field in fields} for row in rows]
     if fmt == "json":
+        rows = [{field: row.get(field) for field in fields} for row in rows]
         body = json.dumps(rows, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1)
         response = HttpResponse(body, content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}.json"'
     else:
-        out = io.StringIO()
-        out.write("\ufeff")
-        writer = csv.DictWriter(out, fieldnames=fields)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: "" if v is None else v for k, v in row.items()})
-        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        response = csv_response(rows, fields=fields, name=name)
     response["Access-Control-Allow-Origin"] = "*"
     return response

