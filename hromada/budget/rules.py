@@ -17,6 +17,10 @@ Ties are broken by project id in Python's string order, as pabutools'
 ``lexico_tie_breaking`` does. Projects whose score is below
 ``Instance.min_score`` take no part at all.
 
+Alongside the winners, `select` says why each other project lost, from the
+rule's own state in the same run (`Result.explanations`): a reason code and
+the numbers the rule decided on, so nobody has to take a loss on trust.
+
 The module is plain Python plus numpy: no Django, so the rules can be tested
 and run on a Pabulib file without a database. Exact rationals decide every
 comparison that can end in a tie; floats only narrow down which comparisons
@@ -28,7 +32,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
 from itertools import chain
@@ -104,13 +108,39 @@ class Instance:
         return [p for p in self.projects if scores[p] >= self.min_score]
 
 
+# Why a project lost: the reason codes of `Result.explanations` and their
+# numbers. Money is exact (int or Fraction) where the rule counts exactly,
+# a float where MES decided in floats far beyond their rounding error.
+#   below_threshold  score, threshold: fewer votes (points) than the minimum
+#   no_money         left, cost: its turn came with less money left than it
+#                    costs (greedy; Phragmén also gives `load`, the load each
+#                    supporter would have carried)
+#   short            voters, money, cost: MES; its voters' shares left when
+#                    the rule stopped, together, are less than its cost; with
+#                    add1 also `extra` (the step: money added to each share)
+#                    and `share` (each voter's share at that step)
+#   no_votes         nobody voted for it (MES and Phragmén skip it)
+#   free             it costs nothing: MES never buys it (pabutools' Cost_Sat)
+#   too_dear         cost, budget: Phragmén leaves out what costs more than all
+#   later            voters, load, stop_load, left: Phragmén; its supporters
+#                    would have paid for it only at a higher load than the one
+#                    at which the rule stopped (the next project did not fit)
+REASONS = ("below_threshold", "no_money", "short", "no_votes", "free", "too_dear", "later")
+
+
 @dataclass(frozen=True)
 class Result:
-    """The projects a rule selected, in the order chosen, and their total cost."""
+    """
+    The projects a rule selected, in the order chosen, and their total cost.
+
+    `explanations` holds, for every project not selected, why: a plain dict
+    with the reason code under "reason" and the numbers (see `REASONS`).
+    """
 
     rule: str
     selected: list[str]
     cost: Number
+    explanations: dict[str, dict] = field(default_factory=dict)
 
 
 def select(instance: Instance, rule: str, completion: str | None = None) -> Result:
@@ -124,27 +154,49 @@ def select(instance: Instance, rule: str, completion: str | None = None) -> Resu
         raise ValueError(f"Unknown rule {rule!r}; expected one of {RULES}.")
     if completion is not None and (rule != "mes" or completion not in COMPLETIONS):
         raise ValueError(f"Completion {completion!r} does not apply to {rule!r}.")
+    explanations: dict[str, dict] = {}
     if rule == "greedy":
-        selected = greedy(instance)
+        selected = greedy(instance, explain=explanations)
     elif rule == "mes":
-        selected = equal_shares(instance, completion=completion)
+        selected = equal_shares(instance, completion=completion, explain=explanations)
     else:
-        selected = phragmen(instance)
+        selected = phragmen(instance, explain=explanations)
+    _explain_threshold(instance, explanations)
     cost = sum((instance.projects[p] for p in selected), 0)
-    return Result(rule=rule, selected=selected, cost=_plain(cost))
+    return Result(
+        rule=rule,
+        selected=selected,
+        cost=_plain(cost),
+        explanations={p: explanations[p] for p in instance.projects if p in explanations},
+    )
+
+
+def _explain_threshold(instance: Instance, explain: dict[str, dict]) -> None:
+    """Explain the projects below the minimum score: they took no part."""
+    if instance.min_score is None:
+        return
+    scores = instance.scores()
+    for project, score in scores.items():
+        if score < instance.min_score:
+            explain[project] = {
+                "reason": "below_threshold",
+                "score": score,
+                "threshold": instance.min_score,
+            }
 
 
 # --- greedy -----------------------------------------------------------------
 
 
-def greedy(instance: Instance) -> list[str]:
+def greedy(instance: Instance, *, explain: dict | None = None) -> list[str]:
     """
     Return the projects taken in order of score, skipping those that no longer fit.
 
     The score is the number of votes, or the points of cumulative ballots. As
     in pabutools with `Cost_Sat`, a project with no votes or no cost ranks
     last (its "satisfaction per unit of money" is 0), and ties go to the
-    smaller id.
+    smaller id. A skipped project's explanation, put in `explain`, is the
+    money left at its turn.
     """
     scores = instance.scores()
     eligible = instance.eligible()
@@ -160,6 +212,8 @@ def greedy(instance: Instance) -> list[str]:
         if costs[project] <= left:
             selected.append(project)
             left -= costs[project]
+        elif explain is not None:
+            explain[project] = {"reason": "no_money", "left": left, "cost": costs[project]}
     return selected
 
 
@@ -275,7 +329,9 @@ class _Matrix:
 # --- Method of Equal Shares ---------------------------------------------------
 
 
-def equal_shares(instance: Instance, *, completion: str | None = None) -> list[str]:
+def equal_shares(
+    instance: Instance, *, completion: str | None = None, explain: dict | None = None
+) -> list[str]:
     """
     Return the projects the Method of Equal Shares selects, in the order chosen.
 
@@ -284,6 +340,9 @@ def equal_shares(instance: Instance, *, completion: str | None = None) -> list[s
     cheapest per unit of cost first. With ``completion="add1"`` the shares
     grow by one unit of money per voter until the outcome is exhaustive, or
     the last outcome within budget is kept.
+
+    A project left out is explained in `explain` by its supporters' money
+    when the rule stopped: MES stops only when no project left is affordable.
     """
     # With pabutools' Cost_Sat a voter's satisfaction is the project's cost:
     # zero-cost projects satisfy nobody and MES never picks them.
@@ -292,26 +351,81 @@ def equal_shares(instance: Instance, *, completion: str | None = None) -> list[s
     if not all(election.support):
         projects = [p for i, p in enumerate(projects) if election.support[i] > 0]
         election = _Election(instance, projects)
+    if explain is not None:
+        taking_part = set(projects)
+        for p in instance.eligible():
+            if p not in taking_part:
+                free = _exact(instance.projects[p]) <= 0
+                explain[p] = {"reason": "free" if free else "no_votes"}
     if election.n_ballots == 0 or not projects:
         return []
     if completion is None:
-        return [projects[i] for i in _equal_shares_run(election, 0)]
+        if explain is None:
+            return [projects[i] for i in _equal_shares_run(election, 0)]
+        chosen, money = _equal_shares_state(election, 0)
+        _explain_shares(election, chosen, money, None, explain)
+        return [projects[i] for i in chosen]
 
     # pabutools tries 0, 1, 2, … units more per voter, and stops at the first
     # outcome that is exhaustive (kept) or over budget (the one before is kept).
     # An outcome holds for a stretch of extra money, and the tries within it
     # would stop or go on alike, so each stretch is looked at once.
     previous: list[int] = []
-    for chosen, _, _ in _add1_outcomes(election):
+    previous_last = 0
+    for chosen, first, last in _add1_outcomes(election):
         cost = sum((election.cost[i] for i in chosen), _Q(0))
         if cost > election.budget:
-            return [projects[i] for i in previous]
+            return _add1_kept(election, previous, previous_last, explain)
         left = election.budget - cost
         taken = set(chosen)
         if all(election.cost[i] > left for i in range(election.n_projects) if i not in taken):
-            return [projects[i] for i in chosen]
-        previous = chosen
+            return _add1_kept(election, chosen, first, explain)
+        previous, previous_last = chosen, last
     raise AssertionError  # pragma: no cover - the outcomes never run out
+
+
+def _add1_kept(election: _Election, chosen: list[int], extra: int, explain) -> list[str]:
+    """
+    Return add1's outcome, explained from the MES run at the step it kept.
+
+    pabutools kept the run with shares raised by `extra`: the first
+    exhaustive one, or the one before the first over budget. One more run
+    there gives its supporters' money; the search for the step only
+    followed outcomes, not money, across many steps at once.
+    """
+    if explain is not None:
+        again, money = _equal_shares_state(election, extra)
+        if again == chosen:  # always, as the stretch's outcome holds at each step
+            _explain_shares(election, chosen, money, extra, explain)
+    return [election.ids[i] for i in chosen]
+
+
+def _equal_shares_state(election: _Election, extra: int) -> tuple[list[int], list]:
+    """Run MES once; return the winners and each loser's supporters' money at the end."""
+    run = _FloatRun(election, extra)
+    chosen = run.winners()
+    if chosen is None:
+        return _exact_run(election, extra)
+    return chosen, run.money_left().tolist()
+
+
+def _explain_shares(election: _Election, chosen, money, extra: int | None, explain) -> None:
+    """Explain MES's losers: their voters' money when it stopped, against the cost."""
+    e = election
+    taken = set(chosen)
+    share = e.budget / e.n_ballots + (extra or 0)
+    for i, project in enumerate(e.ids):
+        if i in taken:
+            continue
+        record = {
+            "reason": "short",
+            "voters": e.p_count[i],
+            "money": _number(money[i]),
+            "cost": _plain(e.cost[i]),
+        }
+        if extra is not None:
+            record.update({"extra": extra, "share": _plain(share)})
+        explain[project] = record
 
 
 class _Branch:
@@ -641,6 +755,7 @@ class _FloatRun:
     def __init__(self, election: _Election, extra: int) -> None:
         self.e = election
         self.extra = extra
+        self.left: np.ndarray | None = None  # each group's money once the run ends
 
     def winners(self) -> list[int] | None:
         """Return the winners in the order chosen, or None to go exact."""
@@ -687,7 +802,15 @@ class _FloatRun:
             still.remove(w)
             remaining = still
             chosen.append(w)
+        self.left = budget
         return chosen
+
+    def money_left(self) -> np.ndarray:
+        """Return, for each project, its supporters' money when the run ended."""
+        e = self.e
+        lengths = np.diff(e.g_ptr)
+        held = np.repeat(self.left * e.mult, lengths)
+        return np.bincount(e.g_idx, weights=held, minlength=e.n_projects)
 
 
 class _Price:
@@ -731,8 +854,13 @@ def _certain_tie(election: _Election, tied) -> bool:
 
 
 def _equal_shares_exact(election: _Election, extra: int) -> list[int]:
+    """Run MES in exact rationals; return the winners."""
+    return _exact_run(election, extra)[0]
+
+
+def _exact_run(election: _Election, extra: int) -> tuple[list[int], list]:
     """
-    Run MES in exact rationals; return the winners.
+    Run MES in exact rationals; return the winners and the losers' supporters' money.
 
     Voters who supported the same winners so far hold the same money, so
     they form a class, and a projects × classes table of voter counts is
@@ -787,7 +915,13 @@ def _equal_shares_exact(election: _Election, extra: int) -> list[int]:
         chosen.append(w)
         live = table.data[:, : table.used][remaining].sum(axis=0) > 0
         alive = [k for k in alive if live[k]]
-    return chosen
+    # Column k of the table holds the voters of class k, whose money is value[k].
+    data = table.data[:, : table.used]
+    money: list = [None] * e.n_projects
+    for i in np.flatnonzero(remaining).tolist():
+        row = data[i]
+        money[i] = sum((value[k] * int(row[k]) for k in np.flatnonzero(row > 0)), _Q(0))
+    return chosen, money
 
 
 def _float_prices(
@@ -849,17 +983,28 @@ def _exact_fill(cost, row, cols, value):
 # --- sequential Phragmén ------------------------------------------------------
 
 
-def phragmen(instance: Instance) -> list[str]:
+def phragmen(instance: Instance, *, explain: dict | None = None) -> list[str]:
     """
     Return the projects sequential Phragmén selects, in the order chosen.
 
     Voters earn money continuously; a project is bought as soon as its
     supporters together hold its cost, and their money is then spent. The
     rule stops as soon as a project that would be bought next does not fit.
+    The projects left then are explained in `explain` by the load (money per
+    supporter) at which each would have been bought, against the one at
+    which the rule stopped.
     """
-    projects = [
-        p for p in instance.eligible() if _exact(instance.projects[p]) <= _exact(instance.budget)
-    ]
+    budget = _exact(instance.budget)
+    projects = []
+    for p in instance.eligible():
+        if _exact(instance.projects[p]) <= budget:
+            projects.append(p)
+        elif explain is not None:
+            explain[p] = {
+                "reason": "too_dear",
+                "cost": _exact(instance.projects[p]),
+                "budget": budget,
+            }
     e = _Election(instance, projects)
     if not projects:
         return []
@@ -893,8 +1038,12 @@ def phragmen(instance: Instance) -> list[str]:
             tied = [r for r, v in exact.items() if v == best]
         else:  # only projects nobody votes for: all tie at infinity
             best = None
+            exact = {}
             tied = list(range(len(rows)))
         if any(spent + e.cost[rows[r]] > e.budget for r in tied):
+            if explain is not None:
+                loads = {r: exact.get(r, max_load[r]) for r in range(len(rows))}
+                _explain_phragmen(e, rows, loads, best, tied, e.budget - spent, explain)
             break
         r = min(tied, key=lambda r: e.rank[rows[r]])
         w = int(rows[r])
@@ -919,6 +1068,34 @@ def phragmen(instance: Instance) -> list[str]:
     return [projects[i] for i in chosen]
 
 
+def _explain_phragmen(e: _Election, rows, loads, stop, tied, left, explain) -> None:
+    """
+    Explain the projects Phragmén left when it stopped at load `stop`.
+
+    The tied projects that did not fit in the money `left` stopped it; the
+    others would have been bought only at their load, later.
+    """
+    for r, i in enumerate(rows.tolist()):
+        project = e.ids[i]
+        if e.p_count[i] == 0:
+            explain[project] = {"reason": "no_votes"}
+        elif r in tied and e.cost[i] > left:
+            explain[project] = {
+                "reason": "no_money",
+                "left": _plain(left),
+                "cost": _plain(e.cost[i]),
+                "load": _number(loads[r]),
+            }
+        else:
+            explain[project] = {
+                "reason": "later",
+                "voters": e.p_count[i],
+                "load": _number(loads[r]),
+                "stop_load": _plain(stop),
+                "left": _plain(left),
+            }
+
+
 # --- helpers ----------------------------------------------------------------
 
 
@@ -933,6 +1110,14 @@ def _exact(value) -> Number:
 
 
 def _plain(value) -> Number:
-    """Return an exact number as int when whole, else as Fraction."""
+    """Return an exact number as int when whole, else as Fraction (never gmpy2's)."""
     fraction = Fraction(value)
+    fraction = Fraction(int(fraction.numerator), int(fraction.denominator))
     return fraction.numerator if fraction.denominator == 1 else fraction
+
+
+def _number(value) -> Number | float:
+    """Return an amount for an explanation: floats as they are, exact ones plain."""
+    if isinstance(value, float | np.floating):
+        return float(value)
+    return _plain(value)
