@@ -28,3 +28,23 @@ class RedisCache(django_redis.RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+
+def page_key(request, *parts) -> str:
+    """
+    Return the cache key of a public page (or a part of one) for this request.
+
+    The key names what decides the page: the community, its public address
+    and the language. Never the Host header as sent: a client can forge it,
+    and every forged name would be a new copy pushing real pages out. So a
+    page kept here must not depend on that header either: its absolute links
+    (share links, canonical URLs) are built from the community's configured
+    address, `hromada.core.notifications.site_url`.
+    """
+    # Imported here: the cache backend above loads before the apps are ready.
+    from hromada.core.notifications import site_url
+
+    community = request.community
+    return ":".join(
+        ["page", str(community.pk), site_url(community), request.LANGUAGE_CODE, *map(str, parts)]
+    )

@@ -18,9 +18,11 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from hromada.core.cache import page_key
 from hromada.core.errors import DomainError
 from hromada.core.forms import apply_errors
 from hromada.core.identity import level_required
+from hromada.core.notifications import site_url
 from hromada.core.opendata import export_response
 from hromada.petitions import handoff, selectors, services
 from hromada.petitions.forms import (
@@ -128,14 +130,16 @@ def _bottom(request, petition: Petition) -> str:
     The most expensive part of the page (three queries and the longest
     template) is the same for everybody, so it is kept for a few seconds.
     """
-    key = f"petitions:bottom:{petition.community_id}:{petition.pk}:{request.LANGUAGE_CODE}"
+    key = page_key(request, "petitions:bottom", petition.pk)
     html = PAGES.get(key)
     if html is None:
         html = _part(
             "_detail_bottom",
             {
                 "petition": petition,
-                "absolute_url": request.build_absolute_uri(petition.get_absolute_url()),
+                # The community's own address, not the request's Host: this
+                # part is shared by every reader, whatever host they asked.
+                "absolute_url": site_url(request.community) + petition.get_absolute_url(),
                 "signers": list(selectors.signers(petition=petition)[:SIGNERS_ON_PAGE]),
                 "history": selectors.public_history(petition=petition),
                 "appeal_number": (
@@ -165,7 +169,7 @@ def _public_page(request, pk: int) -> HttpResponse:
     The copy holds a placeholder where each reader's own CSRF token goes (the
     language switch posts a form), so readers never share a token.
     """
-    key = f"petitions:page:{request.community.pk}:{pk}:{request.LANGUAGE_CODE}"
+    key = page_key(request, "petitions:page", pk)
     cached = PAGES.get(key)
     if cached is None:
         petition = _visible_or_404(request, pk)
