@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
-from hromada.core import oidc, registry, selectors, services
+from hromada.core import identification, registry, selectors, services
 from hromada.core.errors import DomainError
 from hromada.core.forms import LinkForm, LogInForm, ProfileForm, SignUpForm, TokenForm, apply_errors
 from hromada.core.models import CommunityLink, Resident
@@ -197,38 +197,37 @@ def delete_account(request):
 
 @login_required
 def identity(request):
-    return render(request, "core/identity.html", {"configured": oidc.is_configured()})
+    configured = identification.backend() is not None
+    return render(request, "core/identity.html", {"configured": configured})
 
 
 @login_required
 @require_POST
 @ratelimit(key="user", rate="20/h", method="POST", block=True)
 def identity_start(request):
-    if not oidc.is_configured():
+    backend = identification.backend()
+    if backend is None:
         messages.error(request, _("Identification through ID.GOV.UA is not set up here yet."))
         return redirect("core:identity")
     next_url = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         request.session["identity_next"] = next_url
     redirect_uri = request.build_absolute_uri(reverse("core:identity_callback"))
-    return oidc.client().authorize_redirect(request, redirect_uri)
+    return backend.authorize_redirect(request, redirect_uri)
 
 
 @login_required
 def identity_callback(request):
-    if "error" in request.GET:
-        messages.error(request, _("Identification was cancelled."))
+    backend = identification.backend()
+    if backend is None:
+        messages.error(request, _("Identification through ID.GOV.UA is not set up here yet."))
         return redirect("core:identity")
     try:
-        claims = oidc.claims_from_callback(request)
-        services.verify_strong_identity(
-            resident=request.user, claims=claims, tax_claim=settings.OIDC_TAX_NUMBER_CLAIM
-        )
+        # Every failure of the provider or the protocol is an IdentificationFailed.
+        claims, tax_claim = backend.identity_from_callback(request)
+        services.verify_strong_identity(resident=request.user, claims=claims, tax_claim=tax_claim)
     except DomainError as error:
         messages.error(request, str(error))
-        return redirect("core:identity")
-    except Exception:  # the provider's or the protocol's failure: state, signature, network
-        messages.error(request, _("Identification failed. Please try again."))
         return redirect("core:identity")
     messages.success(request, _("You are identified. Thank you!"))
     return redirect(request.session.pop("identity_next", "") or reverse("core:profile"))

@@ -23,6 +23,7 @@ CLAIMS = {
 @pytest.fixture
 def provider(settings):
     with OIDCProvider() as running:
+        settings.IDGOVUA_CLIENT_ID = ""  # else ID.GOV.UA's own protocol is chosen
         settings.OIDC_ISSUER = running.issuer
         settings.OIDC_CLIENT_ID = running.client_id
         settings.OIDC_CLIENT_SECRET = running.client_secret
@@ -90,7 +91,20 @@ def test_forged_callback_state_is_refused(community, provider):
     assert resident.identity_level == Identity.EMAIL
 
 
+def test_cancelling_at_the_provider_changes_nothing(community, provider):
+    resident = make_resident(community, level=Identity.EMAIL)
+    client = client_for(resident)
+    client.post("/accounts/identity/start/")
+
+    response = client.get("/accounts/identity/callback/?error=access_denied", follow=True)
+
+    resident.refresh_from_db()
+    assert "Ідентифікацію скасовано" in response.content.decode()
+    assert resident.identity_level == Identity.EMAIL
+
+
 def test_identity_start_without_provider_explains(community, settings):
+    settings.IDGOVUA_CLIENT_ID = ""
     settings.OIDC_ISSUER = ""
     resident = make_resident(community, level=Identity.EMAIL)
     response = client_for(resident).post("/accounts/identity/start/", follow=True)
