@@ -8,14 +8,14 @@ from django.utils.translation import ngettext
 
 from hromada.appeals import selectors, services
 from hromada.appeals.models import Appeal, Category, CategoryAttribute, Open311Key
-from hromada.core.admin import ScopedAdmin
+from hromada.core.admin import ScopedAdmin, ScopedInline
 from hromada.core.errors import DomainError
-from hromada.core.models import Department, StaffRole
+from hromada.core.models import StaffRole
 
 ROLE = StaffRole.Role
 
 
-class CategoryAttributeInline(admin.TabularInline):
+class CategoryAttributeInline(ScopedInline, admin.TabularInline):
     model = CategoryAttribute
     extra = 0
     exclude = ["community"]
@@ -33,8 +33,7 @@ class CategoryAdmin(ScopedAdmin):
     actions = ["install_defaults"]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "department":
-            kwargs["queryset"] = Department.objects.filter(community=request.community)
+        # Departments are scoped by `ScopedAdmin`; a parent is a top-level group.
         if db_field.name == "parent":
             kwargs["queryset"] = Category.objects.filter(
                 community=request.community, parent__isnull=True
@@ -57,7 +56,7 @@ class CategoryAdmin(ScopedAdmin):
         super().delete_model(request, obj)
         selectors.forget_categories(request.community)
 
-    @admin.action(description=_("Add the missing standard categories"))
+    @admin.action(description=_("Add the missing standard categories"), permissions=["add"])
     def install_defaults(self, request, queryset):
         added = services.install_default_categories(community=request.community, actor=request.user)
         self.message_user(
@@ -93,14 +92,9 @@ class AppealAdmin(ScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def get_actions(self, request):
-        # Django hides actions from users without change permission; ours run services.
-        actions = super().get_actions(request)
-        if self._allowed(request, self.view_roles):
-            for name in ("accept", "start"):
-                func, action_name, description = self.get_action(name)
-                actions[action_name] = (func, action_name, description)
-        return actions
+    def has_handle_permission(self, request):
+        # Department staff start work on their appeals; the service checks the department.
+        return self._allowed(request, self.view_roles)
 
     def _each(self, request, queryset, step) -> None:
         done, failed = 0, 0
@@ -119,13 +113,15 @@ class AppealAdmin(ScopedAdmin):
                 % {"count": done},
             )
 
-    @admin.action(description=_("Accept and route to the category's department"))
+    @admin.action(
+        description=_("Accept and route to the category's department"), permissions=["moderate"]
+    )
     def accept(self, request, queryset):
         self._each(
             request, queryset, lambda a: services.accept_appeal(appeal=a, moderator=request.user)
         )
 
-    @admin.action(description=_("Start work"))
+    @admin.action(description=_("Start work"), permissions=["handle"])
     def start(self, request, queryset):
         self._each(request, queryset, lambda a: services.start_work(appeal=a, staff=request.user))
 
@@ -152,7 +148,7 @@ class Open311KeyAdmin(ScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description=_("Revoke the selected keys"))
+    @admin.action(description=_("Revoke the selected keys"), permissions=["change"])
     def revoke(self, request, queryset):
         for key in queryset:
             services.revoke_open311_key(key=key, actor=request.user)

@@ -17,29 +17,18 @@ from django.utils.translation import gettext_lazy as _
 
 from hromada.budget import pbfiles, services
 from hromada.budget.models import Ballot, Category, Cycle, ImplementationUpdate, Project
-from hromada.core.admin import ROLE, ScopedAdmin
+from hromada.core.admin import ROLE, ScopedAdmin, ScopedInline
 from hromada.core.errors import DomainError
-from hromada.core.models import Settlement
 
 
-class CategoryInline(admin.StackedInline):
+class CategoryInline(ScopedInline, admin.StackedInline):
     model = Category
     extra = 0
     exclude = ["community"]
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "settlement":
-            kwargs["queryset"] = Settlement.objects.filter(community=request.community)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def has_add_permission(self, request, obj=None):
-        return request.user.has_role(request.community, ROLE.ADMINISTRATOR)
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.has_role(request.community, ROLE.ADMINISTRATOR)
-
     def has_delete_permission(self, request, obj=None):
-        return request.user.has_role(request.community, ROLE.ADMINISTRATOR) and not (
+        # `obj` is the cycle: one with projects is part of the public record.
+        return super().has_delete_permission(request, obj) and not (
             obj is not None and obj.projects.exists()
         )
 
@@ -57,7 +46,13 @@ class CycleAdmin(ScopedAdmin):
     inlines = [CategoryInline]
     view_roles = (ROLE.MODERATOR,)
     edit_roles = (ROLE.ADMINISTRATOR,)
-    readonly_fields = ["tallied_at", "ballots_sha256", "results_approved_at", "imported_from"]
+    readonly_fields = [
+        "tallied_at",
+        "ballots_sha256",
+        "results_approved_at",
+        "results_approved_by",
+        "imported_from",
+    ]
     exclude = ["ballots_file"]
     actions = ["count_votes", "approve_results", "export_pabulib"]
 
@@ -77,7 +72,9 @@ class CycleAdmin(ScopedAdmin):
             obj is not None and obj.projects.exists()
         )
 
-    @admin.action(description=_("Count the votes and publish the ballots"))
+    @admin.action(
+        description=_("Count the votes and publish the ballots"), permissions=["moderate"]
+    )
     def count_votes(self, request, queryset):
         for cycle in queryset:
             try:
@@ -85,7 +82,7 @@ class CycleAdmin(ScopedAdmin):
             except DomainError as error:
                 self.message_user(request, f"{cycle}: {error}", messages.ERROR)
 
-    @admin.action(description=_("Approve and publish the results"))
+    @admin.action(description=_("Approve and publish the results"), permissions=["moderate"])
     def approve_results(self, request, queryset):
         for cycle in queryset:
             try:
@@ -93,7 +90,7 @@ class CycleAdmin(ScopedAdmin):
             except DomainError as error:
                 self.message_user(request, f"{cycle}: {error}", messages.ERROR)
 
-    @admin.action(description=_("Download the categories as Pabulib files"))
+    @admin.action(description=_("Download the categories as Pabulib files"), permissions=["view"])
     def export_pabulib(self, request, queryset):
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -1,12 +1,18 @@
 """
 The back office: Django admin, scoped to the request's community and, for
-department staff, to their departments. Modules build on `ScopedAdmin`.
+department staff, to their departments. Modules build on `ScopedAdmin` and
+`ScopedInline`; `CommunityScopeMixin` keeps choices, list filters and
+autocompletes to the request's community, so a new admin is scoped by
+inheriting, not by remembering each foreign key.
 """
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from hromada.core import audit, services
@@ -27,10 +33,89 @@ from hromada.core.models import (
 ROLE = StaffRole.Role
 
 
-class ScopedAdmin(admin.ModelAdmin):
+def has_role(request, *roles: str) -> bool:
+    """
+    Return whether the request's user holds one of `roles` in the request's
+    community (administrators and platform operators hold them all).
+
+    Anonymous visitors hold none: the log-in page asks every admin too.
+    """
+    user = request.user
+    return user.is_authenticated and user.is_active and user.has_role(request.community, *roles)
+
+
+def community_rows(request, model, admin_site=admin.site) -> QuerySet:
+    """
+    Return the rows of `model` the back office may offer on the request's host.
+
+    A model with a scoped admin offers what that admin lists (so choices,
+    filters and autocompletes agree with the changelist); otherwise rows of
+    the request's community. Rows tied to no community are for platform
+    operators only.
+    """
+    model_admin = admin_site._registry.get(model)
+    if isinstance(model_admin, CommunityScopeMixin):
+        return model_admin.get_queryset(request)
+    rows = model._default_manager.all()
+    if model is Community:
+        return rows.filter(pk=request.community.pk)
+    try:
+        model._meta.get_field("community")
+    except FieldDoesNotExist:
+        return rows if request.user.is_superuser else rows.none()
+    return rows.filter(community=request.community)
+
+
+class CommunityRelatedFilter(admin.RelatedFieldListFilter):
+    """A list filter by a related row that lists only the request community's rows."""
+
+    def field_choices(self, field, request, model_admin):
+        rows = community_rows(request, field.related_model, model_admin.admin_site)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        return field.get_choices(
+            include_blank=False, ordering=ordering, limit_choices_to={"pk__in": rows.values("pk")}
+        )
+
+
+class CommunityScopeMixin:
+    """
+    Offer only the request community's rows wherever the back office lists
+    related rows: foreign-key and many-to-many choices (inlines too), and
+    list filters. Autocompletes follow the related admin's `get_queryset`,
+    which is scoped, and so do `community_rows` choices without an admin.
+    """
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "queryset" not in kwargs:
+            kwargs["queryset"] = community_rows(request, db_field.related_model, self.admin_site)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "queryset" not in kwargs:
+            kwargs["queryset"] = community_rows(request, db_field.related_model, self.admin_site)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_list_filter(self, request):
+        return [self._scoped_filter(item) for item in super().get_list_filter(request)]
+
+    def _scoped_filter(self, item):
+        # Django's filter for a relation lists every row of the related table.
+        if isinstance(item, str):
+            if get_fields_from_path(self.model, item)[-1].is_relation:
+                return (item, CommunityRelatedFilter)
+        elif item[1] in (admin.RelatedFieldListFilter, admin.RelatedOnlyFieldListFilter):
+            return (item[0], CommunityRelatedFilter)
+        return item
+
+
+class ScopedAdmin(CommunityScopeMixin, admin.ModelAdmin):
     """
     Show only the rows of the request's community; department staff see the
     rows of their departments only. Writes are allowed to the listed roles.
+
+    Actions declare what they need: `@admin.action(permissions=["add"])` for
+    one that creates rows, `["moderate"]` for one that runs a moderator's
+    service; without `permissions`, anyone who may view runs it.
     """
 
     community_field = "community"
@@ -50,7 +135,7 @@ class ScopedAdmin(admin.ModelAdmin):
         return queryset
 
     def _allowed(self, request, roles) -> bool:
-        return request.user.is_active and request.user.has_role(request.community, *roles)
+        return has_role(request, *roles)
 
     def has_module_permission(self, request):
         return self._allowed(request, self.view_roles)
@@ -66,6 +151,9 @@ class ScopedAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return self._allowed(request, self.edit_roles)
+
+    def has_moderate_permission(self, request):
+        return self._allowed(request, (ROLE.MODERATOR,))
 
     def save_model(self, request, obj, form, change):
         if self.community_field == "community" and not change:
@@ -90,11 +178,43 @@ class ScopedAdmin(admin.ModelAdmin):
         )
         super().delete_model(request, obj)
 
+    def delete_queryset(self, request, queryset):
+        # One by one: "delete selected" is audited and goes through the
+        # services exactly like the delete button.
+        for obj in queryset:
+            self.delete_model(request, obj)
+
     def get_exclude(self, request, obj=None):
         excluded = list(super().get_exclude(request, obj) or [])
         if self.community_field == "community":
             excluded.append("community")
         return excluded
+
+
+class ScopedInline(CommunityScopeMixin):
+    """
+    An inline of a scoped admin: choices scoped like its parent's, and the
+    parent's rights (community roles) rather than Django's model permissions.
+    Combine with `admin.TabularInline` or `admin.StackedInline`.
+    """
+
+    def _parent_admin(self):
+        return self.admin_site._registry[self.parent_model]
+
+    def has_view_permission(self, request, obj=None):
+        return self._parent_admin().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        parent = self._parent_admin()
+        if obj is None:
+            return parent.has_add_permission(request) or parent.has_change_permission(request)
+        return parent.has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
 
 
 class AdministratorAdmin(ScopedAdmin):
@@ -103,7 +223,7 @@ class AdministratorAdmin(ScopedAdmin):
 
 
 @admin.register(Community)
-class CommunityAdmin(admin.ModelAdmin):
+class CommunityAdmin(CommunityScopeMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "katottg", "edrpou", "domain", "is_active"]
     search_fields = ["name", "slug", "katottg"]
 
@@ -114,7 +234,7 @@ class CommunityAdmin(admin.ModelAdmin):
         return queryset.filter(pk=request.community.pk)
 
     def has_module_permission(self, request):
-        return request.user.has_role(request.community, ROLE.ADMINISTRATOR)
+        return has_role(request, ROLE.ADMINISTRATOR)
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)
@@ -143,7 +263,7 @@ class CommunityAdmin(admin.ModelAdmin):
         )
 
 
-class StreetInline(admin.TabularInline):
+class StreetInline(ScopedInline, admin.TabularInline):
     model = Street
     extra = 0
 
@@ -167,11 +287,6 @@ class StaffRoleAdmin(AdministratorAdmin):
     list_display = ["resident", "role", "department"]
     list_filter = ["role", "department"]
     autocomplete_fields = ["resident"]
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "department":
-            kwargs["queryset"] = Department.objects.filter(community=request.community)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         # Through the service: it checks the role, flags back-office access, audits.
@@ -229,10 +344,24 @@ class NotificationAdmin(AdministratorAdmin):
         return False
 
 
-class LinkInline(admin.TabularInline):
+class LinkInline(ScopedInline, admin.TabularInline):
+    """A resident's links; a community's administrator sees only those to the community."""
+
     model = CommunityLink
     extra = 0
     autocomplete_fields = ["street"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(community=request.community)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Platform operators keep links to any community's streets valid.
+        if db_field.name == "street" and request.user.is_superuser:
+            kwargs["queryset"] = Street.objects.select_related("settlement")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Street)
@@ -243,8 +372,12 @@ class StreetAdmin(AdministratorAdmin):
 
 
 @admin.register(Resident)
-class ResidentAdmin(UserAdmin):
-    """Accounts span communities, so only platform operators manage them all."""
+class ResidentAdmin(CommunityScopeMixin, UserAdmin):
+    """
+    Accounts span communities, so only platform operators manage them all. A
+    community's administrator looks up the residents tied to the community
+    (a link or a staff role there) to give them roles, and no one else.
+    """
 
     ordering = ["email"]
     list_display = ["email", "full_name", "identity_level", "is_staff", "is_active"]
@@ -270,14 +403,21 @@ class ResidentAdmin(UserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
 
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        community = request.community
+        return queryset.filter(
+            Q(pk__in=CommunityLink.objects.filter(community=community).values("resident"))
+            | Q(pk__in=StaffRole.objects.filter(community=community).values("resident"))
+        )
+
     def has_module_permission(self, request):
         return request.user.is_superuser
 
     def has_view_permission(self, request, obj=None):
-        # Community administrators may look residents up to give them roles.
-        return request.user.is_superuser or request.user.has_role(
-            request.community, ROLE.ADMINISTRATOR
-        )
+        return has_role(request, ROLE.ADMINISTRATOR)
 
     def has_change_permission(self, request, obj=None):
         return request.user.is_superuser

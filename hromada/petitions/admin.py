@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from hromada.core.admin import AdministratorAdmin, ScopedAdmin
-from hromada.core.models import Department, Identity, Resident, StaffRole
+from hromada.core.models import Identity, Resident, StaffRole
 from hromada.petitions import services
 from hromada.petitions.forms import RulesForm
 from hromada.petitions.models import Petition, PetitionRules, Topic
@@ -27,8 +27,7 @@ class PetitionRulesAdmin(AdministratorAdmin):
         return False
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "department":
-            kwargs["queryset"] = Department.objects.filter(community=request.community)
+        # Departments are scoped by `ScopedAdmin`; the official is one of the staff.
         if db_field.name == "official":
             kwargs["queryset"] = Resident.objects.filter(
                 staff_roles__community=request.community
