@@ -12,6 +12,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -82,6 +84,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "hromada.core.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every page (CONTENT_SECURITY_POLICY, below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "hromada.core.middleware.CommunityMiddleware",
@@ -230,7 +234,16 @@ STORAGES = {
     },
 }
 # Uploads: refuse bodies over 10 MB, images over 8 MB each (core.uploads).
+# Bodies without files: Django refuses them by their Content-Length.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Bodies with files: refused by their declared length before a byte is read
+# (core.uploads.RequestSizeLimitHandler); nginx's client_max_body_size is 12m.
+HROMADA_MAX_REQUEST_BYTES = 12 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "hromada.core.uploads.RequestSizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 HROMADA_MAX_IMAGE_BYTES = 8 * 1024 * 1024
 HROMADA_MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
@@ -327,6 +340,52 @@ HROMADA_MAP_TILES = os.environ.get(
     "HROMADA_MAP_TILES", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 )
 HROMADA_MAP_ATTRIBUTION = os.environ.get("HROMADA_MAP_ATTRIBUTION", "© OpenStreetMap contributors")
+
+
+def _origin(url: str, *, setting: str) -> list[str]:
+    """
+    Return the CSP source (scheme and host) of an outside URL, or nothing.
+
+    A relative URL is the site itself. Leaflet's "{s}" sub-domain placeholder
+    becomes CSP's wildcard; a placeholder anywhere else cannot be expressed.
+    """
+    parsed = urlparse(url)
+    if not parsed.netloc:
+        return []
+    host = parsed.netloc
+    if host.startswith("{s}."):
+        host = "*" + host[3:]
+    if "{" in host:
+        raise ImproperlyConfigured(
+            f"{setting}: only a leading {{s}} may stand for a part of the host name."
+        )
+    return [f"{parsed.scheme}://{host}"]
+
+
+# Content-Security-Policy (django-csp): scripts and styles only from our own
+# static files (nothing inline, no eval), images from the site, data: URIs and
+# the map tile server; no frames of our pages, no plugins. On in production;
+# HROMADA_CSP=1 turns it on elsewhere, tests assign CONTENT_SECURITY_POLICY.
+HROMADA_CSP = env_bool("HROMADA_CSP", PRODUCTION)
+HROMADA_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *_origin(HROMADA_MAP_TILES, setting="HROMADA_MAP_TILES")],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        # Identification posts a form that redirects to the OpenID provider
+        # or ID.GOV.UA, and browsers hold the redirect of a form to form-action too.
+        "form-action": [
+            SELF,
+            *_origin(OIDC_ISSUER, setting="HROMADA_OIDC_ISSUER"),
+            *_origin(IDGOVUA_URL, setting="HROMADA_IDGOVUA_URL"),
+        ],
+        "frame-ancestors": [NONE],
+    }
+}
+CONTENT_SECURITY_POLICY = HROMADA_CONTENT_SECURITY_POLICY if HROMADA_CSP else None
 
 # Covering indexes (Index.include) serve PostgreSQL; SQLite builds the same
 # index without the extra columns, which is what W040 reports.

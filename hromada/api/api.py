@@ -7,7 +7,7 @@ services' `DomainError`s map to it with their status.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -16,6 +16,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from hromada.core import registry
 from hromada.core.errors import DomainError
+from hromada.core.uploads import too_large_message
 
 api = NinjaAPI(
     title="Hromada API",
@@ -71,6 +72,12 @@ def _not_found(request, error):
 def _http_error(request, error: HttpError):
     code = {429: "rate_limited", 403: "forbidden", 404: "not_found"}.get(error.status_code, "error")
     return error_response(request, error.status_code, code, str(error))
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request, error: RequestDataTooBig):
+    # Refused by its Content-Length before the body was read (core.uploads).
+    return error_response(request, 413, "too_large", str(too_large_message(error)))
 
 
 def _mount() -> None:

@@ -62,6 +62,25 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     assert "SECRET_KEY" in result.stderr
 
 
+def backup_with_an_open_umask(env, to):
+    """Run the backup as a cron job with the usual umask 022 would."""
+    previous = os.umask(0o022)
+    try:
+        return run_hromada("backup", "--to", str(to), env=env)
+    finally:
+        os.umask(previous)
+
+
+def assert_private(folder: Path) -> None:
+    """The backup's folder is 0700 and its files 0600: they hold personal data."""
+    assert folder.stat().st_mode & 0o777 == 0o700
+    files = list(folder.iterdir())
+    assert files
+    assert {path.name: path.stat().st_mode & 0o777 for path in files} == {
+        path.name: 0o600 for path in files
+    }
+
+
 def test_backup_and_restore_of_the_sqlite_database(tmp_path):
     env = {
         "HROMADA_VAR_DIR": str(tmp_path / "var"),
@@ -80,9 +99,15 @@ def test_backup_and_restore_of_the_sqlite_database(tmp_path):
             "INSERT INTO core_community (slug, name, name_en, katottg, edrpou, council_name, emblem, email, phone, postal_address, website, domain, languages, territory, action_levels, is_active) VALUES ('kept', 'Громада', '', '', '', '', '', '', '', '', '', '', 'uk', '{}', '{}', 1)"
         )
 
-    backup = run_hromada("backup", "--to", str(tmp_path / "backups"), env=env)
+    backup = backup_with_an_open_umask(env, tmp_path / "backups")
     assert backup.returncode == 0, backup.stderr
     folder = Path(backup.stdout.strip().splitlines()[-1])
+    assert_private(folder)
+    assert sorted(path.name for path in folder.iterdir()) == [
+        "database.sqlite3",
+        "media.tar.gz",
+        "private-media.tar.gz",
+    ]
 
     with sqlite3.connect(database) as db:
         db.execute("DELETE FROM core_community")
@@ -116,9 +141,10 @@ def test_backup_and_restore_of_the_postgresql_database(tmp_path):
             ],
             check=True,
         )
-        backup = run_hromada("backup", "--to", str(tmp_path / "backups"), env=env)
+        backup = backup_with_an_open_umask(env, tmp_path / "backups")
         assert backup.returncode == 0, backup.stderr
         folder = backup.stdout.strip().splitlines()[-1]
+        assert_private(Path(folder))
         subprocess.run([*query, "DELETE FROM core_community"], check=True)
 
         restore = run_hromada("restore", folder, "--yes", env=env)

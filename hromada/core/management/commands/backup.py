@@ -1,5 +1,12 @@
-"""Back up the database (SQLite or PostgreSQL) and the uploaded files."""
+"""
+Back up the database (SQLite or PostgreSQL) and the uploaded files.
 
+A backup holds every resident's personal data: its folder is created 0700 and
+its files 0600 (the umask is set before anything is written, pg_dump included),
+whatever the umask of the cron job that runs it.
+"""
+
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -21,8 +28,6 @@ def file_roots() -> list[tuple[Path, str]]:
 
 
 def pg_env() -> dict:
-    import os
-
     db = settings.DATABASES["default"]
     env = dict(os.environ)
     env.update(
@@ -43,7 +48,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, to, **options):
         target = Path(to) / datetime.now().strftime("%Y%m%d-%H%M%S")
-        target.mkdir(parents=True, exist_ok=False)
+        previous = os.umask(0o077)
+        try:
+            target.mkdir(mode=0o700, parents=True, exist_ok=False)
+            self.write_backup(target)
+        finally:
+            os.umask(previous)
+        self.stdout.write(str(target))
+
+    def write_backup(self, target: Path) -> None:
         vendor = connection.vendor
         if vendor == "sqlite":
             # The online backup API copies a consistent snapshot while the site runs.
@@ -73,4 +86,3 @@ class Command(BaseCommand):
             with tarfile.open(target / f"{name}.tar.gz", "w:gz") as archive:
                 if root.exists():
                     archive.add(root, arcname=name)
-        self.stdout.write(str(target))
