@@ -4,9 +4,11 @@ Deadlines of appeals.
 Law of Ukraine "On citizens' appeals", art. 20: an appeal is considered within
 one month of its receipt; one that needs no additional study, within fifteen
 days; when a month is not enough, the head may extend the term, but the whole
-term may not exceed forty-five days. The law counts calendar days; a term that
-ends on a day off ends on the next working day (Civil Code, art. 254, part 5),
-which is where the community's calendar comes in. The category's target, a
+term may not exceed forty-five days. The law counts calendar time: the month
+is a calendar month (31 January + 1 month = 28 or 29 February; Civil Code,
+art. 254, part 2), not thirty days. A term that ends on a day off ends on the
+next working day (Civil Code, art. 254, part 5), which is where the
+community's calendar comes in. The category's target, a
 promise the council makes to residents ("street lights: 3 working days"),
 counts working days.
 """
@@ -15,10 +17,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from hromada.core.calendar import add_working_days, is_working_day
+from hromada.core.calendar import add_months, add_working_days, is_working_day
 from hromada.core.models import CalendarDay, Community
 
-ANSWER_DAYS = 30  # art. 20: "не більше одного місяця"
+ANSWER_MONTHS = 1  # art. 20: "не більше одного місяця", a calendar month
 ANSWER_DAYS_SIMPLE = 15  # art. 20: no additional study needed
 ANSWER_DAYS_MAX = 45  # art. 20: the longest term, with an extension
 CONFIRMATION_DAYS = 14  # the author may confirm or reopen a fix within this many days
@@ -33,10 +35,17 @@ def next_working_day(day: date, *, community: Community) -> date:
     return day
 
 
+def term_end(received: date, *, requires_study: bool) -> date:
+    """Return the day the legal term ends, before moving it off a day off."""
+    if requires_study:
+        return add_months(received, ANSWER_MONTHS)
+    return received + timedelta(days=ANSWER_DAYS_SIMPLE)
+
+
 def answer_due(received: date, *, requires_study: bool, community: Community) -> date:
     """Return the last day to answer an appeal received on `received`."""
-    days = ANSWER_DAYS if requires_study else ANSWER_DAYS_SIMPLE
-    return next_working_day(received + timedelta(days=days), community=community)
+    end = term_end(received, requires_study=requires_study)
+    return next_working_day(end, community=community)
 
 
 def latest_extension(received: date, *, community: Community) -> date:
@@ -58,7 +67,8 @@ def terms(
     One read of the community's calendar serves both, as every registration
     needs the two.
     """
-    days = ANSWER_DAYS if requires_study else ANSWER_DAYS_SIMPLE
+    due = term_end(received, requires_study=requires_study)
+    days = (due - received).days
     window = received + timedelta(days=max(days, target_days * 2) + 60)
     exceptions = dict(
         CalendarDay.objects.filter(community=community, date__range=(received, window)).values_list(
@@ -70,7 +80,6 @@ def terms(
         kind = exceptions.get(day)
         return kind == CalendarDay.Kind.WORKING if kind else day.weekday() < 5
 
-    due = received + timedelta(days=days)
     while not working(due) and due < window:
         due += timedelta(days=1)
     target, remaining = received, target_days

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from calendar import monthrange
 from datetime import date, timedelta
 
 from hromada.core.models import CalendarDay, Community
@@ -17,6 +18,21 @@ def is_working_day(day: date, *, community: Community) -> bool:
     if kind is not None:
         return kind == CalendarDay.Kind.WORKING
     return day.weekday() < 5
+
+
+def add_months(start: date, months: int) -> date:
+    """
+    Return `start` moved forward by `months` calendar months.
+
+    Civil Code of Ukraine, art. 254, part 2: a term in months ends on the
+    same date of its last month, or on that month's last day when it has no
+    such date (31 January + 1 month = 28 or 29 February).
+    """
+    if months < 0:
+        raise ValueError("months must not be negative")
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    return date(year, month, min(start.day, monthrange(year, month)[1]))
 
 
 def add_working_days(start: date, days: int, *, community: Community) -> date:

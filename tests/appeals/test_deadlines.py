@@ -15,14 +15,50 @@ from tests.factories import make_staff
 pytestmark = pytest.mark.django_db
 
 
-def test_terms_are_fifteen_and_thirty_days(community):
-    """15 days without study, 30 with it; counted in calendar days from the day after."""
+def test_terms_are_fifteen_days_and_a_month(community):
+    """15 days without study, a calendar month with it; counted from the day after."""
     monday = date(2026, 3, 2)
     assert deadlines.answer_due(monday, requires_study=False, community=community) == date(
         2026, 3, 17
     )
+    # 2 March + 1 month = 2 April (Thursday), not 30 days (1 April).
     assert deadlines.answer_due(monday, requires_study=True, community=community) == date(
-        2026, 4, 1
+        2026, 4, 2
+    )
+
+
+@pytest.mark.parametrize(
+    ("received", "due"),
+    [
+        # Civil Code art. 254 part 2: February has no 31st, so the month ends on its last day.
+        (date(2025, 1, 31), date(2025, 2, 28)),  # Friday
+        (date(2024, 1, 30), date(2024, 2, 29)),  # leap year, Thursday
+        (date(2024, 1, 31), date(2024, 2, 29)),
+        # 18 March + 1 month is Saturday 18 April (30 days would be Friday 17 April):
+        # the term moves to Monday 20 April.
+        (date(2026, 3, 18), date(2026, 4, 20)),
+        # 31 January 2026 + 1 month is Saturday 28 February: Monday 2 March.
+        (date(2026, 1, 31), date(2026, 3, 2)),
+        (date(2025, 12, 15), date(2026, 1, 15)),  # across the year
+    ],
+)
+def test_the_one_month_term_is_a_calendar_month(community, received, due):
+    assert deadlines.answer_due(received, requires_study=True, community=community) == due
+    # Registration computes the same term in its own pass over the calendar.
+    assert (
+        deadlines.terms(received, requires_study=True, target_days=3, community=community)[0] == due
+    )
+
+
+def test_a_month_ending_on_a_holiday_moves_past_it(community):
+    """A holiday of the community's calendar after the weekend moves the term on again."""
+    CalendarDay.objects.create(community=community, date=date(2026, 4, 20), kind="holiday")
+    received = date(2026, 3, 18)
+    expected = date(2026, 4, 21)
+    assert deadlines.answer_due(received, requires_study=True, community=community) == expected
+    assert (
+        deadlines.terms(received, requires_study=True, target_days=3, community=community)[0]
+        == expected
     )
 
 

@@ -1,7 +1,5 @@
 """A petition that ends below its threshold becomes one collective appeal (art. 23-1)."""
 
-from datetime import timedelta
-
 import pytest
 from django.core import mail
 from django.db import IntegrityError, transaction
@@ -9,6 +7,7 @@ from django.utils import timezone
 
 from hromada.appeals import deadlines, services
 from hromada.appeals.models import Appeal
+from hromada.core.calendar import add_months
 from hromada.core.models import Notification
 from hromada.petitions import services as petitions
 from hromada.petitions.models import Petition
@@ -47,13 +46,13 @@ def test_an_archived_petition_is_registered_once(
     assert appeal.author == collecting.author
     assert appeal.community == collecting.community
     assert appeal.number.startswith(f"{timezone.localdate().year}/")
-    # Art. 20: a written appeal that needs study gets 30 days.
+    # Art. 20: a written appeal that needs study gets a calendar month.
     assert appeal.requires_study
     received = timezone.localdate(appeal.created_at)
     assert appeal.due_on == deadlines.answer_due(
         received, requires_study=True, community=appeal.community
     )
-    assert appeal.due_on >= received + timedelta(days=30)
+    assert appeal.due_on >= add_months(received, 1)
     # Routed like a written proposal: the category's department, else the petition's.
     assert appeal.category.service_code == "petition" and not appeal.category.is_active
     assert appeal.department == department

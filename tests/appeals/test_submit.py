@@ -10,6 +10,7 @@ from django.utils import timezone
 from hromada.appeals import deadlines, errors, services
 from hromada.appeals.models import Appeal, AppealCounter, AppealPhoto, cell_of
 from hromada.core.audit import history
+from hromada.core.calendar import add_months
 from hromada.core.errors import Forbidden, IdentityRequired
 from hromada.core.models import AuditEntry, Identity, Street
 from tests.appeals.conftest import LAT, LON, OUTSIDE, image_upload, report
@@ -260,8 +261,8 @@ def test_author_name_is_public_only_when_chosen(community, categories, resident)
     assert shown.author_display == resident.full_name
 
 
-def test_written_appeal_has_no_place_and_thirty_days(community, categories, resident):
-    """A complaint is registered without a map point and gets 30 days (art. 20)."""
+def test_written_appeal_has_no_place_and_a_month(community, categories, resident):
+    """A complaint is registered without a map point and gets a month (art. 20)."""
     appeal = services.submit_written_appeal(
         community=community,
         kind=Appeal.Kind.COMPLAINT,
@@ -274,7 +275,7 @@ def test_written_appeal_has_no_place_and_thirty_days(community, categories, resi
     assert appeal.lat is None and appeal.cell is None
     assert appeal.requires_study
     assert appeal.due_on == deadlines.answer_due(received, requires_study=True, community=community)
-    assert appeal.due_on >= received + timedelta(days=30)
+    assert appeal.due_on >= add_months(received, 1)
 
 
 def test_written_appeal_needs_a_subject_and_a_kind(community, categories, resident):
