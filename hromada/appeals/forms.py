@@ -221,7 +221,7 @@ class AcceptForm(_StaffForm):
     )
     category = forms.ChoiceField(label=_("Change the category"))
     requires_study = forms.BooleanField(
-        label=_("Needs additional study (30 days instead of 15)"), required=False
+        label=_("Needs additional study (a month instead of 15 days)"), required=False
     )
     note = forms.CharField(
         label=_("Note for the author"), required=False, widget=forms.Textarea(attrs={"rows": 2})
