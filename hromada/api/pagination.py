@@ -8,10 +8,12 @@ from typing import Any
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase
 
+from hromada.api.types import Page
+
 
 class Pages(PaginationBase):
     class Input(Schema):
-        page: int = Field(1, ge=1)
+        page: Page = 1
         page_size: int = Field(20, ge=1, le=100)
 
     class Output(Schema):

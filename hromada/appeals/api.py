@@ -10,6 +10,7 @@ from ninja.pagination import paginate
 
 from hromada.api import auth
 from hromada.api.pagination import Pages
+from hromada.api.types import Id, Lat, Lon
 from hromada.appeals import selectors, services
 from hromada.appeals.models import Appeal
 from hromada.core.errors import RateLimited
@@ -111,9 +112,9 @@ class AppealOut(Schema):
 class ReportIn(Schema):
     category: str
     description: str
-    lat: float | None = None
-    lon: float | None = None
-    street_id: int | None = None
+    lat: Lat | None = None
+    lon: Lon | None = None
+    street_id: Id | None = None
     address: str = ""
     author_public: bool = False
     attributes: dict[str, str | list[str]] = {}
@@ -193,12 +194,12 @@ def reports(request, category: str = "", status: str = "", period: str = "all"):
 
 
 @router.get("/reports/{appeal_id}", response=AppealOut, auth=auth.optional, summary="One appeal")
-def report(request, appeal_id: int):
+def report(request, appeal_id: Id):
     return _appeal(request, appeal_id)
 
 
 @router.get("/nearby", response=list[NearbyOut], auth=None, summary="Open reports within 50 m")
-def nearby(request, category: str, lat: float, lon: float):
+def nearby(request, category: str, lat: Lat, lon: Lon):
     found = selectors.category_by_code(request.community, category)
     if found is None:
         return []
@@ -247,7 +248,7 @@ def create_report(request, payload: ReportIn):
     auth=auth.required,
     summary="Add photos to one's new report",
 )
-def add_photos(request, appeal_id: int, photos: list[UploadedFile] = File(...)):  # noqa: B008
+def add_photos(request, appeal_id: Id, photos: list[UploadedFile] = File(...)):  # noqa: B008
     _limit(request, "appeals.api.photos", "30/h")
     appeal = _appeal(request, appeal_id)
     services.add_photos(appeal=appeal, resident=request.auth, photos=photos)
@@ -278,7 +279,7 @@ def create_written(request, payload: WrittenIn):
     auth=auth.required,
     summary="I have this problem too",
 )
-def support(request, appeal_id: int):
+def support(request, appeal_id: Id):
     _limit(request, "appeals.api.support", "60/h")
     appeal = _appeal(request, appeal_id)
     services.support_appeal(appeal=appeal, resident=request.auth)
@@ -288,7 +289,7 @@ def support(request, appeal_id: int):
 @router.post(
     "/{appeal_id}/confirm", response=AppealOut, auth=auth.required, summary="Confirm the fix"
 )
-def confirm(request, appeal_id: int):
+def confirm(request, appeal_id: Id):
     appeal = services.confirm_resolution(appeal=_appeal(request, appeal_id), resident=request.auth)
     return appeal
 
@@ -296,7 +297,7 @@ def confirm(request, appeal_id: int):
 @router.post(
     "/{appeal_id}/reopen", response=AppealOut, auth=auth.required, summary="Reopen the report"
 )
-def reopen(request, appeal_id: int, payload: ReopenIn):
+def reopen(request, appeal_id: Id, payload: ReopenIn):
     appeal = services.reopen_appeal(
         appeal=_appeal(request, appeal_id), resident=request.auth, reason=payload.reason
     )

@@ -9,6 +9,7 @@ from hromada.appeals import selectors
 from hromada.appeals.models import Appeal, CategoryAttribute
 from hromada.appeals.services import MAX_DESCRIPTION
 from hromada.core.models import Community, Department, Street
+from hromada.core.params import MAX_LAT, MAX_LON, MIN_LAT, MIN_LON
 
 
 class MultipleFileInput(forms.FileInput):
@@ -91,8 +92,21 @@ class FilterForm(forms.Form):
 class PlaceForm(forms.Form):
     """The place of a problem: a point from the map, or a street from the registry."""
 
-    lat = forms.FloatField(label=_("Latitude"), required=False, widget=forms.HiddenInput)
-    lon = forms.FloatField(label=_("Longitude"), required=False, widget=forms.HiddenInput)
+    # Bounded: a forged 1e300 would overflow the map cells' query.
+    lat = forms.FloatField(
+        label=_("Latitude"),
+        required=False,
+        min_value=MIN_LAT,
+        max_value=MAX_LAT,
+        widget=forms.HiddenInput,
+    )
+    lon = forms.FloatField(
+        label=_("Longitude"),
+        required=False,
+        min_value=MIN_LON,
+        max_value=MAX_LON,
+        widget=forms.HiddenInput,
+    )
     street = forms.ModelChoiceField(
         label=_("Street"),
         queryset=Street.objects.none(),

@@ -21,6 +21,7 @@ from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import CharField, Max
 from django.db.models.functions import Cast
@@ -38,6 +39,16 @@ from hromada.appeals.models import Appeal, Category, Open311Key
 from hromada.core.errors import DomainError
 from hromada.core.models import Community, Street
 from hromada.core.notifications import site_url
+from hromada.core.params import (
+    MAX_DATE,
+    MAX_LAT,
+    MAX_LON,
+    MIN_DATE,
+    MIN_LAT,
+    MIN_LON,
+    parse_float,
+    parse_int,
+)
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
@@ -316,11 +327,15 @@ def _attributes_from(data) -> dict:
     return answers
 
 
-def _float_or_error(value: str, name: str) -> float:
-    try:
-        return float(value)
-    except ValueError:
-        raise Open311Error(400, _("%(name)s must be a number.") % {"name": name}) from None
+def _float_or_error(value: str, name: str, *, low: float, high: float) -> float:
+    number = parse_float(value, low=low, high=high)
+    if number is None:
+        raise Open311Error(
+            400,
+            _("%(name)s must be a number from %(low)s to %(high)s.")
+            % {"name": name, "low": int(low), "high": int(high)},
+        )
+    return number
 
 
 def _street_for_address(community: Community, text: str) -> Street | None:
@@ -354,9 +369,10 @@ def _create_request(request, community: Community, fmt: str) -> HttpResponse:
     if bool(lat) != bool(lon):
         raise Open311Error(400, _("lat and long must both be sent."))
     if address_id:
+        street_id = parse_int(address_id)
         street = (
-            Street.objects.filter(settlement__community=community, pk=address_id).first()
-            if address_id.isdigit()
+            Street.objects.filter(settlement__community=community, pk=street_id).first()
+            if street_id is not None
             else None
         )
         if street is None:
@@ -373,8 +389,8 @@ def _create_request(request, community: Community, fmt: str) -> HttpResponse:
             community=community,
             category=category,
             description=data.get("description") or "",
-            lat=_float_or_error(lat, "lat") if lat else None,
-            lon=_float_or_error(lon, "long") if lon else None,
+            lat=_float_or_error(lat, "lat", low=MIN_LAT, high=MAX_LAT) if lat else None,
+            lon=_float_or_error(lon, "long", low=MIN_LON, high=MAX_LON) if lon else None,
             street=street,
             address=address,
             photos=request.FILES.getlist("media"),
@@ -428,6 +444,13 @@ def parse_w3(value: str, name: str) -> datetime:
             400,
             _("%(name)s must be a W3C date and time, e.g. 2026-01-01T00:00:00Z.") % {"name": name},
         ) from None
+    if not MIN_DATE <= parsed.date() <= MAX_DATE:
+        # Moving such a date by the 90-day span would leave the calendar.
+        raise Open311Error(
+            400,
+            _("%(name)s must fall between %(low)s and %(high)s.")
+            % {"name": name, "low": MIN_DATE.isoformat(), "high": MAX_DATE.isoformat()},
+        )
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)
     return parsed
@@ -472,9 +495,11 @@ def _query_requests(request, community: Community, fmt: str) -> HttpResponse:
     ids = (params.get("service_request_id") or "").strip()
     if ids:
         values = [part.strip() for part in ids.split(",") if part.strip()]
-        if not values or not all(part.isdigit() for part in values):
+        if not values or not all(part.isascii() and part.isdigit() for part in values):
             raise Open311Error(400, _("service_request_id must be numbers separated by commas."))
-        reports = reports.filter(pk__in=[int(part) for part in values[:MAX_RESULTS]])
+        # A number past the largest id names no request (and would overflow the query).
+        wanted = [parse_int(part) for part in values[:MAX_RESULTS]]
+        reports = reports.filter(pk__in=[number for number in wanted if number is not None])
         return _requests_response(request, community, reports.order_by("-created_at"), fmt)
     codes = [part.strip() for part in (params.get("service_code") or "").split(",") if part.strip()]
     if codes:
@@ -541,10 +566,16 @@ def _requests_response(request, community: Community, reports, fmt: str) -> Http
     reports = reports.annotate(
         created_text=Cast("created_at", CharField()), updated_text=Cast("updated_at", CharField())
     )
-    sql, params = reports.values_list("id", "updated_text")[:MAX_RESULTS].query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        keys = cursor.fetchall()
+    try:
+        sql, params = reports.values_list("id", "updated_text")[
+            :MAX_RESULTS
+        ].query.sql_with_params()
+    except EmptyResultSet:  # e.g. only ids past the largest one: no query can match
+        keys = []
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            keys = cursor.fetchall()
     language = _language()
     base = _base_url(request, community)
     version = selectors.categories_version(community)
@@ -702,9 +733,10 @@ class W3Times:
 
 @endpoint()
 def request_detail(request, community: Community, fmt: str, pk: str):
-    if not pk.isdigit():
+    number = parse_int(pk)
+    if number is None:
         raise Open311Error(404, _("service_request_id provided was not found."))
-    reports = selectors.public_reports(community).filter(pk=int(pk))
+    reports = selectors.public_reports(community).filter(pk=number)
     if not reports.exists():
         raise Open311Error(404, _("service_request_id provided was not found."))
     return _requests_response(request, community, reports.order_by(), fmt)

@@ -40,6 +40,17 @@ from hromada.core.errors import DomainError
 from hromada.core.identity import level_required
 from hromada.core.models import Street
 from hromada.core.opendata import export_response
+from hromada.core.params import (
+    MAX_DATE,
+    MAX_LAT,
+    MAX_LON,
+    MIN_DATE,
+    MIN_LAT,
+    MIN_LON,
+    float_param,
+    id_param,
+    int_param,
+)
 
 
 def _map_config(request, **extra) -> dict:
@@ -338,8 +349,9 @@ def statistics_view(request):
 
 def open_data(request):
     fmt = "json" if request.GET.get("format") == "json" else "csv"
-    year = request.GET.get("year", "")
-    rows = selectors.open_data_rows(request.community, int(year) if year.isdigit() else None)
+    # A year out of the calendar's range is no filter, like a year that is not a number.
+    year = int_param(request.GET, "year", low=MIN_DATE.year, high=MAX_DATE.year)
+    rows = selectors.open_data_rows(request.community, year)
     return export_response(rows, fields=selectors.OPEN_DATA_FIELDS, name="hotline-appeals", fmt=fmt)
 
 
@@ -367,9 +379,9 @@ def streets_json(request):
 def nearby_json(request):
     """Return open reports of a category within 50 m of a point."""
     category = selectors.category_by_code(request.community, request.GET.get("category", ""))
-    try:
-        lat, lon = float(request.GET["lat"]), float(request.GET["lon"])
-    except (KeyError, ValueError):
+    lat = float_param(request.GET, "lat", low=MIN_LAT, high=MAX_LAT)
+    lon = float_param(request.GET, "lon", low=MIN_LON, high=MAX_LON)
+    if lat is None or lon is None:
         return JsonResponse({"error": "lat and lon are required"}, status=400)
     if category is None:
         return JsonResponse({"reports": []})
@@ -587,7 +599,7 @@ def staff_queue(request):
         staff=request.user,
         community=community,
         status=status,
-        department=int(department) if department.isdigit() else None,
+        department=id_param(request.GET, "department"),
         overdue=request.GET.get("overdue") == "1",
         kind=request.GET.get("kind", ""),
         query=" ".join(request.GET.get("q", "").split())[:40],

@@ -6,8 +6,8 @@ counts come only through `selectors.vote_counts`, so hidden counts are null
 here as on the pages.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: @paginate's wrapper resolves the
+# parameters' types among ninja's names, where `Id` is unknown.
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -18,6 +18,7 @@ from ninja.pagination import paginate
 
 from hromada.api.auth import required
 from hromada.api.pagination import Pages
+from hromada.api.types import Count, Id, Lat, Lon
 from hromada.budget import selectors, services
 from hromada.budget.errors import CountsHidden
 from hromada.budget.models import Category, Project
@@ -27,7 +28,7 @@ from hromada.core.models import Settlement
 router = Router(tags=["budget"])
 
 
-class CategoryOut(Schema):
+class BudgetCategoryOut(Schema):
     id: int
     name: str
     size: str
@@ -60,7 +61,7 @@ class CycleOut(Schema):
     counts_visible: bool
     results_approved: bool
     ballots_sha256: str
-    categories: list[CategoryOut] = []
+    categories: list[BudgetCategoryOut] = []
 
 
 class ProjectOut(Schema):
@@ -103,24 +104,24 @@ class ItemIn(Schema):
 
 
 class ProjectIn(Schema):
-    category: int
+    category: Id
     title: str
     problem: str
     description: str
     beneficiaries: str
-    settlement: int
+    settlement: Id
     address: str = ""
-    lat: float
-    lon: float
+    lat: Lat
+    lon: Lon
     items: list[ItemIn]
     cost: Decimal | None = None
     coauthors: list[str] = []
 
 
 class BallotIn(Schema):
-    category: int
-    projects: list[int] = Field(default_factory=list, description="Approval ballots.")
-    points: dict[int, int] = Field(
+    category: Id
+    projects: list[Id] = Field(default_factory=list, description="Approval ballots.")
+    points: dict[Id, Count] = Field(
         default_factory=dict, description="Cumulative ballots: project id → points."
     )
 
@@ -251,7 +252,7 @@ def list_cycles(request):
 
 
 @router.get("/cycles/{cycle_id}", response=CycleOut, auth=None, summary="One cycle")
-def get_cycle(request, cycle_id: int):
+def get_cycle(request, cycle_id: Id):
     return _cycle_out(_cycle(request, cycle_id), categories=True)
 
 
@@ -259,9 +260,9 @@ def get_cycle(request, cycle_id: int):
 @paginate(Pages)
 def list_projects(
     request,
-    cycle_id: int,
-    category: int | None = None,
-    settlement: int | None = None,
+    cycle_id: Id,
+    category: Id | None = None,
+    settlement: Id | None = None,
     status: str | None = None,
     q: str | None = None,
     **kwargs,
@@ -292,7 +293,7 @@ class _LazyRows:
 
 
 @router.get("/projects/{project_id}", response=ProjectDetailOut, auth=None, summary="Project")
-def get_project(request, project_id: int):
+def get_project(request, project_id: Id):
     user = request.user if request.user.is_authenticated else None
     project = selectors.project_for(request.community, project_id, user)
     data = _project_out(project, selectors.vote_counts(project.cycle))
@@ -317,7 +318,7 @@ def get_project(request, project_id: int):
     auth=required,
     summary="Propose a project (saved as a draft)",
 )
-def create_project(request, cycle_id: int, payload: ProjectIn):
+def create_project(request, cycle_id: Id, payload: ProjectIn):
     cycle = _cycle(request, cycle_id)
     category = get_object_or_404(Category, pk=payload.category, cycle=cycle)
     settlement = get_object_or_404(Settlement, pk=payload.settlement, community=cycle.community)
@@ -341,7 +342,7 @@ def create_project(request, cycle_id: int, payload: ProjectIn):
 
 
 @router.post("/projects/{project_id}/submit", response=ProjectOut, auth=required, summary="Submit")
-def submit_project(request, project_id: int):
+def submit_project(request, project_id: Id):
     project = selectors.project_for(request.community, project_id, request.user)
     project = services.submit_project(resident=request.user, project=project)
     return _project_out(project, None)
@@ -353,7 +354,7 @@ def submit_project(request, project_id: int):
     auth=required,
     summary="Cast a ballot in one category (once; it cannot be changed)",
 )
-def cast_ballot(request, cycle_id: int, payload: BallotIn):
+def cast_ballot(request, cycle_id: Id, payload: BallotIn):
     if is_ratelimited(
         request, group="budget.vote", key="user", rate="30/m", method="POST", increment=True
     ):
@@ -374,7 +375,7 @@ def cast_ballot(request, cycle_id: int, payload: BallotIn):
     auth=required,
     summary="My ballots in a cycle",
 )
-def my_ballots(request, cycle_id: int):
+def my_ballots(request, cycle_id: Id):
     cycle = _cycle(request, cycle_id)
     return [
         {
@@ -405,7 +406,7 @@ def _choices(ballot) -> list[dict]:
     auth=None,
     summary="Counts and winners (refused while counts are hidden)",
 )
-def results(request, cycle_id: int):
+def results(request, cycle_id: Id):
     cycle = _cycle(request, cycle_id)
     if not cycle.counts_visible:
         raise CountsHidden()
@@ -451,7 +452,7 @@ class ReceiptIn(Schema):
     auth=None,
     summary="Is the ballot of this receipt code in the published file?",
 )
-def receipt(request, cycle_id: int, payload: ReceiptIn):
+def receipt(request, cycle_id: Id, payload: ReceiptIn):
     if is_ratelimited(
         request, group="budget.receipt", key="ip", rate="30/m", method="POST", increment=True
     ):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hromada.budget.models import Category, Cycle, Project
 from hromada.core.models import CommunityLink, Department, Settlement
+from hromada.core.params import MAX_LAT, MAX_LON, MIN_LAT, MIN_LON
 
 
 class ProjectForm(forms.Form):
@@ -32,9 +33,16 @@ class ProjectForm(forms.Form):
     lat = forms.FloatField(
         label=_("Latitude"),
         help_text=_("Click the map to set the place, or type the coordinates."),
+        min_value=MIN_LAT,
+        max_value=MAX_LAT,
         widget=forms.NumberInput(attrs={"step": "any"}),
     )
-    lon = forms.FloatField(label=_("Longitude"), widget=forms.NumberInput(attrs={"step": "any"}))
+    lon = forms.FloatField(
+        label=_("Longitude"),
+        min_value=MIN_LON,
+        max_value=MAX_LON,
+        widget=forms.NumberInput(attrs={"step": "any"}),
+    )
     cost = forms.DecimalField(
         label=_("Total cost, UAH"),
         required=False,

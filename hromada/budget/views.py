@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from hromada.budget import charts, pbfiles, selectors, services
-from hromada.budget.errors import CountsHidden
+from hromada.budget.errors import BallotInvalid, CountsHidden
 from hromada.budget.forms import (
     ConclusionForm,
     FilterForm,
@@ -38,6 +38,7 @@ from hromada.core.forms import apply_errors
 from hromada.core.identity import level_required, require_level
 from hromada.core.models import StaffRole
 from hromada.core.opendata import export_response
+from hromada.core.params import id_param, parse_int
 
 ROLE = StaffRole.Role
 PAGE_SIZE = 24
@@ -397,13 +398,22 @@ def vote_overview(request, pk):
 
 
 def _read_choices(request, category: Category):
+    """
+    Return the posted choices: [project id] or {project id: points}.
+
+    A value that is no id the database can hold names no project; it is
+    refused here, before the query that checks the projects overflows.
+    """
     if category.cumulative:
         picked = {}
         for key, value in request.POST.items():
             if key.startswith("points_") and value.strip():
                 picked[key.removeprefix("points_")] = value.strip() or 0
-        return picked
-    return request.POST.getlist("project")
+    else:
+        picked = request.POST.getlist("project")
+    if any(parse_int(key) is None for key in picked):
+        raise BallotInvalid(_("The ballot lists something that is not a project."))
+    return picked
 
 
 @level_required("budget.vote")
@@ -417,9 +427,10 @@ def vote(request, pk, category_pk):
     if existing is not None:
         return render(request, "budget/vote.html", context)
     if request.method == "POST":
-        choices = _read_choices(request, category)
+        choices = []
         step = request.POST.get("step")
         try:
+            choices = _read_choices(request, category)
             if step == "cast":
                 ballot, receipt = services.cast_ballot(
                     resident=request.user, category=category, choices=choices
@@ -596,7 +607,7 @@ def open_data(request):
     cycle = None
     if request.GET.get("cycle"):
         try:
-            cycle = selectors.cycle_for(request.community, request.GET["cycle"])
+            cycle = selectors.cycle_for(request.community, id_param(request.GET, "cycle"))
         except (NotFound, ValueError):
             raise Http404 from None
     return export_response(
@@ -705,7 +716,7 @@ def _review_action(request, project, action, forms, conclusions) -> str | None:
             return _("The review has started; the departments are asked for conclusions.")
     elif action == "conclusion":
         conclusion = get_object_or_404(
-            Conclusion, pk=request.POST.get("conclusion"), project=project
+            Conclusion, pk=id_param(request.POST, "conclusion"), project=project
         )
         form = ConclusionForm(request.POST, prefix=f"c{conclusion.pk}")
         if form.is_valid():
@@ -737,7 +748,9 @@ def offline(request, pk):
     category = None
     if request.GET.get("category") or request.POST.get("category"):
         category = get_object_or_404(
-            Category, pk=request.POST.get("category") or request.GET.get("category"), cycle=cycle
+            Category,
+            pk=id_param(request.POST, "category") or id_param(request.GET, "category"),
+            cycle=cycle,
         )
     elif categories:
         category = categories[0]

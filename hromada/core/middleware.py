@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import time
 
 from django.conf import settings
-from django.http import Http404
+from django.core.validators import ProhibitNullCharactersValidator
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.utils.functional import SimpleLazyObject
 
 from hromada.core.models import Community
@@ -111,3 +113,63 @@ class ClientAddressMiddleware:
             if client:
                 request.META["REMOTE_ADDR"] = client
         return self.get_response(request)
+
+
+# A JSON escape of NUL: an odd run of backslashes before u0000 (an even run
+# is escaped backslashes followed by the plain text "u0000").
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def _has_nul(request) -> bool:
+    if "\x00" in request.path_info or "%00" in request.META.get("QUERY_STRING", ""):
+        return True
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return False
+    media_type = request.content_type or ""
+    if media_type == "multipart/form-data":
+        if request.path_info.startswith("/api/"):
+            # The API takes only files as multipart, and parsing the form here
+            # would leave ninja no body to read when a JSON body was expected.
+            return False
+        # Files may hold any byte; only the form's text fields are checked.
+        return any("\x00" in value for values in request.POST.lists() for value in values[1])
+    if media_type == "application/x-www-form-urlencoded":
+        return b"%00" in request.body or b"\x00" in request.body
+    if media_type == "application/json" or media_type.endswith("+json"):
+        return b"\x00" in request.body or bool(_JSON_NUL.search(request.body))
+    return False
+
+
+class RefuseNulMiddleware:
+    """
+    Answer 400 to a request whose path, query string, form or JSON body holds a NUL.
+
+    One check for every channel, rather than a validator per form and API
+    schema: no text here may hold a NUL (PostgreSQL refuses it in a text
+    column, so it would surface as a 500), Django's forms already refuse it,
+    and a middleware also covers the API's schemas, Open311's hand-read forms
+    and whatever endpoint comes next.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _has_nul(request):
+            return nul_refused(request)
+        return self.get_response(request)
+
+
+def nul_refused(request):
+    """Answer 400 in the shape the refused channel speaks: the API's, Open311's or text."""
+    # Django's own sentence, the one its forms show, translated in its catalogue.
+    message = str(ProhibitNullCharactersValidator.message)
+    if request.path_info.startswith("/api/"):
+        body = {"error": {"code": "nul_character", "message": message, "fields": {}}}
+        return JsonResponse(body, status=400)
+    if request.path_info.startswith("/open311/"):
+        from hromada.appeals.open311 import Open311Error, error_response
+
+        fmt = "json" if request.path_info.endswith(".json") else "xml"
+        return error_response(Open311Error(400, message), fmt)
+    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")

@@ -10,6 +10,7 @@ from ninja.pagination import paginate
 
 from hromada.api import auth
 from hromada.api.pagination import Pages
+from hromada.api.types import Count, Id
 from hromada.core.errors import RateLimited, ValidationFailed
 from hromada.petitions import selectors, services
 from hromada.petitions.limits import over_limit
@@ -67,8 +68,8 @@ class PetitionDetailOut(PetitionOut):
 class PetitionIn(Schema):
     title: str = Field(..., max_length=TITLE_MAX * 2)
     text: str = Field(..., max_length=TEXT_MAX * 2)
-    topic_id: int
-    collection_days: int | None = None
+    topic_id: Id
+    collection_days: Count | None = None
     submit: bool = Field(True, description="Send to moderation at once; false keeps a draft.")
 
 
@@ -102,7 +103,7 @@ class TopicOut(Schema):
 class ListFilters(Schema):
     q: str = Field("", max_length=200, description="Words to find in the title or text")
     status: str = Field("", description="One of the public statuses")
-    topic: int | None = None
+    topic: Id | None = None
     sort: str = Field("newest", description="newest, signed or ending")
 
 
@@ -154,7 +155,7 @@ def topics(request):
 
 
 @router.get("/{int:petition_id}", response=PetitionDetailOut, auth=auth.optional)
-def petition_detail(request, petition_id: int):
+def petition_detail(request, petition_id: Id):
     viewer = _viewer(request)
     petition = selectors.visible_petition(
         community=request.community, pk=petition_id, viewer=viewer
@@ -182,7 +183,7 @@ def create_petition(request, payload: PetitionIn):
 
 
 @router.post("/{int:petition_id}/submit", response=PetitionDetailOut, auth=auth.required)
-def submit_petition(request, petition_id: int):
+def submit_petition(request, petition_id: Id):
     petition = selectors.visible_petition(
         community=request.community, pk=petition_id, viewer=request.auth
     )
@@ -191,7 +192,7 @@ def submit_petition(request, petition_id: int):
 
 
 @router.post("/{int:petition_id}/withdraw", response=PetitionDetailOut, auth=auth.required)
-def withdraw_petition(request, petition_id: int):
+def withdraw_petition(request, petition_id: Id):
     petition = selectors.visible_petition(
         community=request.community, pk=petition_id, viewer=request.auth
     )
@@ -205,7 +206,7 @@ def withdraw_petition(request, petition_id: int):
     auth=auth.required,
     summary="Sign a petition",
 )
-def sign_petition(request, petition_id: int, payload: SignIn | None = None):
+def sign_petition(request, petition_id: Id, payload: SignIn | None = None):
     _throttle(request, "sign")
     petition = selectors.petition_for_signing(
         community=request.community, pk=petition_id, viewer=request.auth
@@ -233,7 +234,7 @@ def sign_petition(request, petition_id: int, payload: SignIn | None = None):
     summary="Public list of signers",
 )
 @paginate(Pages)
-def signers(request, petition_id: int):
+def signers(request, petition_id: Id):
     petition = selectors.visible_petition(community=request.community, pk=petition_id, viewer=None)
     _shown(petition, None)  # a hidden petition's signers are hidden too
     return selectors.signers(petition=petition)
