@@ -570,6 +570,9 @@ class Outcome(models.Model):
     selected = models.BooleanField(_("selected"))
     # Place in the order the rule chose the winners; None for the others.
     position = models.PositiveIntegerField(_("order of selection"), null=True, blank=True)
+    # Why the rule did not select it, from the count itself: a reason code and
+    # its numbers (`rules.REASONS`), amounts as text; empty for winners.
+    explanation = models.JSONField(_("why not selected"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("result")

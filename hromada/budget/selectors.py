@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hromada.budget import rules, tally
 from hromada.budget.errors import CycleNotFound, ProjectNotFound
 from hromada.budget.models import (
     Ballot,
@@ -196,7 +197,13 @@ def outcomes(cycle: Cycle) -> list[Outcome]:
 
 
 def results_by_category(cycle: Cycle) -> list[dict]:
-    """Return each category with its projects' counts and winners, ranked."""
+    """
+    Return each category with its projects' counts and winners, ranked.
+
+    A project that lost with more votes (points) than some winner of its
+    category is marked `outvoted_winner`: its page row says why it lost,
+    from the count's own explanation.
+    """
     counted = {o.project_id: o for o in outcomes(cycle)} if cycle.tallied_at else {}
     counts = vote_counts(cycle) or {}
     sections = []
@@ -216,10 +223,16 @@ def results_by_category(cycle: Cycle) -> list[dict]:
                     "points": points,
                     "selected": bool(outcome and outcome.selected),
                     "position": outcome.position if outcome else None,
+                    "explanation": outcome.explanation if outcome else {},
                 }
             )
         rows.sort(key=lambda r: (r["position"] is None, r["position"] or 0, -r["points"]))
         winners = [r for r in rows if r["selected"]]
+        fewest = min((r["points"] for r in winners), default=None)
+        for row in rows:
+            row["outvoted_winner"] = (
+                not row["selected"] and fewest is not None and row["points"] > fewest
+            )
         sections.append(
             {
                 "category": category,
@@ -229,6 +242,43 @@ def results_by_category(cycle: Cycle) -> list[dict]:
             }
         )
     return sections
+
+
+def rules_example() -> dict:
+    """
+    Return the worked example of the rules page, counted by each rule.
+
+    300,000 UAH and ten voters: five vote for the park and the library, one
+    for the park alone, four for the sports ground. The page's prose walks
+    through it; the winners and the reasons shown beside it come from the
+    rules themselves, as in a real count.
+    """
+    titles = {"A": _("Park"), "B": _("Library"), "C": _("Sports ground")}
+    costs = {"A": 200_000, "B": 150_000, "C": 100_000}
+    ballots = [("A", "B")] * 5 + [("A",)] + [("C",)] * 4
+    instance = rules.Instance(budget=300_000, projects=costs, ballots=ballots)
+    votes = instance.scores()
+    counts = {}
+    for key, rule, completion in (
+        ("greedy", "greedy", None),
+        ("mes", "mes", None),
+        ("add1", "mes", "add1"),
+        ("phragmen", "phragmen", None),
+    ):
+        result = rules.select(instance, rule, completion)
+        counts[key] = {
+            "winners": [titles[p] for p in result.selected],
+            "losers": [
+                (titles[p], tally.explanation_record(record))
+                for p, record in result.explanations.items()
+            ],
+        }
+    return {
+        "budget": instance.budget,
+        "voters": len(ballots),
+        "projects": [(titles[p], costs[p], votes[p]) for p in costs],
+        "counts": counts,
+    }
 
 
 def money_by(cycle: Cycle, field: str) -> list[tuple[str, Decimal]]:

@@ -969,6 +969,7 @@ def count_votes(*, cycle: Cycle, actor: Resident | None = None) -> bool:
                     points=entry["points"],
                     selected=position is not None,
                     position=position,
+                    explanation=category["results"]["explanations"].get(entry["id"], {}),
                 )
             )
     Outcome.objects.bulk_create(outcomes)

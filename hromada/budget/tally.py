@@ -12,7 +12,7 @@ their receipt's hash in it.
 from __future__ import annotations
 
 from collections import Counter
-from decimal import Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from itertools import chain
 
@@ -37,6 +37,28 @@ def money_text(value) -> str:
     fraction = Fraction(value)
     amount = Decimal(fraction.numerator) / Decimal(fraction.denominator)
     return str(amount.quantize(Decimal("0.01")))
+
+
+# The amounts of an explanation (`rules.REASONS`); its other numbers are counts.
+EXPLANATION_MONEY = ("left", "cost", "money", "share", "load", "stop_load", "budget")
+
+
+def explanation_record(record: dict) -> dict:
+    """
+    Return a rule's explanation for the ballots file: amounts as text in kopecks.
+
+    Supporters' money that fell short of a cost is rounded down, so it never
+    shows as reaching it; costs and money left are exact in kopecks anyway.
+    """
+    plain = {}
+    for key, value in record.items():
+        if key in EXPLANATION_MONEY:
+            fraction = Fraction(value)
+            amount = Decimal(fraction.numerator) / Decimal(fraction.denominator)
+            rounding = ROUND_FLOOR if key == "money" else ROUND_HALF_UP
+            value = str(amount.quantize(Decimal("0.01"), rounding=rounding))
+        plain[key] = value
+    return plain
 
 
 def admitted_projects(category: Category) -> list[Project]:
@@ -249,7 +271,15 @@ def ballots_document(cycle: Cycle) -> dict:
                     for p in projects
                 ],
                 "ballots": entry_ballots,
-                "results": {"selected": result.selected, "cost": money_text(result.cost)},
+                "results": {
+                    "selected": result.selected,
+                    "cost": money_text(result.cost),
+                    # Why each other project lost, from this same count.
+                    "explanations": {
+                        code: explanation_record(record)
+                        for code, record in result.explanations.items()
+                    },
+                },
             }
         )
     return {

@@ -9,6 +9,7 @@ urlpatterns = [
     path("cycles/", views.cycle_list, name="cycles"),
     path("my/", views.my_page, name="my"),
     path("open-data/", views.open_data, name="open_data"),
+    path("rules/", views.rules_explained, name="rules"),
     path("<int:pk>/", views.cycle_page, name="cycle"),
     path("<int:pk>/projects/", views.project_list, name="projects"),
     path("<int:pk>/new/", views.new_project, name="new"),
