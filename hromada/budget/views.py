@@ -555,6 +555,11 @@ def results(request, pk):
     return render(request, "budget/results.html", context)
 
 
+def rules_explained(request):
+    """Explain each selection rule in plain words, with one small example counted."""
+    return render(request, "budget/rules_explained.html", {"example": selectors.rules_example()})
+
+
 def implementation(request, pk):
     cycle = _cycle(request, pk)
     projects = selectors.implementation_projects(cycle)
