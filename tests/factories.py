@@ -98,3 +98,69 @@ def client_for(resident: Resident | None = None, host: str = "testserver") -> Cl
     if resident is not None:
         client.force_login(resident, backend="hromada.core.auth.ResidentBackend")
     return client
+
+
+# --- a row of any model, for tests that walk every back-office screen ----------
+
+
+def make_row(model, community: Community, made: dict):
+    """
+    Create a row of `model` in `community` with made-up values and return it.
+
+    Required foreign keys point at rows of the same community: `made` maps a
+    model to its row already built here (a missing one is built first, and
+    added); optional keys are filled when such a row exists. The values obey
+    the field types, not the business rules: for screens that list rows.
+    """
+    import uuid
+    from datetime import timedelta
+
+    from django.db import models as m
+    from django.utils import timezone
+
+    if model is Resident:
+        return make_resident(community)  # an account exists only with its links
+    values = {}
+    for field in model._meta.concrete_fields:
+        if field.primary_key or getattr(field, "auto_now", False):
+            continue
+        if getattr(field, "auto_now_add", False):
+            continue
+        if field.is_relation:
+            related = field.related_model
+            if related is Community:
+                values[field.name] = community
+            elif related in made:
+                values[field.name] = made[related]
+            elif not field.null and related is not model:
+                values[field.name] = made[related] = make_row(related, community, made)
+            continue
+        if field.has_default() or field.null:
+            continue
+        number = next(_numbers)
+        if field.choices:
+            value = field.choices[0][0]
+        elif isinstance(field, m.EmailField):
+            value = f"row{number}@example.test"
+        elif isinstance(field, m.GenericIPAddressField):
+            value = "192.0.2.1"
+        elif isinstance(field, (m.CharField, m.TextField)):
+            value = f"row-{number}"[: field.max_length or None]
+        elif isinstance(field, m.BooleanField):
+            value = False
+        elif isinstance(field, (m.IntegerField, m.DecimalField, m.FloatField)):
+            value = 1
+        elif isinstance(field, m.DateTimeField):
+            value = timezone.now()
+        elif isinstance(field, m.DateField):
+            value = timezone.localdate() + timedelta(days=number)
+        elif isinstance(field, m.JSONField):
+            value = {}
+        elif isinstance(field, m.UUIDField):
+            value = uuid.uuid4()
+        elif isinstance(field, m.FileField):
+            value = ""
+        else:
+            raise TypeError(f"make_row: no made-up value for {model.__name__}.{field.name}")
+        values[field.name] = value
+    return model._default_manager.create(**values)
