@@ -35,4 +35,6 @@ urlpatterns = [
     path("accounts/identity/start/", views.identity_start, name="identity_start"),
     path("accounts/identity/callback/", views.identity_callback, name="identity_callback"),
     path("staff/", views.dashboard, name="dashboard"),
+    path("help/", views.help_index, name="help"),
+    path("help/<slug:slug>/", views.help_guide, name="help_guide"),
 ]

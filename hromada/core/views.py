@@ -290,3 +290,28 @@ def community_json(request):
             "territory": community.territory,
         }
     )
+
+
+def help_index(request):
+    """List the residents' and staff guides of the "Help" section."""
+    from hromada.core import help as guides
+
+    sections = [
+        (_("For residents"), guides.guides(guides.RESIDENTS)),
+        (_("For staff"), guides.guides(guides.STAFF)),
+    ]
+    return render(request, "core/help_index.html", {"sections": sections})
+
+
+def help_guide(request, slug: str):
+    """Show one guide in the active language (Ukrainian when it has no English text)."""
+    from django.http import Http404
+
+    from hromada.core import help as guides
+
+    guide = guides.guide(slug)
+    if guide is None:
+        raise Http404
+    body, written_in = guides.body(guide)
+    context = {"title": guides.title(guide), "body": body, "written_in": written_in}
+    return render(request, "core/help_guide.html", context)
