@@ -80,9 +80,9 @@ class CommunityRelatedFilter(admin.RelatedFieldListFilter):
 class CommunityScopeMixin:
     """
     Offer only the request community's rows wherever the back office lists
-    related rows: foreign-key and many-to-many choices (inlines too), and
-    list filters. Autocompletes follow the related admin's `get_queryset`,
-    which is scoped, and so do `community_rows` choices without an admin.
+    related rows: foreign-key and many-to-many choices (inlines too) and list
+    filters. Autocompletes need nothing here: Django's view searches the
+    related model's admin `get_queryset`, which is scoped.
     """
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -103,7 +103,10 @@ class CommunityScopeMixin:
         if isinstance(item, str):
             if get_fields_from_path(self.model, item)[-1].is_relation:
                 return (item, CommunityRelatedFilter)
-        elif item[1] in (admin.RelatedFieldListFilter, admin.RelatedOnlyFieldListFilter):
+        elif isinstance(item, (tuple, list)) and item[1] in (
+            admin.RelatedFieldListFilter,
+            admin.RelatedOnlyFieldListFilter,
+        ):
             return (item[0], CommunityRelatedFilter)
         return item
 
@@ -153,6 +156,7 @@ class ScopedAdmin(CommunityScopeMixin, admin.ModelAdmin):
         return self._allowed(request, self.edit_roles)
 
     def has_moderate_permission(self, request):
+        """For actions with `permissions=["moderate"]`."""
         return self._allowed(request, (ROLE.MODERATOR,))
 
     def save_model(self, request, obj, form, change):

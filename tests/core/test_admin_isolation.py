@@ -321,7 +321,7 @@ def autocompletes(client, foreign, own, checked) -> list[str]:
     return problems
 
 
-def test_anonymous_visitors_get_the_log_in_page(community):
+def test_anonymous_visitors_and_residents_get_the_log_in_page(community):
     client = client_for(None)
     for path in ("/admin/", "/admin/core/resident/", "/admin/appeals/category/"):
         response = client.get(path)
@@ -330,6 +330,10 @@ def test_anonymous_visitors_get_the_log_in_page(community):
     page = client.get("/admin/login/?next=/admin/")
     assert page.status_code == 200
     assert 'name="password"' in page.content.decode()
+    # A resident without a role is sent to the same page, which asks for another account.
+    resident = client_for(make_resident(community))
+    assert resident.get("/admin/core/resident/").status_code == 302
+    assert resident.get("/admin/login/?next=/admin/").status_code == 200
 
 
 def test_department_staff_who_only_view_run_no_writing_action(community):
