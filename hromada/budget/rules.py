@@ -405,7 +405,7 @@ def _equal_shares_state(election: _Election, extra: int) -> tuple[list[int], lis
     run = _FloatRun(election, extra)
     chosen = run.winners()
     if chosen is None:
-        return _exact_run(election, extra)
+        return _exact_run(election, extra, with_money=True)
     return chosen, run.money_left().tolist()
 
 
@@ -855,12 +855,15 @@ def _certain_tie(election: _Election, tied) -> bool:
 
 def _equal_shares_exact(election: _Election, extra: int) -> list[int]:
     """Run MES in exact rationals; return the winners."""
-    return _exact_run(election, extra)[0]
+    return _exact_run(election, extra, with_money=False)[0]
 
 
-def _exact_run(election: _Election, extra: int) -> tuple[list[int], list]:
+def _exact_run(election: _Election, extra: int, *, with_money: bool) -> tuple[list[int], list]:
     """
     Run MES in exact rationals; return the winners and the losers' supporters' money.
+
+    The money, summed exactly, is only worked out `with_money`: add1 runs
+    this at many steps, and only the kept step is explained.
 
     Voters who supported the same winners so far hold the same money, so
     they form a class, and a projects × classes table of voter counts is
@@ -915,9 +918,11 @@ def _exact_run(election: _Election, extra: int) -> tuple[list[int], list]:
         chosen.append(w)
         live = table.data[:, : table.used][remaining].sum(axis=0) > 0
         alive = [k for k in alive if live[k]]
+    money: list = [None] * e.n_projects
+    if not with_money:
+        return chosen, money
     # Column k of the table holds the voters of class k, whose money is value[k].
     data = table.data[:, : table.used]
-    money: list = [None] * e.n_projects
     for i in np.flatnonzero(remaining).tolist():
         row = data[i]
         money[i] = sum((value[k] * int(row[k]) for k in np.flatnonzero(row > 0)), _Q(0))

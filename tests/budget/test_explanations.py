@@ -343,3 +343,22 @@ def test_rules_page_explains_each_rule_with_the_counted_example(client, communit
     assert "Переможці за цим правилом: Спортмайданчик, Бібліотека." in text
     assert "Бібліотека: Не вистачило коштів: залишок 100 000 грн, потрібно 150 000 грн." in text
     assert "Парк: Кошти його прихильників: 6 виборців мали разом 30 000 грн" in text
+
+
+def test_cycles_counted_before_are_explained_from_their_ballots_file(community, cycle):
+    """The data migration recounts the published file; the file stays as it was."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("hromada.budget.migrations.0003_explain_counted_cycles")
+    _, (park, library, ground, d) = counted_example(community, cycle, "greedy")
+    stored = {o.pk: o.explanation for o in (park, library, ground, d)}
+    Outcome.objects.filter(cycle=cycle).update(explanation={})
+    sha = cycle.ballots_sha256
+    migration.explain(apps, None)
+    again = {o.pk: o.explanation for o in Outcome.objects.filter(cycle=cycle)}
+    assert again == stored
+    assert again[library.pk]["reason"] == "no_money"
+    cycle.refresh_from_db()
+    assert cycle.ballots_sha256 == sha
