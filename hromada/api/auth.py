@@ -12,15 +12,21 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request, token: str):
         from hromada.core.services import api_token_hash
 
+        # Revoked and expired tokens are refused like unknown ones: 401.
+        now = timezone.now()
         found = (
             ApiToken.objects.select_related("resident")
-            .filter(key_hash=api_token_hash(token), resident__is_active=True)
+            .filter(
+                key_hash=api_token_hash(token),
+                resident__is_active=True,
+                revoked_at__isnull=True,
+                expires_at__gt=now,
+            )
             .first()
         )
         if found is None:
             return None
         # Touch at most once a minute: a hot token must not write on every call.
-        now = timezone.now()
         if found.last_used_at is None or (now - found.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
         request.user = found.resident

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from hromada.api import auth
 
@@ -20,6 +20,21 @@ class CommunityOut(Schema):
     phone: str
     website: str
     modules: list[str]
+
+
+class LinkIn(Schema):
+    kind: str
+    street_id: int | None = None
+    house: str = ""
+    note: str = ""
+    # With kind "lives": end the residence in another community first.
+    move: bool = False
+
+
+class LinkOut(Schema):
+    id: int
+    kind: str
+    community: str
 
 
 class ResidentOut(Schema):
@@ -60,3 +75,32 @@ def me(request):
         "identity_level": resident.identity_level,
         "links": list(links),
     }
+
+
+@router.post(
+    "/me/links",
+    response={201: LinkOut},
+    auth=auth.required,
+    summary="Link the signed-in resident to this community",
+)
+def add_link(request, payload: LinkIn):
+    from hromada.core import services
+    from hromada.core.models import CommunityLink, Street
+
+    street = None
+    if payload.street_id is not None:
+        street = Street.objects.select_related("settlement").filter(pk=payload.street_id).first()
+    if payload.move and payload.kind == CommunityLink.Kind.LIVES:
+        link = services.move_residence(
+            resident=request.auth, community=request.community, street=street, house=payload.house
+        )
+    else:
+        link = services.link_to_community(
+            resident=request.auth,
+            community=request.community,
+            kind=payload.kind,
+            street=street,
+            house=payload.house,
+            note=payload.note,
+        )
+    return Status(201, {"id": link.pk, "kind": link.kind, "community": request.community.slug})

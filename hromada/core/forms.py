@@ -51,11 +51,24 @@ class LinkForm(forms.Form):
         label=_("Employer, school or where you stay"), max_length=200, required=False
     )
 
-    def __init__(self, *args, community, **kwargs):
+    move = forms.BooleanField(required=False)
+
+    def __init__(self, *args, community, lives_in=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["street"].queryset = Street.objects.filter(
             settlement__community=community
         ).select_related("settlement")
+        if lives_in is None:
+            # Nothing to move from: the box would only puzzle people.
+            del self.fields["move"]
+        else:
+            self.fields["move"].label = _(
+                "I have moved here: end my residence in %(community)s"
+            ) % {"community": lives_in.name}
+            self.fields["move"].help_text = _(
+                "A person has one place of residence. Work, study and displacement "
+                "links stay as they are."
+            )
 
 
 class TokenForm(forms.Form):

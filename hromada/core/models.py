@@ -292,7 +292,15 @@ class CommunityLink(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["resident", "community", "kind"], name="communitylink_unique_kind"
-            )
+            ),
+            # A person lives in one place (registered or declared residence);
+            # work, study and displacement links are separate and may be many.
+            # Without this, a second declared residence signs and votes twice.
+            models.UniqueConstraint(
+                fields=["resident"],
+                condition=Q(kind="lives"),
+                name="communitylink_one_residence",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -449,17 +457,29 @@ class Notification(models.Model):
 
 
 class ApiToken(models.Model):
-    """A personal API token; only its hash is stored."""
+    """
+    A personal API token; only its hash is stored.
+
+    A token works until it expires or is revoked; revoked tokens stay as the
+    record of what could reach the account, and when.
+    """
 
     resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=80)
     key_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return self.name
+
+    def is_usable(self, now=None) -> bool:
+        """Return whether the token still opens the API: not revoked, not expired."""
+        return self.revoked_at is None and self.expires_at > (now or timezone.now())

@@ -10,6 +10,9 @@ now; SMS, Telegram and Viber register their own sender in `CHANNELS`.
 `notify_address()` does the same for someone with no account, e.g. who wrote
 in through Open311 or by phone and left an e-mail address: the templates
 get ``resident`` as None.
+
+Messages are plain text, so their templates render without HTML escaping:
+a title "об'єкт" must reach the reader as typed, not as "об&#x27;єкт".
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template
 from django.utils import timezone, translation
 
 from hromada.core.models import Community, Notification, Resident
@@ -48,6 +52,17 @@ def channels_for(resident: Resident) -> list[str]:
     return chosen
 
 
+def render_text(template_name: str, context: dict) -> str:
+    """
+    Render a plain-text template with HTML escaping off.
+
+    Escaping protects HTML; in a text message it only garbles quotes,
+    ampersands and apostrophes, which Ukrainian words are full of.
+    """
+    template = get_template(template_name).template  # the engine's own Template
+    return template.render(Context(context, autoescape=False))
+
+
 def notify(
     resident: Resident | None,
     event: str,
@@ -63,8 +78,8 @@ def notify(
     if community is not None:
         context.setdefault("site_url", site_url(community))
     with translation.override(resident.language or settings.LANGUAGE_CODE):
-        subject = render_to_string(f"{module}/notifications/{name}_subject.txt", context)
-        body = render_to_string(f"{module}/notifications/{name}_body.txt", context)
+        subject = render_text(f"{module}/notifications/{name}_subject.txt", context)
+        body = render_text(f"{module}/notifications/{name}_body.txt", context)
     created = []
     for channel in channels_for(resident):
         notification = Notification.objects.create(
@@ -102,7 +117,9 @@ def notify_address(
     """
     Render and queue the `event` message by e-mail to an address of no account.
 
-    The row keeps the address, so the queued task carries only its id and
+    Also for notices that must reach an account's own address whatever its
+    notification settings (someone signed up with it again). The row keeps
+    the address, so the queued task carries only its id and
     nothing personal reaches the queue or the logs.
     """
     if not email:
@@ -112,8 +129,8 @@ def notify_address(
     if community is not None:
         context.setdefault("site_url", site_url(community))
     with translation.override(language):
-        subject = render_to_string(f"{module}/notifications/{name}_subject.txt", context)
-        body = render_to_string(f"{module}/notifications/{name}_body.txt", context)
+        subject = render_text(f"{module}/notifications/{name}_subject.txt", context)
+        body = render_text(f"{module}/notifications/{name}_body.txt", context)
     notification = Notification.objects.create(
         address=email,
         community=community,

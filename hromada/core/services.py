@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import date
+from datetime import date, timedelta
 
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError
@@ -23,7 +25,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
-from hromada.core import audit
+from hromada.core import audit, ratelimit
 from hromada.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
 from hromada.core.identity import tax_number_hash
 from hromada.core.models import (
@@ -37,7 +39,7 @@ from hromada.core.models import (
     StaffRole,
     Street,
 )
-from hromada.core.notifications import notify, site_url
+from hromada.core.notifications import notify, notify_address, site_url
 
 
 class EmailTaken(Conflict):
@@ -56,6 +58,11 @@ class IdentityInUse(Conflict):
         "This person is already identified on another account. One person may "
         "hold one account; log in to that account instead."
     )
+
+
+class ResidenceElsewhere(Conflict):
+    code = "residence_elsewhere"
+    message = _("You already live in %(community)s; change your residence first.")
 
 
 class EmailConfirmationTokens(PasswordResetTokenGenerator):
@@ -105,6 +112,50 @@ def register_resident(
     audit.record(actor=resident, action="resident.registered", target=resident, community=community)
     send_email_confirmation(resident=resident, community=community)
     return resident
+
+
+@transaction.atomic
+def sign_up(
+    *, community: Community, email: str, password: str, full_name: str, language: str = "uk"
+) -> Resident | None:
+    """
+    Register a new account, or write to the owner of an existing one.
+
+    The caller answers both the same way, so the sign-up form cannot be used
+    to learn whether an address has an account; only the mailbox's owner
+    learns it. Return the new resident, or None when the address was taken.
+    """
+    try:
+        return register_resident(
+            community=community,
+            email=email,
+            password=password,
+            full_name=full_name,
+            language=language,
+        )
+    except EmailTaken:
+        # Hash the password anyway: a quick answer would tell taken addresses apart.
+        make_password(password)
+        send_account_exists_notice(community=community, email=email)
+        return None
+
+
+def send_account_exists_notice(*, community: Community, email: str) -> None:
+    """Tell the owner of `email` that someone tried to sign up with it again."""
+    resident = Resident.objects.filter(email__iexact=(email or "").strip()).first()
+    if resident is None or resident.deleted_at:
+        return
+    # At most a few a day per address: the form must not become a mail cannon.
+    if ratelimit.over_any(group="core.account_exists", checks=[(resident.email, "3/d")]):
+        return
+    notify_address(
+        resident.email,
+        "core/account_exists",
+        language=resident.language or settings.LANGUAGE_CODE,
+        community=community,
+        log_in=site_url(community) + reverse("core:login"),
+        reset=site_url(community) + reverse("core:password_reset"),
+    )
 
 
 def send_email_confirmation(*, resident: Resident, community: Community) -> None:
@@ -189,7 +240,85 @@ def link_to_community(
     house: str = "",
     note: str = "",
 ) -> CommunityLink:
-    """Record that the resident lives, works, studies or is displaced here."""
+    """
+    Record that the resident lives, works, studies or is displaced here.
+
+    A person lives in one place: a residence here while one is recorded
+    elsewhere raises `ResidenceElsewhere`; `move_residence` ends the old one.
+    """
+    _check_link(community=community, kind=kind, street=street, house=house, note=note)
+    if kind == CommunityLink.Kind.LIVES:
+        elsewhere = residence_of(resident)
+        if elsewhere is not None and elsewhere.community_id != community.pk:
+            raise _residence_elsewhere(elsewhere)
+    try:
+        # Savepoint: the one-residence constraint decides when two requests race.
+        with transaction.atomic():
+            link, created = CommunityLink.objects.update_or_create(
+                resident=resident,
+                community=community,
+                kind=kind,
+                defaults={
+                    "street": street,
+                    "house": house.strip()[:20],
+                    "note": note.strip()[:200],
+                },
+            )
+    except IntegrityError:
+        elsewhere = residence_of(resident)
+        if kind == CommunityLink.Kind.LIVES and elsewhere is not None:
+            raise _residence_elsewhere(elsewhere) from None
+        raise
+    audit.record(
+        actor=resident,
+        action="resident.link_added" if created else "resident.link_changed",
+        target=link,
+        community=community,
+        after={"kind": kind},
+    )
+    return link
+
+
+@transaction.atomic
+def move_residence(
+    *, resident: Resident, community: Community, street: Street | None, house: str
+) -> CommunityLink:
+    """End the resident's residence elsewhere and record the new one in `community`."""
+    kind = CommunityLink.Kind.LIVES
+    _check_link(community=community, kind=kind, street=street, house=house, note="")
+    # Lock the resident: two moves at once must not both end the same old link.
+    Resident.objects.select_for_update().filter(pk=resident.pk).first()
+    old = residence_of(resident)
+    if old is not None and old.community_id != community.pk:
+        audit.record(
+            actor=resident,
+            action="resident.residence_ended",
+            target=old,
+            community=old.community,
+            before={"kind": kind},
+            after={"moved_to": community.pk},
+        )
+        old.delete()
+    return link_to_community(
+        resident=resident, community=community, kind=kind, street=street, house=house
+    )
+
+
+def residence_of(resident: Resident) -> CommunityLink | None:
+    """Return the resident's one residence link, wherever it is, or None."""
+    return (
+        CommunityLink.objects.filter(resident=resident, kind=CommunityLink.Kind.LIVES)
+        .select_related("community")
+        .first()
+    )
+
+
+def _residence_elsewhere(link: CommunityLink) -> ResidenceElsewhere:
+    message = ResidenceElsewhere.message % {"community": link.community.name}
+    return ResidenceElsewhere(fields={"kind": message}, community=link.community.name)
+
+
+def _check_link(*, community: Community, kind: str, street, house: str, note: str) -> None:
     if kind not in CommunityLink.Kind.values:
         raise ValidationFailed(
             fields={"kind": str(_("Choose how you are linked to the community."))}
@@ -205,20 +334,6 @@ def link_to_community(
         raise ValidationFailed(
             fields={"note": str(_("Name the employer, school or where you stay."))}
         )
-    link, created = CommunityLink.objects.update_or_create(
-        resident=resident,
-        community=community,
-        kind=kind,
-        defaults={"street": street, "house": house.strip()[:20], "note": note.strip()[:200]},
-    )
-    audit.record(
-        actor=resident,
-        action="resident.link_added" if created else "resident.link_changed",
-        target=link,
-        community=community,
-        after={"kind": kind},
-    )
-    return link
 
 
 @transaction.atomic
@@ -392,6 +507,11 @@ def api_token_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def api_token_lifetime() -> timedelta:
+    """Return how long a new token works (HROMADA_API_TOKEN_DAYS, 90 days by default)."""
+    return timedelta(days=int(getattr(settings, "HROMADA_API_TOKEN_DAYS", 90)))
+
+
 @transaction.atomic
 def issue_api_token(*, resident: Resident, name: str) -> tuple[ApiToken, str]:
     """Create a personal API token; the key is shown once and never stored."""
@@ -399,8 +519,55 @@ def issue_api_token(*, resident: Resident, name: str) -> tuple[ApiToken, str]:
     if not name or len(name) > 80:
         raise ValidationFailed(fields={"name": str(_("Name the token (up to 80 characters)."))})
     key = secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(resident=resident, name=name, key_hash=api_token_hash(key))
+    token = ApiToken.objects.create(
+        resident=resident,
+        name=name,
+        key_hash=api_token_hash(key),
+        expires_at=timezone.now() + api_token_lifetime(),
+    )
     audit.record(
-        actor=resident, action="resident.api_token_issued", target=token, after={"name": name}
+        actor=resident,
+        action="resident.api_token_issued",
+        target=token,
+        after={"name": name, "expires_at": token.expires_at},
     )
     return token, key
+
+
+@transaction.atomic
+def revoke_api_token(*, resident: Resident, token: ApiToken) -> None:
+    """Stop one of the resident's tokens from working."""
+    if token.resident_id != resident.pk:
+        raise Forbidden()
+    if token.revoked_at is not None:
+        return
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit.record(
+        actor=resident,
+        action="resident.api_token_revoked",
+        target=token,
+        after={"name": token.name},
+    )
+
+
+@transaction.atomic
+def revoke_api_tokens(*, resident: Resident, reason: str) -> int:
+    """
+    Stop every token of the resident; return how many were working.
+
+    Called when the password changes or is reset: whoever knew the old
+    password may have made a token with it, and it must not outlive it.
+    """
+    now = timezone.now()
+    count = ApiToken.objects.filter(resident=resident, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
+    if count:
+        audit.record(
+            actor=resident,
+            action="resident.api_tokens_revoked",
+            target=resident,
+            after={"count": count, "reason": reason},
+        )
+    return count

@@ -1,16 +1,19 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from hromada.core import views
+from hromada.core import observability, views
 
 app_name = "core"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", observability.readyz, name="readyz"),
+    path("metrics", observability.metrics, name="metrics"),
     path("community.json", views.community_json, name="community_json"),
     path("open-data/", views.open_data, name="open_data"),
     path("accounts/sign-up/", views.sign_up, name="sign_up"),
+    path("accounts/sign-up/sent/", views.sign_up_done, name="sign_up_done"),
     path("accounts/log-in/", views.LogInView.as_view(), name="login"),
     path("accounts/log-out/", views.log_out, name="logout"),
     path("accounts/confirm/<uidb64>/<token>/", views.confirm_email, name="confirm_email"),
@@ -26,10 +29,13 @@ urlpatterns = [
         views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
+    path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/profile/", views.profile, name="profile"),
     path("accounts/profile/links/", views.add_link, name="add_link"),
     path("accounts/profile/links/<int:pk>/remove/", views.remove_link, name="remove_link"),
     path("accounts/profile/tokens/", views.issue_token, name="issue_token"),
+    path("accounts/profile/tokens/<int:pk>/revoke/", views.revoke_token, name="revoke_token"),
+    path("accounts/profile/tokens/revoke-all/", views.revoke_all_tokens, name="revoke_all_tokens"),
     path("accounts/delete/", views.delete_account, name="delete_account"),
     path("accounts/identity/", views.identity, name="identity"),
     path("accounts/identity/start/", views.identity_start, name="identity_start"),

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, JsonResponse
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,7 +20,9 @@ from django_ratelimit.decorators import ratelimit
 from hromada.core import identification, registry, selectors, services
 from hromada.core.errors import DomainError
 from hromada.core.forms import LinkForm, LogInForm, ProfileForm, SignUpForm, TokenForm, apply_errors
-from hromada.core.models import CommunityLink, Resident
+from hromada.core.models import ApiToken, CommunityLink, Resident
+from hromada.core.notifications import site_url
+from hromada.core.ratelimit import address_bucket, over_any
 
 
 def home(request):
@@ -44,7 +48,9 @@ def sign_up(request):
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            resident = services.register_resident(
+            # A new address and a taken one get the same answer; only the
+            # mailbox learns which it was (services.sign_up).
+            services.sign_up(
                 community=request.community,
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password"],
@@ -54,13 +60,12 @@ def sign_up(request):
         except DomainError as error:
             apply_errors(form, error)
         else:
-            login(request, resident, backend="hromada.core.auth.ResidentBackend")
-            messages.success(
-                request,
-                _("Welcome! We sent a confirmation link to %(email)s.") % {"email": resident.email},
-            )
-            return redirect("core:profile")
+            return redirect("core:sign_up_done")
     return render(request, "core/sign_up.html", {"form": form})
+
+
+def sign_up_done(request):
+    return render(request, "core/sign_up_done.html")
 
 
 def confirm_email(request, uidb64: str, token: str):
@@ -128,25 +133,49 @@ def profile(request):
         {
             "form": form,
             "links": links,
-            "link_form": LinkForm(community=request.community),
+            "link_form": _link_form(request),
             "token_form": TokenForm(),
-            "tokens": resident.api_tokens.all(),
+            "tokens": resident.api_tokens.filter(
+                revoked_at__isnull=True, expires_at__gt=timezone.now()
+            ),
         },
     )
 
 
+def _link_form(request, data=None) -> LinkForm:
+    """Return the link form, offering a move when the resident lives elsewhere."""
+    residence = services.residence_of(request.user)
+    elsewhere = None
+    if residence is not None and residence.community_id != request.community.pk:
+        elsewhere = residence.community
+    return LinkForm(data, community=request.community, lives_in=elsewhere)
+
+
 @login_required
 def add_link(request):
-    form = LinkForm(request.POST or None, community=request.community)
+    form = _link_form(request, request.POST or None)
     if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        moving = fields.pop("move", False) and fields["kind"] == CommunityLink.Kind.LIVES
         try:
-            services.link_to_community(
-                resident=request.user, community=request.community, **form.cleaned_data
-            )
+            if moving:
+                services.move_residence(
+                    resident=request.user,
+                    community=request.community,
+                    street=fields["street"],
+                    house=fields["house"],
+                )
+            else:
+                services.link_to_community(
+                    resident=request.user, community=request.community, **fields
+                )
         except DomainError as error:
             apply_errors(form, error)
         else:
-            messages.success(request, _("Your link to the community is saved."))
+            if moving:
+                messages.success(request, _("Your residence is moved to this community."))
+            else:
+                messages.success(request, _("Your link to the community is saved."))
             return redirect("core:profile")
     return render(
         request, "core/link_form.html", {"form": form}, status=400 if form.errors else 200
@@ -168,15 +197,32 @@ def issue_token(request):
     form = TokenForm(request.POST)
     if form.is_valid():
         try:
-            _token, key = services.issue_api_token(
+            token, key = services.issue_api_token(
                 resident=request.user, name=form.cleaned_data["name"]
             )
         except DomainError as error:
             messages.error(request, str(error))
         else:
-            return render(request, "core/token_issued.html", {"key": key})
+            return render(request, "core/token_issued.html", {"key": key, "token": token})
     else:
         messages.error(request, _("Name the token (up to 80 characters)."))
+    return redirect("core:profile")
+
+
+@login_required
+@require_POST
+def revoke_token(request, pk: int):
+    token = get_object_or_404(ApiToken, pk=pk, resident=request.user)
+    services.revoke_api_token(resident=request.user, token=token)
+    messages.success(request, _("The token “%(name)s” no longer works.") % {"name": token.name})
+    return redirect("core:profile")
+
+
+@login_required
+@require_POST
+def revoke_all_tokens(request):
+    services.revoke_api_tokens(resident=request.user, reason="revoked_by_resident")
+    messages.success(request, _("None of your API tokens works any more."))
     return redirect("core:profile")
 
 
@@ -251,6 +297,36 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "core/password_reset_email.txt"
     subject_template_name = "core/password_reset_subject.txt"
     success_url = reverse_lazy("core:password_reset_done")
+    # Per client address and per mailbox: one person must not flood a
+    # mailbox, nor one address try every account.
+    rates = {"address": "10/h", "email": "3/h"}
+
+    def form_valid(self, form):
+        """
+        Send the link, unless the address or the mailbox asked too often.
+
+        Over a limit the answer is the same "if the account exists, we sent a
+        link" page, so it tells nothing. The link is built on the community's
+        own address, never on the request's Host header: a forged header
+        would carry the reset token to someone else's site.
+        """
+        address = address_bucket(self.request.META.get("REMOTE_ADDR", ""))
+        email = form.cleaned_data["email"].strip().lower()
+        checks = [(address, self.rates["address"]), (email, self.rates["email"])]
+        if not over_any(group="core.password_reset", checks=checks):
+            base = site_url(self.request.community)
+            scheme, _sep, host = base.partition("://")
+            form.save(
+                domain_override=host,
+                use_https=scheme == "https",
+                token_generator=self.token_generator,
+                from_email=self.from_email,
+                email_template_name=self.email_template_name,
+                subject_template_name=self.subject_template_name,
+                html_email_template_name=self.html_email_template_name,
+                extra_email_context={"site_url": base},
+            )
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
@@ -258,8 +334,27 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("core:login")
 
     def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            # Whoever knew the old password may hold a token made with it.
+            services.revoke_api_tokens(resident=form.user, reason="password_reset")
         messages.success(self.request, _("Your new password is set. Please log in."))
-        return super().form_valid(form)
+        return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "core/password_change.html"
+    success_url = reverse_lazy("core:profile")
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            services.revoke_api_tokens(resident=form.user, reason="password_changed")
+        messages.success(
+            self.request,
+            _("Your new password is set. Your API tokens no longer work; create new ones."),
+        )
+        return response
 
 
 def error_403(request, exception=None):

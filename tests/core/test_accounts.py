@@ -29,6 +29,7 @@ def test_sign_up_confirm_and_log_in(community, django_capture_on_commit_callback
         response = client.post("/accounts/sign-up/", SIGN_UP)
 
     assert response.status_code == 302
+    assert response["Location"] == "/accounts/sign-up/sent/"
     resident = Resident.objects.get(email="olena@example.test")
     assert resident.identity_level == Identity.NONE
     assert len(mail.outbox) == 1
@@ -60,11 +61,55 @@ def test_sign_up_with_bad_input_changes_nothing(community):
     assert mail.outbox == []
 
 
-def test_sign_up_twice_with_one_email_is_refused(community):
-    client_for().post("/accounts/sign-up/", SIGN_UP)
-    response = client_for().post("/accounts/sign-up/", {**SIGN_UP, "email": "olena@example.test"})
-    assert "вже існує" in response.content.decode()
-    assert Resident.objects.count() == 1
+def sign_up_answer(data) -> tuple:
+    """Return all a visitor sees of a sign-up: status, redirect, cookies, the page after it."""
+    client = client_for()
+    response = client.post("/accounts/sign-up/", data)
+    page = client.get(response["Location"])
+    return (
+        response.status_code,
+        response["Location"],
+        sorted(response.cookies),
+        page.status_code,
+        # The CSRF token is masked afresh on every page.
+        re.sub(r"\b[A-Za-z0-9]{64}\b", "csrf", page.content.decode()),
+    )
+
+
+def test_sign_up_with_a_taken_email_answers_like_a_new_one(
+    community, django_capture_on_commit_callbacks
+):
+    """Nobody learns from the form that an address has an account; its owner gets told."""
+    owner = make_resident(community, email="olena@example.test", full_name="Коваль Олена")
+    password_before = owner.password
+
+    with django_capture_on_commit_callbacks(execute=True):
+        taken = sign_up_answer({**SIGN_UP, "email": "Olena@Example.test"})
+    with django_capture_on_commit_callbacks(execute=True):
+        new = sign_up_answer({**SIGN_UP, "email": "taras@example.test"})
+
+    assert taken == new
+    assert taken[:2] == (302, "/accounts/sign-up/sent/")
+    assert "Перевірте електронну пошту" in taken[4]
+    assert Resident.objects.filter(email__iexact="olena@example.test").count() == 1
+    owner.refresh_from_db()
+    assert owner.password == password_before
+    to_owner, to_new = mail.outbox
+    assert to_owner.to == ["olena@example.test"]
+    assert to_owner.subject == "У вас уже є обліковий запис"
+    assert "http://chornomorsk.localhost:8000/accounts/log-in/" in to_owner.body
+    assert "http://chornomorsk.localhost:8000/accounts/password-reset/" in to_owner.body
+    assert to_new.to == ["taras@example.test"]
+    assert to_new.subject == "Підтвердьте адресу електронної пошти"
+
+
+def test_notices_to_a_taken_address_are_limited(community, django_capture_on_commit_callbacks):
+    make_resident(community, email="olena@example.test")
+    for number in range(5):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client_for().post("/accounts/sign-up/", SIGN_UP)
+        assert response.status_code == 302, number
+    assert len(mail.outbox) == 3
 
 
 def test_weak_password_is_refused(community):
@@ -109,6 +154,57 @@ def test_password_reset_sets_a_new_password(community):
     assert done.status_code == 302
     resident.refresh_from_db()
     assert resident.check_password("novyi-parol-2026")
+
+
+def reset_links() -> list[str]:
+    return [re.search(r"\S+/accounts/password-reset/\S+/", m.body).group(0) for m in mail.outbox]
+
+
+def test_password_resets_to_one_mailbox_are_limited(community):
+    """Five quick requests for one address send three mails; each answer looks the same."""
+    resident = make_resident(community)
+    answers = []
+    for number in range(5):
+        client = client_for()
+        client.defaults["REMOTE_ADDR"] = f"198.51.100.{number}"
+        response = client.post("/accounts/password-reset/", {"email": resident.email})
+        answers.append((response.status_code, response["Location"]))
+    assert answers == [(302, "/accounts/password-reset/sent/")] * 5
+    assert len(mail.outbox) == 3
+
+
+def test_password_resets_from_one_address_are_limited(community):
+    residents = [make_resident(community) for _ in range(11)]
+    client = client_for()
+    for resident in residents:
+        response = client.post("/accounts/password-reset/", {"email": resident.email})
+        assert response.status_code == 302
+    assert [message.to[0] for message in mail.outbox] == [r.email for r in residents[:10]]
+
+
+def test_password_reset_link_uses_the_communitys_address(community, other_community):
+    """A forged Host header does not reach the mailed link; the community's address does."""
+    resident = make_resident(community)
+    client_for(host="evil-site.localhost").post(
+        "/accounts/password-reset/", {"email": resident.email}
+    )
+    client_for(host="pivdenne.localhost").post(
+        "/accounts/password-reset/", {"email": resident.email}
+    )
+    first, second = reset_links()
+    assert first.startswith("http://chornomorsk.localhost:8000/accounts/password-reset/")
+    assert second.startswith("http://pivdenne.localhost:8000/accounts/password-reset/")
+    assert all("evil" not in message.body for message in mail.outbox)
+
+
+def test_password_reset_link_uses_the_communitys_own_domain(community):
+    community.domain = "rada.chornomorsk.test"
+    community.save(update_fields=["domain"])
+    resident = make_resident(community)
+    client_for(host="chornomorsk.localhost").post(
+        "/accounts/password-reset/", {"email": resident.email}
+    )
+    assert reset_links()[0].startswith("http://rada.chornomorsk.test:8000/accounts/")
 
 
 def test_profile_update_and_audit_without_personal_data(community):
