@@ -118,6 +118,16 @@ def test_ballots_file_is_anonymous_and_recounts(counted):
     assert report["categories"][0]["recomputed"] == ["0001", "0002"]
 
 
+def test_ballots_file_and_results_say_why_each_other_project_lost(counted):
+    """300,000 UAH: the two winners took 220,000, so 80,000 were left for the others."""
+    cycle, _ = counted
+    document = json.loads(cycle.ballots_file.read())
+    why = {"reason": "no_money", "left": "80000.00", "cost": "110000.00"}
+    assert document["categories"][0]["results"]["explanations"] == {"0003": why, "0004": why}
+    stored = {o.project.number: o.explanation for o in Outcome.objects.filter(cycle=cycle)}
+    assert stored == {1: {}, 2: {}, 3: why, 4: why}
+
+
 def test_tampered_file_fails_verification(counted):
     cycle, _ = counted
     document = json.loads(cycle.ballots_file.read())
