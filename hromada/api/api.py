@@ -12,7 +12,9 @@ import logging
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
+from django.urls import re_path
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -47,6 +49,13 @@ class HromadaAPI(NinjaAPI):
         document_errors(schema)
         return schema
 
+    @property
+    def urls(self):
+        patterns, app_name, namespace = super().urls
+        # Last: any other address under /api/v1/ (or an id that is no
+        # number) is a 404 in the error shape, not the HTML page.
+        return [*patterns, re_path(r"", _unknown_address)], app_name, namespace
+
 
 api = HromadaAPI(
     title="Hromada API",
@@ -68,6 +77,11 @@ def error_response(request, status: int, code: str, message: str, fields: dict |
         {"error": {"code": code, "message": message, "fields": fields or {}}},
         status=status,
     )
+
+
+@csrf_exempt
+def _unknown_address(request):
+    return error_response(request, 404, "not_found", _("Not found."))
 
 
 @api.exception_handler(DomainError)
