@@ -168,3 +168,31 @@ def test_the_migration_keeps_the_newest_residence(community, other_community):
     ended = AuditEntry.objects.get(action="resident.residence_ended")
     assert ended.target_id == str(older.pk)
     assert ended.before == {"kind": "lives", "resident": str(mover.pk)}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_declarations_racing_in_two_communities_leave_one_residence(community, other_community):
+    """Two requests at once, each declaring residence elsewhere: one wins, one is refused."""
+    from tests.core.test_concurrency import race
+
+    resident = make_resident(None)
+    places = [(community, street_of(community)), (other_community, street_of(other_community))]
+
+    results = race(
+        [
+            lambda place=place, street=street: services.link_to_community(
+                resident=resident, community=place, kind="lives", street=street, house="1"
+            )
+            for place, street in places * 3
+        ]
+    )
+
+    assert CommunityLink.objects.filter(resident=resident, kind="lives").count() == 1
+    won = CommunityLink.objects.get(resident=resident, kind="lives").community
+    assert all(
+        isinstance(result, CommunityLink)
+        and result.community == won
+        or isinstance(result, ResidenceElsewhere)
+        for result in results
+    ), results
