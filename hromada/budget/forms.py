@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hromada.budget.models import Category, Cycle, Project
 from hromada.core.models import CommunityLink, Department, Settlement
-from hromada.core.params import MAX_LAT, MAX_LON, MIN_LAT, MIN_LON
+from hromada.core.params import MAX_LAT, MAX_LON, MIN_LAT, MIN_LON, parse_int
 
 
 class ProjectForm(forms.Form):
@@ -108,8 +108,22 @@ class PhotoForm(forms.Form):
     caption = forms.CharField(label=_("What the photo shows"), max_length=200)
 
 
+class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Refuse an id past the database's range: it names no row, and `pk__in` would overflow."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if parse_int(pk) is None:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
 class StartReviewForm(forms.Form):
-    departments = forms.ModelMultipleChoiceField(
+    departments = BoundedModelMultipleChoiceField(
         label=_("Departments to give conclusions"),
         queryset=Department.objects.none(),
         widget=forms.CheckboxSelectMultiple,

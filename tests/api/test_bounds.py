@@ -12,11 +12,12 @@ import pytest
 from django.db import connection
 
 from hromada.appeals import services as appeals_services
+from hromada.budget import services as budget_services
 from hromada.budget.models import Ballot
 from hromada.core.models import StaffRole
 from hromada.core.services import issue_api_token
 from hromada.petitions.models import Petition, Topic
-from tests.budget.helpers import admitted_projects, make_category, make_cycle, move_to
+from tests.budget.helpers import admitted_projects, draft, make_category, make_cycle, move_to
 from tests.factories import client_for, make_department, make_resident, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -279,3 +280,20 @@ def test_an_unforeseen_failure_answers_500_in_the_error_shape(community, caplog)
     logged = [r for r in caplog.records if r.name == "hromada.api"]
     assert logged and logged[0].exc_info is not None
     assert "secret" not in logged[0].getMessage()
+
+
+def test_review_with_a_huge_department_id_is_a_form_error(community):
+    """The staff form's checkboxes refuse an id the database cannot hold, without a 500."""
+    cycle = make_cycle(community)
+    category = make_category(cycle)
+    author = make_resident(community)
+    project = draft(author, category)
+    budget_services.submit_project(resident=author, project=project)
+    move_to(cycle, "review")
+    staff = make_staff(community, StaffRole.Role.MODERATOR)
+    response = client_for(staff).post(
+        f"/budget/staff/projects/{project.pk}/", {"action": "start", "departments": [HUGE]}
+    )
+    assert response.status_code == 200
+    project.refresh_from_db()
+    assert not project.conclusions.exists()
