@@ -169,6 +169,9 @@ AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
 
+# Days a personal API token works; a password change or reset ends it sooner.
+HROMADA_API_TOKEN_DAYS = int(os.environ.get("HROMADA_API_TOKEN_DAYS", "90"))
+
 # Cache, sessions and the task queue move to Redis when REDIS_URL is set.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
