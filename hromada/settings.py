@@ -223,12 +223,13 @@ if not PRODUCTION:
 # with or without DEBUG: `make run` serves the product with DEBUG off.
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
+# Uploads: on the local disk, or with STORAGE_URL in S3-compatible object
+# storage, public files under public/ and private ones under private/
+# (hromada.core.storage; docs/deploy.md, "Uploaded files").
+from hromada.core.storage import file_origins, file_storages  # noqa: E402
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "private": {
-        "BACKEND": "hromada.core.storage.PrivateStorage",
-        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT},
-    },
+    **file_storages(os.environ, private_root=PRIVATE_MEDIA_ROOT),
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -237,6 +238,13 @@ STORAGES = {
         )
     },
 }
+# Where pages load files from besides the site itself (CSP img-src).
+HROMADA_FILE_ORIGINS = file_origins(STORAGES)
+# Private files go out through the view that checks who asks: streamed by
+# it (the default), or with this on, as a redirect to a signed address of the
+# object store that works for HROMADA_SIGNED_URL_SECONDS.
+HROMADA_PRIVATE_FILES_REDIRECT = env_bool("HROMADA_PRIVATE_FILES_REDIRECT", False)
+HROMADA_SIGNED_URL_SECONDS = 60
 # Uploads: refuse bodies over 10 MB, images over 8 MB each (core.uploads).
 # Bodies without files: Django refuses them by their Content-Length.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -376,7 +384,12 @@ HROMADA_CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:", *_origin(HROMADA_MAP_TILES, setting="HROMADA_MAP_TILES")],
+        "img-src": [
+            SELF,
+            "data:",
+            *_origin(HROMADA_MAP_TILES, setting="HROMADA_MAP_TILES"),
+            *HROMADA_FILE_ORIGINS,
+        ],
         "object-src": [NONE],
         "base-uri": [SELF],
         # Identification posts a form that redirects to the OpenID provider

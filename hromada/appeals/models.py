@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import uuid
 
-from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -21,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from hromada.core.models import Community, Department, Resident, Street
+from hromada.core.storage import private_storage
 
 # Grid cells of 0.01° (about 1.1 km × 0.77 km here) index the map: a viewport
 # becomes a short list of cells, each an equality lookup in one index.
@@ -397,8 +397,8 @@ def photo_path(instance: AppealPhoto, filename: str) -> str:
 
 
 def photo_storage():
-    """Photos stay outside MEDIA_ROOT: only the photo view, which checks access, sends them."""
-    return storages["private"]
+    """Photos are private files: only the photo view, which checks access, sends them."""
+    return private_storage
 
 
 class AppealPhoto(models.Model):

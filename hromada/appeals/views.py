@@ -186,7 +186,10 @@ PUBLIC_PHOTO_SECONDS = 600
 def photo(request, pk: int, photo_pk: int | None = None):
     """
     Send a photo of an appeal to whoever may see the appeal, and "not found"
-    to anyone else. Photos are kept outside MEDIA_ROOT, so this is their only way out.
+    to anyone else. Photos are private files with no address of their own, so
+    this is their only way out: streamed from the storage, or — with
+    HROMADA_PRIVATE_FILES_REDIRECT on object storage — a redirect to a signed
+    address that expires within a minute, issued only after the check.
     """
     viewer = request.user
     if request.headers.get("Authorization", "").lower().startswith("bearer "):
@@ -197,8 +200,18 @@ def photo(request, pk: int, photo_pk: int | None = None):
         appeal, found = selectors.photo_for_viewer(
             community=request.community, pk=pk, photo_pk=photo_pk, viewer=viewer
         )
-        handle = found.image.storage.open(found.image.name, "rb")
-    except (DomainError, FileNotFoundError):
+    except DomainError:
+        raise Http404 from None
+    storage = found.image.storage
+    if settings.HROMADA_PRIVATE_FILES_REDIRECT and hasattr(storage, "signed_url"):
+        signed = storage.signed_url(found.image.name, seconds=settings.HROMADA_SIGNED_URL_SECONDS)
+        response = redirect(signed)
+        # The address is for this viewer and this minute: no cache may keep it.
+        response["Cache-Control"] = "private, no-store"
+        return response
+    try:
+        handle = storage.open(found.image.name, "rb")
+    except FileNotFoundError:
         raise Http404 from None
     content_type = mimetypes.guess_type(found.image.name)[0] or "application/octet-stream"
     response = FileResponse(handle, content_type=content_type)

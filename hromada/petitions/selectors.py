@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urljoin
 
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.urls import reverse
@@ -401,7 +402,8 @@ def open_data_rows(community: Community) -> list[dict]:
             answer_url = ""
             if petition.status == STATUS.ANSWERED:
                 answer_url = (
-                    base + petition.answer_document.url
+                    # Relative on the local disk, absolute in object storage.
+                    urljoin(base, petition.answer_document.url)
                     if petition.answer_document
                     else url + "#answer"
                 )

@@ -4,27 +4,59 @@ Back up the database (SQLite or PostgreSQL) and the uploaded files.
 A backup holds every resident's personal data: its folder is created 0700 and
 its files 0600 (the umask is set before anything is written, pg_dump included),
 whatever the umask of the cron job that runs it.
+
+Uploaded files are read through the Storage API, so the same archives
+(media.tar.gz, private-media.tar.gz) come from the local disk or from object
+storage; files are copied into the archive one at a time.
 """
 
 import os
+import posixpath
 import shutil
 import sqlite3
 import subprocess
 import tarfile
+import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import Storage, storages
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 
-def file_roots() -> list[tuple[Path, str]]:
-    """Return the folders of uploaded files and their archive names: public and private."""
-    return [
-        (Path(settings.MEDIA_ROOT), "media"),
-        (Path(settings.PRIVATE_MEDIA_ROOT), "private-media"),
-    ]
+def file_storages() -> list[tuple[Storage, str]]:
+    """Return the stores of uploaded files and their archive names: public and private."""
+    return [(storages["default"], "media"), (storages["private"], "private-media")]
+
+
+def stored_names(storage: Storage, folder: str = "") -> Iterator[str]:
+    """Yield the name of every file in a store, folder by folder."""
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return  # a local folder nothing was uploaded to yet
+    for name in files:
+        yield posixpath.join(folder, name)
+    for sub in folders:
+        yield from stored_names(storage, posixpath.join(folder, sub))
+
+
+def archive_files(storage: Storage, archive: tarfile.TarFile, root: str) -> int:
+    """Add every file of a store to the archive under `root`/; return how many."""
+    count = 0
+    now = time.time()
+    for name in stored_names(storage):
+        with storage.open(name, "rb") as handle:
+            member = tarfile.TarInfo(f"{root}/{name}")
+            member.size = handle.size
+            member.mtime = now
+            member.mode = 0o600
+            archive.addfile(member, handle)
+        count += 1
+    return count
 
 
 def pg_env() -> dict:
@@ -82,7 +114,6 @@ class Command(BaseCommand):
             )
         else:
             raise CommandError(f"Backups of {vendor} are not supported.")
-        for root, name in file_roots():
+        for storage, name in file_storages():
             with tarfile.open(target / f"{name}.tar.gz", "w:gz") as archive:
-                if root.exists():
-                    archive.add(root, arcname=name)
+                archive_files(storage, archive, name)
