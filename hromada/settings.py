@@ -82,6 +82,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Request counts and latencies for /metrics (django-prometheus): first and last.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # One log line per request with its id; before ClientAddressMiddleware, which
+    # replaces the peer's address that decides whether X-Request-ID is believed.
+    "hromada.core.observability.RequestLogMiddleware",
     "hromada.core.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every page (CONTENT_SECURITY_POLICY, below).
@@ -99,6 +104,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     # Turns django-ratelimit's refusals into the 429 page (RATELIMIT_VIEW).
     "django_ratelimit.middleware.RatelimitMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "hromada.urls"
@@ -123,6 +129,7 @@ TEMPLATES = [
 # Database: SQLite in WAL mode by default, anything dj-database-url reads
 # otherwise (postgres://… in production).
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+HROMADA_PGBOUNCER = env_bool("HROMADA_PGBOUNCER", False)
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{VAR_DIR / 'hromada.sqlite3'}", conn_max_age=60
@@ -138,6 +145,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Behind PgBouncer in transaction mode (docs/deploy.md, "Connection
+    # pooling") a named cursor could outlive the transaction that opened it
+    # on one server connection, so .iterator() reads in chunks client-side.
+    if HROMADA_PGBOUNCER:
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.Resident"
@@ -316,20 +328,38 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
-    # The health check answers plain HTTP from the load balancer.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    # The health checks and the metrics answer plain HTTP from the load
+    # balancer and Prometheus inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
-# Logs carry no personal data: request paths and ids only, never bodies.
+# Operations (docs/deploy.md, "Monitoring"): who may read /metrics (addresses
+# or networks, as ClientAddressMiddleware computes the client's), and the log
+# format: "json" writes one JSON object a line for a log collector.
+HROMADA_METRICS_ALLOWED = env_list("HROMADA_METRICS_ALLOWED", "127.0.0.1,::1")
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
+# Several gunicorn workers share their counters through files in this folder
+# (prometheus_client's multiprocess mode); it is read when the client loads.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
+
+# Logs carry no personal data: view names and ids only, never paths with
+# tokens, query strings or bodies.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"one_line_client_errors": {"()": "hromada.core.logfilters.OneLineClientErrors"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "hromada.core.observability.JsonFormatter"},
+    },
+    "filters": {
+        "one_line_client_errors": {"()": "hromada.core.logfilters.OneLineClientErrors"},
+        "request_id": {"()": "hromada.core.observability.RequestIdFilter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["one_line_client_errors"],
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["one_line_client_errors", "request_id"],
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
