@@ -12,7 +12,9 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -420,14 +422,16 @@ def pgbouncer_binary() -> str | None:
 
 
 @pytest.fixture
-def pgbouncer(tmp_path_factory):
+def pgbouncer():
     """A PgBouncer on 127.0.0.1 in transaction mode, in front of the test database."""
     binary = pgbouncer_binary()
     if binary is None:
         pytest.skip("pgbouncer is not installed (apt-get install pgbouncer)")
     database = connection.settings_dict
-    folder = tmp_path_factory.mktemp("pgbouncer")
-    folder.chmod(0o755)  # PgBouncer refuses to run as root: it reads as another user
+    # PgBouncer refuses to run as root: as root it runs as postgres, which
+    # reads its files and writes its log here (pytest's own folders are 0700).
+    folder = Path(tempfile.mkdtemp(prefix="hromada-pgbouncer-"))
+    folder.chmod(0o777)
     port = closed_port()
     (folder / "users.txt").write_text(f'"{database["USER"]}" ""\n')
     (folder / "pgbouncer.ini").write_text(
@@ -460,6 +464,7 @@ def pgbouncer(tmp_path_factory):
     finally:
         process.terminate()
         process.wait(timeout=10)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 SIGNING_FLOW = """
