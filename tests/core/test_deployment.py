@@ -156,3 +156,27 @@ def test_backup_and_restore_of_the_postgresql_database(tmp_path):
         assert slugs == ["kept"]
     finally:
         subprocess.run([*admin, f"DROP DATABASE IF EXISTS {name}"], check=True)
+
+
+def test_the_content_security_policy_allows_the_tile_server_that_is_set(tmp_path):
+    env = {
+        **PRODUCTION_ENV,
+        "HROMADA_VAR_DIR": str(tmp_path),
+        "HROMADA_MAP_TILES": "https://{s}.tiles.example.org/{z}/{x}/{y}.png",
+    }
+    policy = run_hromada(
+        "shell", "-v0", "-c", "from csp.utils import build_policy; print(build_policy())", env=env
+    )
+    assert policy.returncode == 0, policy.stderr
+    header = policy.stdout.strip().splitlines()[-1]
+    directives = dict(part.split(" ", 1) for part in header.split("; "))
+    assert directives["img-src"] == "'self' data: https://*.tiles.example.org"
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+
+    refused = run_hromada(
+        "check", env={**env, "HROMADA_MAP_TILES": "https://tiles-{s}.example.org/{z}/{x}/{y}.png"}
+    )
+    assert refused.returncode != 0
+    assert "only a leading {s}" in refused.stderr
