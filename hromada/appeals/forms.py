@@ -10,6 +10,7 @@ from hromada.appeals.models import Appeal, CategoryAttribute
 from hromada.appeals.services import MAX_DESCRIPTION
 from hromada.core.models import Community, Department, Street
 from hromada.core.params import MAX_LAT, MAX_LON, MIN_LAT, MIN_LON
+from hromada.core.widgets import DateInput, DateTimeInput
 
 
 class MultipleFileInput(forms.FileInput):
@@ -146,9 +147,7 @@ def attribute_field(attribute: CategoryAttribute) -> forms.Field:
     if attribute.datatype == kinds.NUMBER:
         return forms.CharField(widget=forms.NumberInput(attrs={"step": "any"}), **common)
     if attribute.datatype == kinds.DATETIME:
-        return forms.CharField(
-            widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), **common
-        )
+        return forms.CharField(widget=DateTimeInput(), **common)
     return forms.CharField(max_length=200, **common)
 
 
@@ -293,9 +292,7 @@ class ResolveForm(forms.Form):
 
 
 class ExtendForm(forms.Form):
-    due_on = forms.DateField(
-        label=_("New term"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    due_on = forms.DateField(label=_("New term"), widget=DateInput())
     reason = forms.CharField(
         label=_("Why more time is needed"), widget=forms.Textarea(attrs={"rows": 2})
     )

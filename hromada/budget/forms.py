@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from hromada.budget.models import Category, Cycle, Project
 from hromada.core.models import CommunityLink, Department, Settlement
 from hromada.core.params import MAX_LAT, MAX_LON, MIN_LAT, MIN_LON, parse_int
+from hromada.core.widgets import DateInput
 
 
 class ProjectForm(forms.Form):
@@ -172,9 +173,7 @@ class PaperBallotForm(forms.Form):
         help_text=_("Only a keyed hash is kept, to stop a second ballot online or on paper."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
-    birth_date = forms.DateField(
-        label=_("Voter's birth date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    birth_date = forms.DateField(label=_("Voter's birth date"), widget=DateInput())
     basis = forms.ChoiceField(label=_("The documents show the voter"))
     settlement = forms.ModelChoiceField(
         label=_("Settlement where the voter lives"),

@@ -3,6 +3,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from hromada.core.models import CommunityLink, Street
+from hromada.core.widgets import DateInput
 
 
 class SignUpForm(forms.Form):
@@ -29,9 +30,7 @@ class LogInForm(AuthenticationForm):
 
 class ProfileForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=200)
-    birth_date = forms.DateField(
-        label=_("Birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    birth_date = forms.DateField(label=_("Birth date"), required=False, widget=DateInput())
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     language = forms.ChoiceField(
         label=_("Language"), choices=[("uk", "Українська"), ("en", "English")]
