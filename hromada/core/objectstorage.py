@@ -35,7 +35,8 @@ class PublicObjectStorage(S3Storage):
 
 class PrivateObjectStorage(S3Storage):
     """
-    Private files under ``private/``, stored with the private ACL.
+    Private files under ``private/``, stored with the private ACL (or, in a
+    bucket with ACLs switched off, private by the bucket's own default).
 
     They have no address of their own: url() refuses, so no template or API
     can hand one out by mistake. A view that has checked who asks either
@@ -47,8 +48,8 @@ class PrivateObjectStorage(S3Storage):
             **{
                 "signature_version": "s3v4",
                 "max_memory_size": SPOOL_BYTES,
-                **options,
                 "default_acl": "private",
+                **options,
                 "querystring_auth": True,
                 "custom_domain": None,
                 "file_overwrite": False,

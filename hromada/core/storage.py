@@ -98,19 +98,22 @@ def file_storages(environ: Mapping[str, str], *, private_root: Path) -> dict[str
     shared = {
         key: value
         for key, value in options.items()
-        if key not in {"private_bucket_name", "prefix", "public_acl", "public_domain"}
+        if key not in {"private_bucket_name", "prefix", "public_acl", "public_domain", "acls"}
     }
+    acls = options.get("acls", True)
     prefix = options.get("prefix", "")
     public = {
         **shared,
         "location": f"{prefix}{PUBLIC_PREFIX}",
-        "default_acl": options.get("public_acl"),
+        "default_acl": options.get("public_acl") if acls else None,
         "custom_domain": options.get("public_domain"),
     }
     private = {
         **shared,
         "bucket_name": options.get("private_bucket_name") or options["bucket_name"],
         "location": f"{prefix}{PRIVATE_PREFIX}",
+        # A bucket with ACLs switched off refuses any ACL header; it is private anyway.
+        "default_acl": "private" if acls else None,
     }
     return {
         "default": {"BACKEND": "hromada.core.objectstorage.PublicObjectStorage", "OPTIONS": public},
@@ -130,8 +133,10 @@ def object_storage_options(url: str) -> dict:
     ``private_bucket`` (private files in a bucket of their own);
     ``public_domain`` (a CDN or custom host serving the public files);
     ``public_acl`` (e.g. public-read, for stores that grant reading by ACL
-    instead of the bucket policy). Key and secret are URL-encoded; leave them
-    out to let boto3 find credentials itself; leave the host out for AWS.
+    instead of the bucket policy); ``acls=0`` for buckets with ACLs switched
+    off (AWS's default), which refuse even the private ACL. Key and secret
+    are URL-encoded; leave them out to let boto3 find credentials itself;
+    leave the host out for AWS.
     """
     parsed = urlparse(url)
     if parsed.scheme != "s3":
@@ -147,6 +152,7 @@ def object_storage_options(url: str) -> dict:
         "private_bucket",
         "public_domain",
         "public_acl",
+        "acls",
     }
     if unknown:
         raise ImproperlyConfigured(f"STORAGE_URL: unknown options {', '.join(sorted(unknown))}")
@@ -171,6 +177,7 @@ def object_storage_options(url: str) -> dict:
         "private_bucket_name": query.get("private_bucket") or None,
         "public_domain": query.get("public_domain") or None,
         "public_acl": query.get("public_acl") or None,
+        "acls": query.get("acls", "1").lower() not in {"0", "false", "no", "off"},
     }
 
 

@@ -113,6 +113,7 @@ def test_storage_url_names_the_store_and_both_prefixes(tmp_path):
     )
     assert public["addressing_style"] == "path" and public["region_name"] == "eu-central-1"
     assert public["default_acl"] is None  # the bucket policy grants reading public/
+    assert private["default_acl"] == "private"
     assert file_origins(stores) == ["http://minio.internal:9000"]
 
 
@@ -120,6 +121,14 @@ def test_storage_url_for_aws_itself_and_the_aws_variables(tmp_path):
     options = object_storage_options("s3://@/hromada-files?region=eu-central-1")
     assert options["endpoint_url"] is None and options["access_key"] is None
     assert options["addressing_style"] is None
+    # A bucket with ACLs switched off (AWS's default) gets no ACL header at all.
+    no_acls = file_storages(
+        {"STORAGE_URL": "s3://@/hromada-files?acls=0&public_acl=public-read"},
+        private_root=tmp_path,
+    )
+    assert no_acls["private"]["OPTIONS"]["default_acl"] is None
+    assert no_acls["default"]["OPTIONS"]["default_acl"] is None
+    assert file_origins(no_acls) == ["https://hromada-files.s3.amazonaws.com"]
     stores = file_storages(
         {"AWS_STORAGE_BUCKET_NAME": "files", "AWS_S3_ENDPOINT_URL": "https://s3.example.org"},
         private_root=tmp_path,
@@ -302,6 +311,12 @@ def test_backup_and_restore_of_object_storage(s3_endpoint, bucket, tmp_path):
     assert s3.anonymous_get(private_address)[0] == 403
     public_address = f"{s3_endpoint}/{bucket}/public/petitions/answers/answer.pdf"
     assert s3.anonymous_get(public_address) == (200, b"%PDF-1.4 answer")
+
+    # A bucket kept by versioning and replication: the nightly backup skips its files.
+    nightly = run_hromada("backup", "--database-only", "--to", str(tmp_path / "nightly"), env=env)
+    assert nightly.returncode == 0, nightly.stderr
+    folder = Path(nightly.stdout.strip().splitlines()[-1])
+    assert [path.name for path in folder.iterdir()] == ["database.sqlite3"]
 
 
 def test_restore_refuses_an_archive_reaching_outside_its_folder(

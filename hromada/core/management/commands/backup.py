@@ -77,18 +77,23 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--to", default=str(settings.VAR_DIR / "backups"))
+        parser.add_argument(
+            "--database-only",
+            action="store_true",
+            help="Leave the uploaded files out (a big bucket kept by versioning and replication).",
+        )
 
-    def handle(self, *args, to, **options):
+    def handle(self, *args, to, database_only, **options):
         target = Path(to) / datetime.now().strftime("%Y%m%d-%H%M%S")
         previous = os.umask(0o077)
         try:
             target.mkdir(mode=0o700, parents=True, exist_ok=False)
-            self.write_backup(target)
+            self.write_backup(target, files=not database_only)
         finally:
             os.umask(previous)
         self.stdout.write(str(target))
 
-    def write_backup(self, target: Path) -> None:
+    def write_backup(self, target: Path, *, files: bool = True) -> None:
         vendor = connection.vendor
         if vendor == "sqlite":
             # The online backup API copies a consistent snapshot while the site runs.
@@ -114,6 +119,8 @@ class Command(BaseCommand):
             )
         else:
             raise CommandError(f"Backups of {vendor} are not supported.")
+        if not files:
+            return
         for storage, name in file_storages():
             with tarfile.open(target / f"{name}.tar.gz", "w:gz") as archive:
                 archive_files(storage, archive, name)
