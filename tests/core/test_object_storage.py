@@ -273,6 +273,7 @@ def archived(path: Path) -> dict[str, bytes]:
         }
 
 
+@pytest.mark.once  # its own SQLite database, whatever the suite runs on
 def test_backup_and_restore_of_object_storage(s3_endpoint, bucket, tmp_path):
     env = {
         "HROMADA_VAR_DIR": str(tmp_path / "var"),
