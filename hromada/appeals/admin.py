@@ -1,4 +1,4 @@
-"""Back office of appeals: categories and routing, the appeals log, Open311 keys."""
+"""Back office of appeals: categories and topics with their routing, the appeals log, Open311 keys."""
 
 from __future__ import annotations
 
@@ -24,8 +24,16 @@ class CategoryAttributeInline(ScopedInline, admin.TabularInline):
 
 @admin.register(Category)
 class CategoryAdmin(ScopedAdmin):
-    list_display = ["name", "service_code", "parent", "department", "target_days", "is_active"]
-    list_filter = ["is_active", "parent"]
+    list_display = [
+        "name",
+        "service_code",
+        "kind",
+        "parent",
+        "department",
+        "target_days",
+        "is_active",
+    ]
+    list_filter = ["kind", "is_active", "parent"]
     search_fields = ["name", "service_code", "keywords"]
     inlines = [CategoryAttributeInline]
     view_roles = (ROLE.MODERATOR, ROLE.STAFF)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from django_ratelimit.core import is_ratelimited
 from ninja import File, Router, Schema, Status, UploadedFile
@@ -29,6 +30,7 @@ class QuestionOut(Schema):
 
 class CategoryOut(Schema):
     code: str
+    kind: str  # "map": for problem reports; "written": a topic of written appeals
     name: str
     name_en: str
     group: str
@@ -156,12 +158,16 @@ def _appeal(request, appeal_id: int) -> Appeal:
 
 
 @router.get("/categories", response=list[CategoryOut], auth=None, summary="Categories")
-def categories(request):
+def categories(request, kind: Literal["map", "written"] | None = None):
+    found = selectors.leaf_categories(request.community).prefetch_related("attributes")
+    if kind is not None:
+        found = found.filter(kind=kind)
     result = []
-    for category in selectors.leaf_categories(request.community).prefetch_related("attributes"):
+    for category in found:
         result.append(
             {
                 "code": category.service_code,
+                "kind": category.kind,
                 "name": category.name,
                 "name_en": category.name_en,
                 "group": category.parent.name,

@@ -1,14 +1,31 @@
 """
-The standard category tree a community starts from.
+The standard categories a community starts from: the map's problems (Open
+City, Open311) and the topics of written appeals to the council.
 
 Names are the community's own data (Ukrainian, with English names for the
 second language), so they live here rather than in the translation
 catalogue. Targets are working days the council promises; staff change them
-in the back office. Each group names the departments it is routed to by
-patterns matched against the community's department names, first match wins.
+in the back office. Each group, and each written topic, names the departments
+it is routed to by patterns matched against the community's department names,
+first match wins; with no match it stays unrouted and the moderator routes
+its appeals.
 """
 
 from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+
+def route(patterns: Sequence[str], department_names: Sequence[str]) -> int | None:
+    """Return the index of the first department name a pattern matches, trying patterns in turn."""
+    lowered = [name.lower() for name in department_names]
+    for pattern in patterns:
+        for index, name in enumerate(lowered):
+            if re.search(pattern, name):
+                return index
+    return None
+
 
 SIZE = [
     {"key": "small", "name": "до 30 см"},
@@ -460,5 +477,117 @@ TREE = [
                 [],
             ),
         ],
+    ),
+]
+
+
+# Written appeals (Law "On citizens' appeals", art. 3) are about what the
+# council runs, not about a spot on the map: they get one group of topics.
+# Migration 0006_written_topics adds them to communities that had categories
+# before; a code changed here needs a migration of its own.
+TOPIC_GROUP = ("topics", "Звернення до ради", "Appeals to the council")
+# A month is the term of an appeal that needs study (art. 20); the target
+# promises an answer well within it.
+TOPIC_TARGET_DAYS = 15
+
+# (code, name, name_en, routes, keywords, description)
+TOPICS = [
+    (
+        "topic-education",
+        "Освіта",
+        "Education",
+        [r"\bосвіт(?!л)"],  # not "освітлення", street lighting
+        "школа, ліцей, гімназія, дитячий садок, харчування, підвезення",
+        "Школи, дитячі садки, позашкільна освіта, харчування і підвезення дітей.",
+    ),
+    (
+        "topic-health",
+        "Охорона здоров'я",
+        "Health care",
+        [r"здоров", r"медичн"],
+        "амбулаторія, лікарня, сімейний лікар, ліки",
+        "Амбулаторії, лікарні, сімейні лікарі, місцеві програми лікування.",
+    ),
+    (
+        "topic-social",
+        "Соціальний захист",
+        "Social protection",
+        [r"соціальн\w* (захист|політик)", r"соціальн"],
+        "пільги, субсидія, допомога, соціальні послуги, ВПО, ветерани",
+        "Пільги, субсидії, допомога, соціальні послуги, підтримка ВПО і ветеранів.",
+    ),
+    (
+        "topic-cnap",
+        "ЦНАП і адміністративні послуги",
+        "Service centre (ЦНАП) and administrative services",
+        [r"адміністративних послуг", r"цнап"],
+        "ЦНАП, довідка, реєстрація місця проживання, паспорт, черга",
+        "Робота центру надання адміністративних послуг: довідки, реєстрація, черги, "
+        "віддалені робочі місця у старостатах.",
+    ),
+    (
+        "topic-transport",
+        "Транспорт",
+        "Transport",
+        [r"транспорт"],
+        "маршрут, автобус, розклад, перевізник, пільговий проїзд",
+        "Маршрути й розклад громадського транспорту, перевізники, пільговий проїзд, "
+        "організація дорожнього руху.",
+    ),
+    (
+        "topic-land",
+        "Земельні питання і будівництво",
+        "Land and construction",
+        [r"земельн", r"архітектур", r"містобудув", r"будівництв"],
+        "земельна ділянка, оренда землі, забудова, будівництво, ремонт",
+        "Земельні ділянки, містобудівна документація, будівництво і капітальний ремонт.",
+    ),
+    (
+        "topic-housing",
+        "Житлово-комунальне господарство",
+        "Housing and utilities",
+        HOUSING_ROUTES,
+        "будинок, ОСББ, тарифи, опалення, вода, благоустрій",
+        "Управління будинками, комунальні послуги і тарифи, благоустрій.",
+    ),
+    (
+        "topic-ecology",
+        "Екологія і довкілля",
+        "Ecology and environment",
+        [r"екологі", r"довкілл", r"благоустр", *HOUSING_ROUTES],
+        "забруднення, викиди, зелені насадження, відходи, шум",
+        "Забруднення повітря, води і ґрунту, зелені насадження, поводження з відходами.",
+    ),
+    (
+        "topic-culture",
+        "Культура і спорт",
+        "Culture and sport",
+        [r"культур", r"\bспорт", r"\bмолод"],  # "\b": not the "спорт" of "транспорт"
+        "будинок культури, бібліотека, музей, спортивна секція, стадіон",
+        "Будинки культури, бібліотеки, музеї, спортивні секції і споруди, заходи громади.",
+    ),
+    (
+        "topic-council",
+        "Робота ради та посадових осіб",
+        "The council's work and its officials",
+        [r"секретар", r"апарат", r"організаційн", r"^загальн"],
+        "рада, виконком, депутат, староста, посадова особа",
+        "Діяльність ради, виконавчого комітету, старост, депутатів і посадових осіб.",
+    ),
+    (
+        "topic-safety",
+        "Безпека і громадський порядок",
+        "Safety and public order",
+        [r"надзвичайн", r"цивільного захисту", r"безпек", r"громадськ\w* порядк"],
+        "громадський порядок, укриття, оповіщення, цивільний захист",
+        "Громадський порядок, укриття, оповіщення, цивільний захист.",
+    ),
+    (
+        "topic-other",
+        "Інше питання",
+        "Other matter",
+        [],
+        "",
+        "Питання, яке не підходить до жодної теми; модератор передасть його куди треба.",
     ),
 ]

@@ -124,42 +124,67 @@ REJECTIONS = [
     ),
     ("Недостатньо даних, щоб знайти місце; подайте повідомлення з точкою на мапі.", ""),
 ]
+# Written appeals under the topics of written appeals (catalogue.TOPICS).
 WRITTEN = [
     (
         Appeal.Kind.PROPOSAL,
-        "greenery",
+        "topic-ecology",
         "Пропозиція облаштувати сквер на вулиці Парусній",
         "Пропоную висадити дерева та поставити лавки на пустирі біля будинку 14.",
     ),
     (
         Appeal.Kind.PROPOSAL,
-        "transport",
+        "topic-transport",
         "Новий маршрут до Олександрівки",
         "Прошу розглянути продовження маршруту №3 до Олександрівки у вихідні.",
     ),
     (
         Appeal.Kind.STATEMENT,
-        "housing",
+        "topic-housing",
         "Ремонт покрівлі будинку",
         "Прошу включити наш будинок до програми капітального ремонту покрівель.",
     ),
     (
         Appeal.Kind.STATEMENT,
-        "other-problem",
+        "topic-cnap",
         "Довідка про склад сім'ї",
         "Прошу роз'яснити, де отримати довідку для програми житлових субсидій.",
     ),
     (
         Appeal.Kind.COMPLAINT,
-        "bins-full",
+        "topic-housing",
         "Скарга на перевізника сміття",
         "Уже місяць сміття вивозять із запізненням, прошу вжити заходів.",
     ),
     (
         Appeal.Kind.COMPLAINT,
-        "schedule",
+        "topic-transport",
         "Скарга на водія маршруту №5",
         "Водій не зупинився на зупинці за вимогою, прошу розібратися.",
+    ),
+    (
+        Appeal.Kind.STATEMENT,
+        "topic-education",
+        "Місце в дитячому садку",
+        "Прошу повідомити, коли моя дитина отримає місце в дитячому садку №7.",
+    ),
+    (
+        Appeal.Kind.COMPLAINT,
+        "topic-cnap",
+        "Черга в ЦНАП",
+        "Двічі не зміг подати документи: електронна черга закривається о 10-й ранку.",
+    ),
+    (
+        Appeal.Kind.STATEMENT,
+        "topic-land",
+        "Земельна ділянка під город",
+        "Прошу надати в оренду ділянку біля вулиці Лиманної, яку я обробляю десять років.",
+    ),
+    (
+        Appeal.Kind.PROPOSAL,
+        "topic-education",
+        "Підвезення учнів з Олександрівки",
+        "Пропоную додати ранковий рейс шкільного автобуса для учнів з Олександрівки.",
     ),
 ]
 FIRST = [
@@ -221,12 +246,15 @@ class Builder:
         self.community = community
         self.random = random.Random(seed)
         self.now = timezone.now()
-        self.categories = list(
+        leaves = list(
             Category.objects.filter(community=community, parent__isnull=False).select_related(
                 "parent", "department"
             )
         )
-        self.by_code = {c.service_code: c for c in self.categories}
+        self.by_code = {c.service_code: c for c in leaves}
+        # Reports go on the map: only map categories; written appeals name their topic.
+        self.categories = [c for c in leaves if c.is_map and c.is_active]
+        self.topics = [c for c in leaves if not c.is_map and c.is_active]
         self.streets = list(
             Street.objects.filter(settlement__community=community, lat__isnull=False)
         )
@@ -488,7 +516,7 @@ class Builder:
 
     def _written(self, created, number, item) -> Appeal:
         kind, code, subject, text = item
-        category = self.by_code.get(code) or self.random.choice(self.categories)
+        category = self.by_code.get(code) or self.random.choice(self.topics or self.categories)
         appeal = self._common(created, number, category, kind)
         appeal.subject, appeal.description = subject, text
         appeal.channel = self.random.choice(
@@ -498,6 +526,9 @@ class Builder:
             appeal.contact_name = f"{self.random.choice(LAST)} {self.random.choice(FIRST)}"
         else:
             appeal.author = self.random.choice(self.residents)
+        if appeal.department is None:
+            # A topic with no department of its own waits for the moderator to route it.
+            return appeal
         self._advance(appeal)
         if appeal.status == S.MERGED:
             appeal.status, appeal.is_open = S.IN_PROGRESS, True

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from hromada.appeals import selectors
-from hromada.appeals.models import Appeal, CategoryAttribute
+from hromada.appeals.models import Appeal, Category, CategoryAttribute
 from hromada.appeals.services import MAX_DESCRIPTION
 from hromada.core.models import Community, Department, Street
 from hromada.core.params import MAX_LAT, MAX_LON, MIN_LAT, MIN_LON
@@ -52,10 +52,12 @@ def show_errors(form: forms.Form, error, aliases: dict[str, str] | None = None) 
         form.add_error(None, str(error))
 
 
-def category_choices(community: Community, *, with_groups: bool = False) -> list:
-    """Return grouped (optgroup) choices of service codes for a select."""
+def category_choices(
+    community: Community, *, with_groups: bool = False, kind: str | None = None
+) -> list:
+    """Return grouped (optgroup) choices of service codes for a select; of one kind if given."""
     choices: list = [("", _("All categories") if with_groups else _("Choose a category"))]
-    for group, children in selectors.category_tree(community):
+    for group, children in selectors.category_tree(community, kind):
         options = [(child.service_code, child.name) for child in children]
         if with_groups:
             options.insert(0, (group.service_code, _("%(group)s: all") % {"group": group.name}))
@@ -70,7 +72,10 @@ class FilterForm(forms.Form):
 
     def __init__(self, *args, community: Community, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = category_choices(community, with_groups=True)
+        # The map and the public list show problem reports only.
+        self.fields["category"].choices = category_choices(
+            community, with_groups=True, kind=Category.Kind.MAP
+        )
         self.fields["status"].choices = [("", _("Any status"))] + [
             (key, label) for key, (label, _statuses) in selectors.STATUS_GROUPS.items()
         ]
@@ -190,7 +195,9 @@ class WrittenAppealForm(forms.Form):
             "interest to be served; a complaint asks to restore a right that was broken."
         ),
     )
-    category = forms.ChoiceField(label=_("Topic"))
+    category = forms.ChoiceField(
+        label=_("Topic"), help_text=_("The topic decides which department of the council answers.")
+    )
     subject = forms.CharField(label=_("Subject"), max_length=200)
     text = forms.CharField(
         label=_("Text of the appeal"),
@@ -203,7 +210,12 @@ class WrittenAppealForm(forms.Form):
 
     def __init__(self, *args, community: Community, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = category_choices(community)
+        # Topics, not the map's problems: a school or a clinic is a topic.
+        choices = category_choices(community, kind=Category.Kind.WRITTEN)
+        if len(choices) == 2:  # one group: a plain list reads better
+            choices = [choices[0], *choices[1][1]]
+        choices[0] = ("", _("Choose a topic"))
+        self.fields["category"].choices = choices
 
 
 class ReopenForm(forms.Form):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -41,6 +42,13 @@ def new_token() -> str:
 class Category(models.Model):
     """A kind of problem or topic; groups hold categories, categories hold appeals."""
 
+    class Kind(models.TextChoices):
+        # Map categories are what Open City and Open311 offer; written topics
+        # are what an appeal to the council is about (a school, a clinic…),
+        # which a map category of potholes and street lights cannot name.
+        MAP = "map", _("map problem")
+        WRITTEN = "written", _("topic of written appeals")
+
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
     parent = models.ForeignKey(
         "self",
@@ -49,6 +57,16 @@ class Category(models.Model):
         null=True,
         blank=True,
         related_name="children",
+    )
+    kind = models.CharField(
+        _("used for"),
+        max_length=8,
+        choices=Kind.choices,
+        default=Kind.MAP,
+        help_text=_(
+            "Map problems are offered for reports on the map and to Open311 applications; "
+            "topics, to residents writing to the council. A category has its group's kind."
+        ),
     )
     service_code = models.SlugField(
         _("service code"),
@@ -98,9 +116,18 @@ class Category(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        # A group lists its children in one place only: the map or the written form.
+        if self.parent is not None and self.parent.kind != self.kind:
+            raise ValidationError({"kind": _("A category is used for the same as its group.")})
+
     @property
     def is_group(self) -> bool:
         return self.parent_id is None
+
+    @property
+    def is_map(self) -> bool:
+        return self.kind == self.Kind.MAP
 
     def display_name(self, language: str = "uk") -> str:
         """Return the name in the language, falling back to the Ukrainian one."""

@@ -249,7 +249,12 @@ def service_list(request, community: Community, fmt: str):
     from django.db.models import Count
 
     # Informational attributes count too: clients show them from the definition.
-    categories = selectors.leaf_categories(community).annotate(question_count=Count("attributes"))
+    # Services are the map's categories: written topics have no place to report.
+    categories = (
+        selectors.leaf_categories(community)
+        .filter(kind=Category.Kind.MAP)
+        .annotate(question_count=Count("attributes"))
+    )
     language = _language()
     document = Items("service", [_service(category, language) for category in categories])
     return respond("services", document, fmt)
@@ -258,7 +263,7 @@ def service_list(request, community: Community, fmt: str):
 @endpoint()
 def service_definition(request, community: Community, fmt: str, code: str):
     category = selectors.category_by_code(community, code)
-    if category is None:
+    if category is None or not category.is_map:
         raise Open311Error(404, _("service_code provided was not found."))
     attributes = []
     for attribute in category.attributes.all():
@@ -360,7 +365,7 @@ def _create_request(request, community: Community, fmt: str) -> HttpResponse:
     if not code:
         raise Open311Error(400, _("service_code was not provided."))
     category = selectors.category_by_code(community, code)
-    if category is None:
+    if category is None or not category.is_map:
         raise Open311Error(404, _("service_code provided was not found."))
     lat, lon = (data.get("lat") or "").strip(), (data.get("long") or "").strip()
     address = (data.get("address_string") or "").strip()

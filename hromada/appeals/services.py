@@ -122,12 +122,22 @@ def allocate_number(*, community: Community, year: int) -> str:
     return f"{year}/{found[0]:06d}"
 
 
-def check_category(*, community: Community, category: Category | None, problems: Problems):
+def check_category(
+    *, community: Community, category: Category | None, problems: Problems, report: bool
+):
+    """
+    Require an active category of the community that accepts appeals.
+
+    A report needs a map category: the map, the public lists and Open311 show
+    only those. A written appeal takes a topic, or a map category when a
+    letter is about a problem of the map's kind.
+    """
     if (
         category is None
         or category.community_id != community.pk
         or not category.is_active
         or category.parent_id is None
+        or (report and not category.is_map)
     ):
         problems.add(CategoryInvalid(), "category")
 
@@ -491,7 +501,7 @@ def submit_report(
         community=community, channel=channel, author=author, actor=actor, action="report"
     )
     problems = Problems()
-    check_category(community=community, category=category, problems=problems)
+    check_category(community=community, category=category, problems=problems, report=True)
     # Open311 makes the description optional: the service code already says what it is.
     description, _subject = _check_text(
         description=description,
@@ -556,7 +566,7 @@ def submit_written_appeal(
     problems = Problems()
     if kind not in Appeal.WRITTEN_KINDS:
         problems.add(TextInvalid(_("Choose a proposal, a statement or a complaint.")), "kind")
-    check_category(community=community, category=category, problems=problems)
+    check_category(community=community, category=category, problems=problems, report=False)
     text, subject = _check_text(
         description=text, subject=subject, problems=problems, need_subject=True
     )
@@ -613,6 +623,7 @@ def petition_category(community: Community) -> Category:
         defaults={
             "name": "Електронні петиції",
             "name_en": "E-petitions",
+            "kind": Category.Kind.WRITTEN,
             "position": 1000,
             "is_active": False,
         },
@@ -622,6 +633,7 @@ def petition_category(community: Community) -> Category:
         service_code=PETITION_CATEGORY,
         defaults={
             "parent": group,
+            "kind": Category.Kind.WRITTEN,
             "name": "Петиція, що не набрала підписів",
             "name_en": "Petition below the threshold",
             "description": "Колективне звернення з електронної петиції (ст. 23-1 Закону "
@@ -1045,7 +1057,12 @@ def _routing(appeal: Appeal, *, department: Department | None, category: Categor
     values: dict = {}
     if category is not None and category.pk != appeal.category_id:
         problems = Problems()
-        check_category(community=appeal.community, category=category, problems=problems)
+        check_category(
+            community=appeal.community,
+            category=category,
+            problems=problems,
+            report=appeal.is_report,
+        )
         problems.raise_if_any()
         values["category"] = category
         values["target_on"] = deadlines.target_date(
@@ -1465,24 +1482,25 @@ def revoke_open311_key(*, key: Open311Key, actor: Resident | None) -> Open311Key
 @transaction.atomic
 def install_default_categories(*, community: Community, actor: Resident | None = None) -> int:
     """
-    Create the standard category tree where it is missing; return how many
-    categories were added. Categories that exist are left as staff set them.
+    Create the standard map categories and written topics where they are
+    missing; return how many categories were added. Categories that exist are
+    left as staff set them.
     """
-    import re
-
-    from hromada.appeals.catalogue import TREE
+    from hromada.appeals import catalogue
 
     departments = list(Department.objects.filter(community=community).order_by("pk"))
+    names = [department.name for department in departments]
+
+    def routed(patterns) -> Department | None:
+        found = catalogue.route(patterns, names)
+        return None if found is None else departments[found]
+
     existing = set(
         Category.objects.filter(community=community).values_list("service_code", flat=True)
     )
     added = 0
-    for position, (code, name, name_en, routes, children) in enumerate(TREE, start=1):
-        department = None
-        for pattern in routes:
-            department = next((d for d in departments if re.search(pattern, d.name.lower())), None)
-            if department:
-                break
+    for position, (code, name, name_en, routes, children) in enumerate(catalogue.TREE, start=1):
+        department = routed(routes)
         group, created = Category.objects.get_or_create(
             community=community,
             service_code=code,
@@ -1519,6 +1537,38 @@ def install_default_categories(*, community: Community, actor: Resident | None =
                     datatype_description=attribute.get("datatype_description", ""),
                     values=attribute.get("values", []),
                 )
+    code, name, name_en = catalogue.TOPIC_GROUP
+    group, created = Category.objects.get_or_create(
+        community=community,
+        service_code=code,
+        defaults={
+            "kind": Category.Kind.WRITTEN,
+            "name": name,
+            "name_en": name_en,
+            "position": len(catalogue.TREE) + 1,
+        },
+    )
+    added += created
+    for position, (code, name, name_en, routes, keywords, description) in enumerate(
+        catalogue.TOPICS, start=1
+    ):
+        if code in existing:
+            continue
+        Category.objects.create(
+            community=community,
+            parent=group,
+            kind=Category.Kind.WRITTEN,
+            service_code=code,
+            name=name,
+            name_en=name_en,
+            department=routed(routes),
+            target_days=catalogue.TOPIC_TARGET_DAYS,
+            requires_study=True,
+            keywords=keywords,
+            description=description,
+            position=position,
+        )
+        added += 1
     if added:
         transaction.on_commit(lambda: forget_categories(community))
         audit.record(

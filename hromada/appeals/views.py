@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -37,8 +39,8 @@ from hromada.appeals.forms import (
 )
 from hromada.appeals.models import Appeal, AppealPhoto, Category
 from hromada.core.errors import DomainError
-from hromada.core.identity import level_required
-from hromada.core.models import Street
+from hromada.core.identity import action_level, level_required
+from hromada.core.models import Identity, Street
 from hromada.core.opendata import export_response
 from hromada.core.params import (
     MAX_DATE,
@@ -401,6 +403,7 @@ def nearby_json(request):
     found = selectors.nearby_open_reports(
         community=request.community, category=category, lat=lat, lon=lon
     )
+    me = request.user.pk if request.user.is_authenticated else None
     return JsonResponse(
         {
             "reports": [
@@ -412,6 +415,8 @@ def nearby_json(request):
                     "distance": round(distance),
                     "supporters": appeal.supporters_count,
                     "url": appeal.get_absolute_url(),
+                    # No "I have this problem too" on one's own report: it is theirs already.
+                    "own": me is not None and appeal.author_id == me,
                     "supportUrl": reverse("appeals:support", args=[appeal.pk]),
                 }
                 for appeal, distance in found
@@ -423,18 +428,48 @@ def nearby_json(request):
 # -- reporting a problem ------------------------------------------------------
 
 
-@level_required("appeals.report")
+def sign_in_explained(action: str, reason):
+    """
+    Decorate a view like `level_required(action)`, and tell a visitor who is
+    not signed in why the log-in page comes instead of the form.
+    """
+
+    def decorator(view):
+        guarded = level_required(action)(view)
+
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if (
+                not request.user.is_authenticated
+                and action_level(request.community, action) > Identity.NONE
+            ):
+                messages.info(request, reason)
+            return guarded(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+@sign_in_explained(
+    "appeals.report",
+    gettext_lazy(
+        "Sign in to report a problem: the council tells you of every step of its work, "
+        "and you can confirm the fix or say it is still there."
+    ),
+)
 def report_start(request):
     return render(
         request,
         "appeals/report_category.html",
-        {"tree": selectors.category_tree(request.community)},
+        {"tree": selectors.category_tree(request.community, Category.Kind.MAP)},
     )
 
 
 def _category_or_404(request, code: str) -> Category:
+    """Return a map category: the wizard reports problems with a place."""
     category = selectors.category_by_code(request.community, code)
-    if category is None:
+    if category is None or not category.is_map:
         raise Http404
     return category
 
@@ -461,6 +496,7 @@ def report_place(request, code: str):
                     "noStreets": _("No such street in the registry."),
                     "chosen": _("Point chosen: %(lat)s, %(lon)s"),
                     "metres": _("%(distance)s m away"),
+                    "own": _("This is your report."),
                 },
             ),
         },
@@ -562,7 +598,14 @@ def report_details(request, code: str):
     )
 
 
-@level_required("appeals.write")
+@sign_in_explained(
+    "appeals.write",
+    gettext_lazy(
+        "Sign in to write to the council: the Law of Ukraine “On citizens' appeals” does not "
+        "consider anonymous appeals, so your appeal carries the name and e-mail of your "
+        "account, and the answer comes to you there."
+    ),
+)
 @ratelimit(key="user", rate="10/h", method="POST", block=True)
 def write(request):
     community = request.community

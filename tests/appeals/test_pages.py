@@ -282,7 +282,7 @@ def test_writing_an_appeal(community, categories, resident):
         reverse("appeals:write"),
         {
             "kind": "proposal",
-            "category": "playground",
+            "category": "topic-housing",
             "subject": "Новий майданчик",
             "text": "Пропоную облаштувати майданчик у дворі.",
         },

@@ -56,6 +56,14 @@
       link.textContent = report.number + " — " + report.address + " (" +
         format(config.texts.metres, { distance: report.distance }) + ", " + report.status + ")";
       item.appendChild(link);
+      if (report.own) {
+        var own = document.createElement("p");
+        own.className = "muted";
+        own.textContent = config.texts.own;
+        item.appendChild(own);
+        list.appendChild(item);
+        return;
+      }
       var form = document.createElement("form");
       form.method = "post";
       form.action = report.supportUrl;
