@@ -11,7 +11,6 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -31,6 +30,7 @@ from hromada.budget.forms import (
     StartReviewForm,
     project_initial,
 )
+from hromada.budget.labels import HISTORY
 from hromada.budget.models import Category, Conclusion, Cycle, Phase, Photo, Project
 from hromada.core import audit
 from hromada.core.errors import DomainError, NotFound
@@ -179,17 +179,6 @@ def project_page(request, pk):
             **_map_settings(),
         },
     )
-
-
-HISTORY = {
-    "budget.project_submitted": _lazy("Submitted"),
-    "budget.review_started": _lazy("Review by the departments started"),
-    "budget.revision_requested": _lazy("Returned to the author for revision"),
-    "budget.project_resubmitted": _lazy("Revised and sent back to review"),
-    "budget.project_admitted": _lazy("Admitted to voting"),
-    "budget.project_rejected": _lazy("Not admitted"),
-    "budget.implementation_reported": _lazy("Implementation update"),
-}
 
 
 def _history(project) -> list[tuple]:

@@ -15,7 +15,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from hromada.core import audit, services
+from hromada.core import audit, labels, services
 from hromada.core.middleware import forget_communities
 from hromada.core.models import (
     AuditEntry,
@@ -316,13 +316,40 @@ class CalendarDayAdmin(AdministratorAdmin):
     date_hierarchy = "date"
 
 
+class AuditActionFilter(admin.SimpleListFilter):
+    """Filter the audit log by action, offering the actions by their labels."""
+
+    title = _("action")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        codes = model_admin.get_queryset(request).values_list("action", flat=True).distinct()
+        return sorted(((code, labels.action_label(code)) for code in codes), key=lambda c: c[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(AdministratorAdmin):
-    list_display = ["created_at", "actor", "action", "target_type", "target_label"]
-    list_filter = ["action", "target_type", ("created_at", admin.DateFieldListFilter)]
+    list_display = ["created_at", "actor", "action_label", "target_type", "target_label"]
+    list_filter = [AuditActionFilter, "target_type", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["action", "target_label", "target_id", "actor__email"]
     date_hierarchy = "created_at"
-    readonly_fields = [field.name for field in AuditEntry._meta.fields]
+    readonly_fields = [
+        *(field.name for field in AuditEntry._meta.fields),
+        "action_label",
+        "details",
+    ]
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_label(self, entry):
+        return labels.action_label(entry.action)
+
+    @admin.display(description=_("details"))
+    def details(self, entry):
+        return "; ".join(f"{label}: {value}" for label, value in labels.entry_details(entry))
+
 
     # Append-only: nobody adds, edits or deletes entries here.
     def has_add_permission(self, request):
