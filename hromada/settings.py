@@ -100,6 +100,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A resident who has not accepted the current privacy notice is asked first.
+    "hromada.core.privacy.ConsentMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     # Turns django-ratelimit's refusals into the 429 page (RATELIMIT_VIEW).
@@ -300,6 +302,17 @@ def _email_settings(url: str) -> dict:
 globals().update(_email_settings(os.environ.get("EMAIL_URL", "")))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Hromada <noreply@hromada.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Delivery of notifications (core.notifications): a row still queued this
+# long after it was made goes out through the scheduler's retry, and a send
+# that began this long ago belongs to a worker that died. Mail servers get
+# far less than the claim to answer, so a slow send is never taken over.
+EMAIL_TIMEOUT = 30
+HROMADA_NOTIFICATION_RETRY_SECONDS = int(
+    os.environ.get("HROMADA_NOTIFICATION_RETRY_SECONDS", "120")
+)
+HROMADA_NOTIFICATION_CLAIM_SECONDS = int(
+    os.environ.get("HROMADA_NOTIFICATION_CLAIM_SECONDS", "300")
+)
 
 # Strong identification: ID.GOV.UA's own OAuth 2.0 protocol when its client id
 # is set (docs/idgovua.md), else a generic OpenID Connect provider, else off.

@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
+from email.utils import parseaddr
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Q
 from django.template import Context
 from django.template.loader import get_template
 from django.utils import timezone, translation
@@ -32,13 +35,26 @@ from hromada.core.models import Community, Notification, Resident
 logger = logging.getLogger(__name__)
 
 
+def message_id(notification: Notification) -> str:
+    """
+    Return the Message-ID of a notification's e-mail: the same at every attempt.
+
+    Should a worker die after the mail server took a message but before the
+    row was marked sent, the retry sends it again under the same id, which
+    mail programs show once.
+    """
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "hromada.local"
+    return f"<notification.{notification.pk}@{domain}>"
+
+
 def _send_email(notification: Notification) -> None:
-    send_mail(
+    EmailMessage(
         notification.subject,
         notification.body,
         settings.DEFAULT_FROM_EMAIL,
         [notification.address or notification.resident.email],
-    )
+        headers={"Message-ID": message_id(notification)},
+    ).send()
 
 
 CHANNELS: dict[str, Callable[[Notification], None]] = {"email": _send_email}
@@ -150,22 +166,59 @@ def _enqueue(notification_id: int) -> None:
 
 
 def deliver(notification_id: int) -> None:
-    """Send one queued notification through its channel; safe to run twice."""
+    """
+    Send one queued notification through its channel, once however often it runs.
+
+    The worker first claims the row with a conditional UPDATE that stamps
+    `sent_at` with the attempt's start (the row stays queued), so two workers
+    given the same id, the queued job and `retry_stalled` racing, never both
+    send. A claim older than NOTIFICATION_CLAIM_SECONDS belongs to a worker
+    that died mid-send and may be taken over. Once sent, `sent_at` becomes the
+    time it went out.
+    """
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.HROMADA_NOTIFICATION_CLAIM_SECONDS)
     rows = Notification.objects.filter(pk=notification_id, status=Notification.Status.QUEUED)
-    notification = rows.select_related("resident").first()
-    if notification is None:
-        return
+    claimed = rows.filter(Q(sent_at__isnull=True) | Q(sent_at__lt=stale)).update(sent_at=now)
+    if not claimed:
+        return  # sent, given up, or another worker is sending it now
+    notification = Notification.objects.select_related("resident").get(pk=notification_id)
+    mine = rows.filter(sent_at=now)
     sender = CHANNELS.get(notification.channel)
     if sender is None:
-        rows.update(status=Notification.Status.SKIPPED, error="no such channel")
+        mine.update(status=Notification.Status.SKIPPED, error="no such channel")
         return
     try:
         sender(notification)
     except Exception as error:  # the channel's own failure; logged without content
         logger.warning("notification %s failed: %s", notification_id, type(error).__name__)
-        rows.update(status=Notification.Status.FAILED, error=type(error).__name__)
+        mine.update(status=Notification.Status.FAILED, error=type(error).__name__)
         return
-    rows.update(status=Notification.Status.SENT, sent_at=timezone.now())
+    mine.update(status=Notification.Status.SENT, sent_at=timezone.now())
+
+
+def retry_stalled() -> int:
+    """
+    Deliver the notifications whose delivery never finished; return how many.
+
+    A queued job is lost when its worker dies (RQ moves an abandoned job to
+    its failed registry and never runs it again) or when the queue loses it;
+    the row stays queued, so the scheduler's periodic run sends it here.
+    `deliver` claims each row, so a late original job sends nothing twice.
+    """
+    now = timezone.now()
+    waited = now - timedelta(seconds=settings.HROMADA_NOTIFICATION_RETRY_SECONDS)
+    stale = now - timedelta(seconds=settings.HROMADA_NOTIFICATION_CLAIM_SECONDS)
+    stalled = Notification.objects.filter(
+        Q(sent_at__isnull=True) | Q(sent_at__lt=stale),
+        status=Notification.Status.QUEUED,
+        created_at__lt=waited,
+    ).values_list("pk", flat=True)
+    count = 0
+    for pk in stalled[:1000]:
+        deliver(pk)
+        count += 1
+    return count
 
 
 def site_url(community: Community) -> str:
