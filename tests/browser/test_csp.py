@@ -84,7 +84,7 @@ def test_pages_work_under_the_content_security_policy(page, live_server, setting
     response = page.goto(base + "/")
     assert "script-src 'self'" in response.headers["content-security-policy"]
     page.evaluate("document.body.insertAdjacentHTML('beforeend', '<p style=\"color: red\"></p>')")
-    page.wait_for_timeout(200)
+    page.wait_for_function("window.__cspViolations.length > 0")  # reported asynchronously
     violations.collect()
     assert any("style-src" in found for found in violations.found), violations.found
     violations.found.clear()
