@@ -100,6 +100,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A resident who has not accepted the current privacy notice is asked first.
+    "hromada.core.privacy.ConsentMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     # Turns django-ratelimit's refusals into the 429 page (RATELIMIT_VIEW).
@@ -125,6 +127,8 @@ TEMPLATES = [
         },
     },
 ]
+# Widgets from Django's templates, the empty choice in words (core/renderers.py).
+FORM_RENDERER = "hromada.core.renderers.FormRenderer"
 
 # Database: SQLite in WAL mode by default, anything dj-database-url reads
 # otherwise (postgres://… in production).
@@ -157,14 +161,12 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "hromada.core.auth.ResidentBackend",
 ]
+# Django's checks in our own words (hromada/core/validators.py).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 10},
-    },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "hromada.core.validators.UserAttributeSimilarityValidator"},
+    {"NAME": "hromada.core.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "hromada.core.validators.CommonPasswordValidator"},
+    {"NAME": "hromada.core.validators.NumericPasswordValidator"},
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

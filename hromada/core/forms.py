@@ -22,6 +22,13 @@ class SignUpForm(forms.Form):
 
 
 class LogInForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": _(
+            "The e-mail or the password is wrong. Check them and try again; "
+            "mind the keyboard layout and Caps Lock."
+        ),
+        "inactive": _("This account is switched off."),
+    }
     username = forms.EmailField(
         label=_("E-mail"),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),

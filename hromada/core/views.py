@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
-from hromada.core import identification, registry, selectors, services
+from hromada.core import authforms, identification, registry, selectors, services
 from hromada.core.errors import DomainError
 from hromada.core.forms import LinkForm, LogInForm, ProfileForm, SignUpForm, TokenForm, apply_errors
 from hromada.core.models import ApiToken, CommunityLink, Resident
@@ -293,6 +293,7 @@ def open_data(request):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    form_class = authforms.PasswordResetForm
     template_name = "core/password_reset.html"
     email_template_name = "core/password_reset_email.txt"
     subject_template_name = "core/password_reset_subject.txt"
@@ -330,6 +331,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = authforms.SetPasswordForm
     template_name = "core/password_reset_confirm.html"
     success_url = reverse_lazy("core:login")
 
@@ -343,6 +345,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = authforms.PasswordChangeForm
     template_name = "core/password_change.html"
     success_url = reverse_lazy("core:profile")
 

@@ -1,0 +1,76 @@
+"""Django's stock texts we show are replaced by our own Ukrainian."""
+
+import html
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from hromada.core.authforms import SetPasswordForm
+from hromada.core.forms import LinkForm
+from hromada.core.models import Identity
+from tests.factories import client_for, make_resident
+
+pytestmark = pytest.mark.django_db
+
+
+def page_text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def test_sign_up_with_a_short_numeric_password_explains_in_our_ukrainian(community):
+    response = client_for().post(
+        reverse("core:sign_up"),
+        {
+            "full_name": "Олена Коваль",
+            "email": "olena@example.org",
+            "password": "12345",
+            "privacy_consent": "on",
+            "notice_version": "0",
+        },
+    )
+    page = page_text(response)
+    assert response.status_code == 200
+    assert "Пароль закороткий: потрібно щонайменше 10 символів." in page
+    assert "Пароль не може складатися лише з цифр" in page
+    assert "не може складається" not in page
+    assert "This password" not in page
+
+
+def test_a_wrong_password_at_log_in_is_explained_plainly(community):
+    resident = make_resident(community, level=Identity.EMAIL)
+    response = client_for().post(
+        reverse("core:login"), {"username": resident.email, "password": "not-the-password"}
+    )
+    page = page_text(response)
+    assert "Неправильна електронна пошта або пароль." in page
+    assert "чутливі до регістру" not in page
+
+
+def test_password_reset_asks_for_the_e_mail_in_ukrainian(community):
+    page = page_text(client_for().get(reverse("core:password_reset")))
+    assert ">Електронна пошта" in page
+    assert ">Email" not in page
+
+
+def test_new_passwords_that_differ_are_refused_in_our_words(community):
+    resident = make_resident(community, level=Identity.EMAIL)
+    with translation.override("uk"):
+        form = SetPasswordForm(
+            resident,
+            {"new_password1": "довгий-пароль-2026", "new_password2": "довгий-пароль-2027"},
+        )
+        assert not form.is_valid()
+        assert form.errors["new_password2"] == [
+            "Паролі не збігаються: введіть той самий пароль двічі."
+        ]
+        assert str(form.fields["new_password1"].help_text).startswith(
+            "Не схожий на ваше ім’я чи адресу електронної пошти. Щонайменше 10 символів."
+        )
+
+
+def test_an_empty_choice_reads_as_words_not_dashes(community):
+    with translation.override("uk"):
+        select = str(LinkForm(community=community)["street"])
+    assert '<option value="" selected>— оберіть —</option>' in select
+    assert "---------" not in select
