@@ -307,18 +307,26 @@ class CommunityLink(models.Model):
         return f"{self.resident} — {self.community}: {self.get_kind_display()}"
 
 
+class Role(models.TextChoices):
+    """The staff roles; code uses them as `StaffRole.Role`."""
+
+    ADMINISTRATOR = "administrator", _("administrator")
+    MODERATOR = "moderator", _("moderator")
+    STAFF = "staff", _("department staff")
+    # Roles modules check. The module registry declares none, and the
+    # database constraint on StaffRole cannot read it, so a module that brings
+    # a role ("cnap_operator"…) adds it here with a core migration.
+    BUDGET_OPERATOR = "budget_operator", _("participatory budget operator")
+
+
 class StaffRole(models.Model):
     """A staff member's role in one community, optionally within a department."""
 
-    class Role(models.TextChoices):
-        ADMINISTRATOR = "administrator", _("administrator")
-        MODERATOR = "moderator", _("moderator")
-        STAFF = "staff", _("department staff")
+    Role = Role
 
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="staff_roles")
     resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="staff_roles")
-    # Modules add their own roles ("cnap_operator"…), so no fixed choices here.
-    role = models.CharField(_("role"), max_length=40)
+    role = models.CharField(_("role"), max_length=40, choices=Role.choices)
     department = models.ForeignKey(
         Department, verbose_name=_("department"), on_delete=models.CASCADE, null=True, blank=True
     )
@@ -338,10 +346,12 @@ class StaffRole(models.Model):
                 condition=Q(department__isnull=True),
                 name="staffrole_unique_community_wide",
             ),
+            # A mistyped role would give no access and no error.
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="staffrole_role_known"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.resident} — {self.role}"
+        return f"{self.resident} — {self.get_role_display()}"
 
 
 class CalendarDay(models.Model):

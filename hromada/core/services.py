@@ -448,6 +448,8 @@ def grant_role(
 ) -> StaffRole:
     """Give a resident a staff role in the community (administrators only)."""
     actor.require_role(community, StaffRole.Role.ADMINISTRATOR)
+    if role not in StaffRole.Role.values:
+        raise ValidationFailed(fields={"role": str(_("Choose one of the roles offered."))})
     if department is not None and department.community_id != community.pk:
         raise ValidationFailed(
             fields={"department": str(_("The department is not of this community."))}

@@ -284,7 +284,10 @@ def dashboard(request):
     if not request.user.is_staff_of(request.community):
         return render(request, "403.html", status=403)
     sections = selectors.dashboard_items(staff=request.user, community=request.community)
-    return render(request, "core/dashboard.html", {"sections": sections})
+    roles = request.user.staff_roles.filter(community=request.community).select_related(
+        "department"
+    )
+    return render(request, "core/dashboard.html", {"sections": sections, "roles": roles})
 
 
 def open_data(request):
