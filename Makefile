@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: setup run dev test lint bench install-test messages clean
+.PHONY: setup run dev test lint bench install-test messages clean shape
 
 $(VENV)/.installed-base: requirements/base.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ test: install-test lint
 	$(PY) -m hromada compilecatalogues
 	DJANGO_SETTINGS_MODULE=hromada.test_settings $(PY) -m hromada makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The production shape of docs/deploy.md on 127.0.0.1, with a server and a worker killed.
+shape: $(VENV)/.installed-test
+	$(PY) -m hromada compilecatalogues
+	$(VENV)/bin/pytest tests/shape -m slow -s
 
 bench: $(VENV)/.installed-test
 	@for script in bench/[a-z]*.py; do echo "== $$script"; $(PY) -m bench.$$(basename $$script .py) || exit 1; done
