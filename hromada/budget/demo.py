@@ -642,7 +642,7 @@ def _chornomorsk(community: Community) -> None:
         actor=None,
         community=community,
         year=2025,
-        title="Громадський бюджет Чорноморська 2025",
+        title=f"{_budget_of(community)} 2025",
         description="Завершений цикл: підсумки затверджено, переможці в реалізації.",
         **common,
         **_dates(today, "submission"),
@@ -731,7 +731,7 @@ def _chornomorsk(community: Community) -> None:
         actor=None,
         community=community,
         year=2026,
-        title="Громадський бюджет Чорноморська 2026",
+        title=f"{_budget_of(community)} 2026",
         description=(
             "Мешканці пропонують проєкти для громади. Голосування — онлайн з ID.GOV.UA "
             "або на папері в ЦНАП."
@@ -778,7 +778,7 @@ def _small(community: Community) -> None:
         actor=None,
         community=community,
         year=today.year,
-        title=f"Громадський бюджет {community.name}",
+        title=_budget_of(community),
         total_budget=Decimal("500000"),
         contingency_percent=Decimal("5"),
         min_age=14,
@@ -833,3 +833,11 @@ def _small(community: Community) -> None:
         )
         if index == 0:
             services.submit_project(resident=author, project=project)
+
+
+def _budget_of(community) -> str:
+    """Return "Громадський бюджет" with the community's name in the right case."""
+    if community.name_genitive:
+        return f"Громадський бюджет {community.name_genitive}"
+    # Only the nominative is known: a dash keeps the heading grammatical.
+    return f"Громадський бюджет — {community.name}"

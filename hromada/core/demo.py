@@ -127,6 +127,12 @@ def demo_logins() -> list[tuple[str, str]]:
     ]
 
 
+NAMES_GENITIVE = {
+    "chornomorsk": "Чорноморської міської територіальної громади",
+    "pivdenne": "Південнівської міської територіальної громади",
+}
+
+
 @transaction.atomic
 def load() -> list[Community]:
     """Create the demo communities and accounts unless they exist already."""
@@ -136,6 +142,11 @@ def load() -> list[Community]:
     pivdenne = Community.objects.filter(slug="pivdenne").first()
     if pivdenne is None:
         pivdenne = _pivdenne()
+    # Also for a demo database made before communities had the genitive.
+    for community in (chornomorsk, pivdenne):
+        if not community.name_genitive:
+            community.name_genitive = NAMES_GENITIVE[community.slug]
+            community.save(update_fields=["name_genitive"])
     return [chornomorsk, pivdenne]
 
 

@@ -29,6 +29,15 @@ class Community(models.Model):
     slug = models.SlugField(_("short name"), unique=True)
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("name in English"), max_length=200, blank=True)
+    # Ukrainian headings need the name in the genitive ("Громадський бюджет
+    # Чорноморської міської територіальної громади"); without it they are
+    # phrased so that the nominative fits.
+    name_genitive = models.CharField(
+        _("name in the genitive case"),
+        max_length=200,
+        blank=True,
+        help_text=_("Whose: for example, “Чорноморської міської територіальної громади”."),
+    )
     katottg = models.CharField(_("KATOTTG code"), max_length=19, blank=True)
     edrpou = models.CharField(_("council's EDRPOU code"), max_length=8, blank=True)
     council_name = models.CharField(_("council"), max_length=200, blank=True)

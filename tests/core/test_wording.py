@@ -74,3 +74,30 @@ def test_an_empty_choice_reads_as_words_not_dashes(community):
         select = str(LinkForm(community=community)["street"])
     assert '<option value="" selected>— оберіть —</option>' in select
     assert "---------" not in select
+
+
+def test_home_names_the_community_in_the_genitive_when_it_is_known(community):
+    community.name_genitive = "Чорноморської міської територіальної громади"
+    community.save(update_fields=["name_genitive"])
+    page = page_text(client_for().get(reverse("core:home")))
+    assert "Онлайн-платформа Чорноморської міської територіальної громади: петиції" in page
+
+
+def test_home_phrases_around_the_nominative_when_the_genitive_is_not_set(community):
+    page = page_text(client_for().get(reverse("core:home")))
+    assert "Онлайн-платформа: Чорноморська громада — петиції" in page
+
+
+def test_demo_communities_carry_their_names_in_the_genitive():
+    from hromada.budget.demo import _budget_of
+    from hromada.core import demo
+
+    chornomorsk, pivdenne = demo.load()
+    assert pivdenne.name_genitive == "Південнівської міської територіальної громади"
+    assert _budget_of(pivdenne) == (
+        "Громадський бюджет Південнівської міської територіальної громади"
+    )
+    pivdenne.name_genitive = ""
+    assert _budget_of(pivdenne) == (
+        "Громадський бюджет — Південнівська міська територіальна громада"
+    )
