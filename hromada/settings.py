@@ -302,6 +302,9 @@ def _email_settings(url: str) -> dict:
 globals().update(_email_settings(os.environ.get("EMAIL_URL", "")))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Hromada <noreply@hromada.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Text messages (core.sms): files in var/sms/ unless SMS_URL names a gateway
+# (turbosms://TOKEN@api.turbosms.ua?sender=Name) or console://; tests keep them.
+SMS_URL = os.environ.get("SMS_URL", "locmem://" if TESTING else "")
 # Delivery of notifications (core.notifications): a row still queued this
 # long after it was made goes out through the scheduler's retry, and a send
 # that began this long ago belongs to a worker that died. Mail servers get

@@ -5,7 +5,8 @@ Notifications: one call renders a translated message for a resident.
 ``<event>_body.txt`` in the resident's language, stores a `Notification` row
 inside the caller's transaction and queues its delivery for after the commit,
 so a rolled-back change never sends anything. Channels are pluggable: e-mail
-now; SMS, Telegram and Viber register their own sender in `CHANNELS`.
+and SMS (`hromada.core.sms`) now; Telegram and Viber register their own sender
+in `CHANNELS`.
 
 `notify_address()` does the same for someone with no account, e.g. who wrote
 in through Open311 or by phone and left an e-mail address: the templates
@@ -30,6 +31,7 @@ from django.template import Context
 from django.template.loader import get_template
 from django.utils import timezone, translation
 
+from hromada.core import sms
 from hromada.core.models import Community, Notification, Resident
 
 logger = logging.getLogger(__name__)
@@ -57,7 +59,10 @@ def _send_email(notification: Notification) -> None:
     ).send()
 
 
-CHANNELS: dict[str, Callable[[Notification], None]] = {"email": _send_email}
+CHANNELS: dict[str, Callable[[Notification], None]] = {
+    "email": _send_email,
+    "sms": sms.send_notification,
+}
 
 
 def channels_for(resident: Resident) -> list[str]:
@@ -65,6 +70,8 @@ def channels_for(resident: Resident) -> list[str]:
     chosen = []
     if resident.notify_by_email and resident.email and not resident.deleted_at:
         chosen.append("email")
+    if sms.wants_sms(resident):
+        chosen.append("sms")
     return chosen
 
 
@@ -192,6 +199,11 @@ def deliver(notification_id: int) -> None:
         sender(notification)
     except Exception as error:  # the channel's own failure; logged without content
         logger.warning("notification %s failed: %s", notification_id, type(error).__name__)
+        if getattr(error, "temporary", False):
+            # A gateway busy or out of reach: the row stays queued, and
+            # retry_stalled tries it again on the scheduler's next run.
+            mine.update(sent_at=None, error=type(error).__name__)
+            return
         mine.update(status=Notification.Status.FAILED, error=type(error).__name__)
         return
     mine.update(status=Notification.Status.SENT, sent_at=timezone.now())
