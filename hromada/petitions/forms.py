@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from hromada.core.models import Department, Identity, Resident
 from hromada.petitions.models import TEXT_MAX, TITLE_MAX, Petition, PetitionRules, Topic
@@ -75,7 +76,11 @@ class PetitionForm(forms.Form):
         days.max_value = rules.max_collection_days
         days.validators.append(MaxValueValidator(rules.max_collection_days))
         days.widget.attrs.update(min=7, max=rules.max_collection_days)
-        days.help_text = _("Leave empty for %(days)d days; at most %(max)d.") % {
+        days.help_text = ngettext(
+            "Leave empty for %(days)d day; at most %(max)d.",
+            "Leave empty for %(days)d days; at most %(max)d.",
+            rules.collection_days,
+        ) % {
             "days": rules.collection_days,
             "max": rules.max_collection_days,
         }

@@ -1,6 +1,7 @@
 """Django's stock texts we show are replaced by our own Ukrainian."""
 
 import html
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -101,3 +102,43 @@ def test_demo_communities_carry_their_names_in_the_genitive():
     assert _budget_of(pivdenne) == (
         "Громадський бюджет — Південнівська міська територіальна громада"
     )
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"),
+    [
+        (1, "щонайменше 1 голос"),
+        (3, "щонайменше 3 голоси"),
+        (8, "щонайменше 8 голосів"),
+        (11, "щонайменше 11 голосів"),
+        (21, "щонайменше 21 голос"),
+        (24, "щонайменше 24 голоси"),
+    ],
+)
+def test_counts_take_the_ukrainian_plural_form(count, expected):
+    with translation.override("uk"):
+        text = translation.ngettext(
+            "at least %(n)s vote to win", "at least %(n)s votes to win", count
+        ) % {"n": count}
+    assert text.endswith(expected)
+
+
+def test_ukrainian_catalogues_have_django_plural_rule_and_every_form():
+    import django
+    import polib
+    from django.conf import settings
+
+    djangos = polib.pofile(
+        str(Path(django.__file__).parent / "conf/locale/uk/LC_MESSAGES/django.po")
+    ).metadata["Plural-Forms"]
+    catalogues = sorted(
+        Path(settings.BASE_DIR, "hromada").glob("*/locale/uk/LC_MESSAGES/django.po")
+    )
+    assert catalogues
+    for path in catalogues:
+        catalogue = polib.pofile(str(path))
+        assert catalogue.metadata["Plural-Forms"] == djangos, path
+        for entry in catalogue:
+            if entry.msgid_plural and not entry.obsolete:
+                forms = [entry.msgstr_plural.get(n, "") for n in range(4)]
+                assert all(forms), (path, entry.msgid)
