@@ -1,0 +1,24 @@
+"""The registry entry of the administrative service centre (ЦНАП): a declaration."""
+
+from django.utils.translation import gettext_lazy as _
+
+from hromada.core.models import Identity
+from hromada.core.registry import Module, Nav, Schedule
+
+MODULE = Module(
+    name="cnap",
+    title=_("Administrative services"),
+    description=_(
+        "Find an administrative service and what to bring, book a visit to the service "
+        "centre or join its queue, and follow your ticket live."
+    ),
+    urls="hromada.cnap.urls",
+    api_router="hromada.cnap.api.router",
+    navigation=[Nav(_("Administrative services"), "cnap:catalogue")],
+    # A booking holds a place others could use: a confirmed e-mail at least.
+    actions={"book": Identity.EMAIL, "join": Identity.EMAIL},
+    dashboard="hromada.cnap.selectors.dashboard_items",
+    schedules=[Schedule("hromada.cnap.tasks.expire_overdue", every_seconds=60)],
+    demo="hromada.cnap.demo.load",
+    personal_data="hromada.cnap.selectors.personal_data",
+)

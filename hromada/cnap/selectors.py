@@ -1,0 +1,443 @@
+"""Read queries of the service centre shared by the pages, the API and the back office."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime, timedelta
+
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from hromada.cnap import dispatch, services
+from hromada.cnap.models import (
+    Booking,
+    Desk,
+    LifeSituation,
+    Office,
+    QueueEvent,
+    Service,
+    Ticket,
+)
+from hromada.core.models import Community, Resident
+from hromada.core.registry import DashboardItem
+
+TS = Ticket.Status
+BOARD_CALLS = 5
+
+# Ukrainian word endings, longest first: "паспорта", "паспортом" and
+# "паспорт" all look for "паспорт".
+_ENDINGS = sorted(
+    [
+        "ами",
+        "ями",
+        "ого",
+        "ому",
+        "ими",
+        "іми",
+        "ими",
+        "ої",
+        "ій",
+        "ий",
+        "ою",
+        "ею",
+        "ам",
+        "ям",
+        "ах",
+        "ях",
+        "ів",
+        "їв",
+        "ом",
+        "ем",
+        "ти",
+        "ть",
+        "а",
+        "я",
+        "у",
+        "ю",
+        "і",
+        "и",
+        "е",
+        "о",
+        "ь",
+        "ї",
+        "й",
+    ],
+    key=len,
+    reverse=True,
+)
+_WORD = re.compile(r"\w+")
+_APOSTROPHES = str.maketrans({"’": "", "ʼ": "", "`": "", "‘": "", "'": ""})
+
+
+def normalise(text: str) -> str:
+    """Return text folded for search: case folded, apostrophes dropped, ґ as г."""
+    return str(text or "").translate(_APOSTROPHES).casefold().replace("ґ", "г")
+
+
+def search_text(service: Service) -> str:
+    """Return what the search looks through: name, code, result, documents, provider."""
+    return normalise(" ".join([service.name, service.code, service.result, service.provider_name]))
+
+
+def search_terms(query: str) -> list[str]:
+    """Return the stems to look for: the words of the query without their endings."""
+    terms = []
+    for word in _WORD.findall(normalise(query))[:8]:
+        if len(word) < 2:
+            continue
+        for ending in _ENDINGS:
+            if len(word) - len(ending) >= 4 and word.endswith(ending):
+                word = word[: -len(ending)]
+                break
+        terms.append(word)
+    return terms
+
+
+def _match(services_qs: QuerySet[Service], terms: list[str]) -> QuerySet[Service]:
+    """Match every stem as a word prefix: full text on PostgreSQL, `contains` on SQLite."""
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchVector
+
+        # The 'simple' configuration keeps Ukrainian words whole; a prefix
+        # query (stem:*) then finds every form of the word.
+        raw = " & ".join(f"{term}:*" for term in terms)
+        return services_qs.annotate(document=SearchVector("search_text", config="simple")).filter(
+            document=SearchQuery(raw, config="simple", search_type="raw")
+        )
+    for term in terms:
+        # search_text is folded when saved: SQLite's LIKE folds ASCII only.
+        services_qs = services_qs.filter(search_text__contains=term)
+    return services_qs
+
+
+def catalogue(
+    *,
+    community: Community,
+    query: str = "",
+    situation: LifeSituation | None = None,
+    provider: str = "",
+    audience: str = "",
+) -> QuerySet[Service]:
+    """Return the offered services matching the query and the filters."""
+    found = Service.objects.filter(community=community, is_active=True).select_related(
+        "provider_department"
+    )
+    terms = search_terms(query)
+    if terms:
+        found = _match(found, terms)
+    if situation is not None:
+        found = found.filter(life_situations=situation)
+    if provider:
+        found = found.filter(Q(provider_department__name=provider) | Q(provider_name=provider))
+    if audience:
+        found = found.filter(audience__in=[audience, Service.Audience.BOTH])
+    return found.order_by("position", "name")
+
+
+def life_situations(*, community: Community) -> QuerySet[LifeSituation]:
+    return LifeSituation.objects.filter(community=community)
+
+
+def providers(*, community: Community) -> list[str]:
+    """Return the names of those who provide the community's services."""
+    rows = Service.objects.filter(community=community, is_active=True).values_list(
+        "provider_department__name", "provider_name"
+    )
+    return sorted({department or name for department, name in rows if department or name})
+
+
+def service_in(*, community: Community, pk) -> Service:
+    try:
+        return Service.objects.select_related("provider_department").get(
+            community=community, pk=int(pk), is_active=True
+        )
+    except (Service.DoesNotExist, TypeError, ValueError):
+        raise services.ServiceNotFound() from None
+
+
+def offices(*, community: Community) -> QuerySet[Office]:
+    return Office.objects.filter(community=community).prefetch_related("hours")
+
+
+def office_in(*, community: Community, pk) -> Office:
+    try:
+        office = Office.objects.get(community=community, pk=int(pk))
+    except (Office.DoesNotExist, TypeError, ValueError):
+        raise services.OfficeNotFound() from None
+    office.community = community
+    return office
+
+
+def offices_for(*, service: Service) -> list[Office]:
+    """Return the offices that provide the service (a desk handles it)."""
+    found = Office.objects.filter(community_id=service.community_id, desks__services=service)
+    found = found.distinct()
+    return [office for office in found if services.offered_at(service=service, office=office)]
+
+
+def desk_in(*, community: Community, pk) -> Desk:
+    try:
+        desk = Desk.objects.select_related("office").get(office__community=community, pk=int(pk))
+    except (Desk.DoesNotExist, TypeError, ValueError):
+        raise services.NotCnapStaff() from None
+    desk.office.community = community
+    return desk
+
+
+def desks_of(*, staff: Resident, community: Community) -> list[Desk]:
+    """Return the desks the staff member may work at."""
+    desks = Desk.objects.filter(office__community=community).select_related("office")
+    return [
+        desk
+        for desk in desks.order_by("office__position", "number")
+        if services.may_work_desk(staff, desk)
+    ]
+
+
+def is_cnap_staff(staff: Resident, community: Community) -> bool:
+    return bool(staff and staff.is_authenticated) and staff.has_role(
+        community,
+        services.CNAP_HEAD,
+        services.CNAP_ADMIN,
+        services.CNAP_OPERATOR,
+        services.STAROSTA,
+    )
+
+
+# A ticket's place and wait ---------------------------------------------------
+
+
+def ahead_of(ticket: Ticket) -> int:
+    """Return how many callable tickets for the same service wait before this one."""
+    if ticket.status != TS.WAITING:
+        return 0
+    return (
+        Ticket.objects.filter(
+            office_id=ticket.office_id,
+            service_id=ticket.service_id,
+            status=TS.WAITING,
+            checked_in_at__isnull=False,
+        )
+        .filter(Q(queued_at__lt=ticket.queued_at) | Q(queued_at=ticket.queued_at, pk__lt=ticket.pk))
+        .count()
+    )
+
+
+def _service_model(office: Office):
+    """Return the service-time model learned from the office's last two weeks (cached)."""
+    from hromada.cnap import predict
+
+    key = f"cnap:model:{office.pk}"
+    model = cache.get(key)
+    if model is not None:
+        return model
+    since = timezone.now() - timedelta(days=14)
+    durations: dict[int, list[float]] = {}
+    rows = Ticket.objects.filter(
+        office=office, finished_at__gte=since, started_at__isnull=False, status=TS.DONE
+    ).values_list("service_id", "started_at", "finished_at")
+    for service_id, started, finished in rows[:5000]:
+        minutes = (finished - started).total_seconds() / 60
+        if minutes > 0:
+            durations.setdefault(service_id, []).append(minutes)
+    for service_id, minutes in Service.objects.filter(community_id=office.community_id).values_list(
+        "pk", "duration_minutes"
+    ):
+        # A service with no history yet: its catalogue duration, twice, as a guess.
+        durations.setdefault(service_id, [minutes * 0.8, minutes * 1.25])
+    model = predict.ServiceTimeModel.fit(durations)
+    cache.set(key, model, 600)
+    return model
+
+
+def _snapshot(office: Office, now: datetime):
+    from hromada.cnap import predict
+
+    rules = services.rules_for(office.community)
+    desks = list(Desk.objects.filter(office=office, is_open=True).prefetch_related("services"))
+    in_hand = {
+        ticket.desk_id: ticket
+        for ticket in Ticket.objects.filter(office=office, status__in=Ticket.IN_HAND)
+    }
+    states = []
+    for desk in desks:
+        held = in_hand.get(desk.pk)
+        started = held and (held.started_at or held.called_at)
+        states.append(
+            predict.DeskState(
+                desk=dispatch.Desk(
+                    id=desk.pk, service_ids=frozenset(s.pk for s in desk.services.all())
+                ),
+                serving_service_id=held.service_id if held else None,
+                serving_elapsed_min=((now - started).total_seconds() / 60) if started else 0.0,
+                break_until=now + timedelta(minutes=15) if desk.on_break else None,
+            )
+        )
+    waiting = tuple(services.as_waiting(ticket) for ticket in services.waiting_for(office=office))
+    return predict.Snapshot(
+        now=now, desks=tuple(states), waiting=waiting, rules=services.dispatch_rules(rules)
+    )
+
+
+def estimate(ticket: Ticket, *, now: datetime | None = None) -> tuple[int, int] | None:
+    """
+    Return the typical and the upper (80th percentile) wait in whole minutes.
+
+    The predictor replays the centre's own dispatch rules from what is known
+    now; when it cannot (no desk for the service), the queue length times
+    the service's duration over the open desks stands in.
+    """
+    if ticket.status != TS.WAITING or ticket.checked_in_at is None:
+        return None
+    now = now or timezone.now()
+    try:
+        from hromada.cnap import predict
+
+        result = predict.predict_wait(
+            _snapshot(ticket.office, now), ticket.pk, _service_model(ticket.office), ticket.pk
+        )
+        if math.isfinite(result.typical_min):
+            return round(result.typical_min), max(
+                round(result.upper_min), round(result.typical_min)
+            )
+    except (ImportError, ValueError):
+        pass
+    desks = max(
+        1,
+        Desk.objects.filter(
+            office_id=ticket.office_id, is_open=True, services=ticket.service_id
+        ).count(),
+    )
+    minutes = (ahead_of(ticket) + 1) * ticket.service.duration_minutes / desks
+    return round(minutes), round(minutes * 1.5)
+
+
+# The board -------------------------------------------------------------------
+
+
+def board_state(*, office: Office) -> dict:
+    """Return what the board shows: current calls, the last five, the notices."""
+    today = timezone.localdate()
+    in_hand = list(
+        Ticket.objects.filter(office=office, day=today, status__in=Ticket.IN_HAND)
+        .select_related("desk")
+        .order_by("-called_at")
+    )
+    recent = list(
+        QueueEvent.objects.filter(
+            office=office,
+            action__in=[QueueEvent.Action.CALLED, QueueEvent.Action.RECALLED],
+            at__date=today,
+        )
+        .select_related("ticket", "desk")
+        .order_by("-at", "-id")[:BOARD_CALLS]
+    )
+    waiting = Ticket.objects.filter(office=office, day=today, status=TS.WAITING).count()
+    return {
+        "office": office,
+        "current": [
+            {
+                "ticket": ticket.label,
+                "desk": ticket.desk.number,
+                "serving": ticket.status == TS.SERVING,
+            }
+            for ticket in in_hand
+        ],
+        "recent": [
+            {
+                "id": event.pk,
+                "ticket": event.ticket.label,
+                "desk": event.desk.number,
+                "at": event.at,
+            }
+            for event in recent
+            if event.ticket and event.desk
+        ],
+        "waiting": waiting,
+        "paused": office.is_paused,
+        "blackout": office.blackout,
+    }
+
+
+# Residents' own ---------------------------------------------------------------
+
+
+def my_tickets(*, resident: Resident, community: Community) -> QuerySet[Ticket]:
+    return (
+        Ticket.objects.filter(resident=resident, community=community, day=timezone.localdate())
+        .select_related("office", "service", "desk")
+        .order_by("-queued_at")
+    )
+
+
+def my_bookings(*, resident: Resident, community: Community) -> QuerySet[Booking]:
+    return (
+        Booking.objects.filter(
+            resident=resident,
+            community=community,
+            starts_at__gte=timezone.now() - timedelta(days=1),
+        )
+        .select_related("office", "service")
+        .order_by("starts_at")
+    )
+
+
+def booking_of(*, resident: Resident, community: Community, pk) -> Booking:
+    try:
+        return Booking.objects.select_related("office", "service").get(
+            resident=resident, community=community, pk=int(pk)
+        )
+    except (Booking.DoesNotExist, TypeError, ValueError):
+        raise services.BookingNotFound() from None
+
+
+def dashboard_items(staff: Resident, community: Community) -> list[DashboardItem]:
+    """Return today's queue figures for the service centre's staff."""
+    if not is_cnap_staff(staff, community):
+        return []
+    today = timezone.localdate()
+    tickets = Ticket.objects.filter(community=community, day=today)
+    url = reverse("cnap:console")
+    return [
+        DashboardItem(
+            _("Visitors waiting in the service centre"),
+            tickets.filter(status=TS.WAITING).count(),
+            url,
+        ),
+        DashboardItem(_("Visitors served today"), tickets.filter(status=TS.DONE).count(), url),
+    ]
+
+
+def personal_data(resident: Resident) -> dict:
+    """Return the resident's tickets and bookings, for "download my data"."""
+    return {
+        "bookings": [
+            {
+                "community": booking.community.name,
+                "office": booking.office.name,
+                "service": booking.service.name,
+                "slot": booking.starts_at,
+                "status": booking.get_status_display(),
+            }
+            for booking in Booking.objects.filter(resident=resident).select_related(
+                "community", "office", "service"
+            )
+        ],
+        "tickets": [
+            {
+                "office": ticket.office.name,
+                "day": ticket.day,
+                "ticket": ticket.label,
+                "service": ticket.service.name,
+                "status": ticket.get_status_display(),
+            }
+            for ticket in Ticket.objects.filter(resident=resident).select_related(
+                "office", "service"
+            )
+        ],
+    }

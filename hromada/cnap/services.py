@@ -1,0 +1,1060 @@
+"""
+Every change in the service centre (ЦНАП): tickets, bookings, desks, offices.
+
+Each function checks the rules and who acts, changes rows in one
+transaction and appends a `QueueEvent` for every step of a ticket (the
+event log is the queue's audit trail and the source of its statistics);
+staff switches of an office are also written to the audit log. Boards are
+told on commit. The kiosk, the pages, the API, the chatbot and the contact
+centre call these and nothing else.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, time, timedelta
+from fractions import Fraction
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from hromada.cnap import board, dispatch
+from hromada.cnap.models import (
+    BOOKING_CODE_LENGTH,
+    Booking,
+    CnapRules,
+    Desk,
+    Office,
+    OfficeException,
+    PriorityCategory,
+    QueueEvent,
+    ReceptionHours,
+    Service,
+    Ticket,
+    TicketCounter,
+)
+from hromada.core import audit
+from hromada.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from hromada.core.identity import require_level
+from hromada.core.models import Community, Resident
+from hromada.core.notifications import notify
+
+# Staff roles of the service centre (core's StaffRole.Role lists them).
+CNAP_HEAD = "cnap_head"  # everything in the community's ЦНАП
+CNAP_ADMIN = "cnap_admin"  # catalogue, offices, desks, schedules
+CNAP_OPERATOR = "cnap_operator"  # own desk
+STAROSTA = "starosta"  # own remote workplace
+
+TS = Ticket.Status
+EV = QueueEvent.Action
+SLOT_STEP_MINUTES = 15
+CLAIM_ATTEMPTS = 5
+
+
+class OfficeNotFound(NotFound):
+    code = "cnap_office_not_found"
+    message = _("There is no such office.")
+
+
+class ServiceNotFound(NotFound):
+    code = "cnap_service_not_found"
+    message = _("There is no such service.")
+
+
+class TicketNotFound(NotFound):
+    code = "cnap_ticket_not_found"
+    message = _("There is no such ticket.")
+
+
+class BookingNotFound(NotFound):
+    code = "cnap_booking_not_found"
+    message = _("There is no such booking.")
+
+
+class CodeNotFound(NotFound):
+    code = "cnap_code_not_found"
+    message = _("No booking or queue place of today has this code at this office.")
+
+
+class OfficeClosed(Conflict):
+    code = "cnap_office_closed"
+    message = _("The office does not receive visitors now.")
+
+
+class OfficePaused(Conflict):
+    code = "cnap_office_paused"
+    message = _("Reception is paused for an air-raid alert. The queue keeps its order.")
+
+
+class ServiceUnavailable(Conflict):
+    code = "cnap_service_unavailable"
+    message = _("This service is not provided at this office now.")
+
+
+class NotBookable(Conflict):
+    code = "cnap_not_bookable"
+    message = _("This service cannot be booked online. Take a ticket at the kiosk.")
+
+
+class SlotUnavailable(Conflict):
+    code = "cnap_slot_unavailable"
+    message = _("There is no such free time for this service.")
+
+
+class SlotInPast(Conflict):
+    code = "cnap_slot_in_past"
+    message = _("This time has already passed.")
+
+
+class TooFarAhead(Conflict):
+    code = "cnap_too_far_ahead"
+    message = _("Visits can be booked at most %(days)d days ahead.")
+
+
+class SlotTaken(Conflict):
+    code = "cnap_slot_taken"
+    message = _("Someone has just booked the last place at this time. Choose another time.")
+
+
+class AlreadyBooked(Conflict):
+    code = "cnap_already_booked"
+    message = _("You have already booked this service for that day.")
+
+
+class MonthlyCapReached(Conflict):
+    code = "cnap_monthly_cap"
+    message = _("You may book at most %(cap)d visits a month.")
+
+
+class BookingBlocked(Forbidden):
+    code = "cnap_booking_blocked"
+    message = _(
+        "Online booking is closed to you for now: you did not come to %(count)d booked "
+        "visits. Take a ticket at the kiosk."
+    )
+
+
+class BookingNotActive(Conflict):
+    code = "cnap_booking_not_active"
+    message = _("This booking can no longer be changed.")
+
+
+class WrongDay(Conflict):
+    code = "cnap_wrong_day"
+    message = _("This booking is for another day: %(day)s.")
+
+
+class AlreadyInQueue(Conflict):
+    code = "cnap_already_in_queue"
+    message = _("You already have a place in today's queue for this service.")
+
+
+class DeskBusy(Conflict):
+    code = "cnap_desk_busy"
+    message = _("Finish the visitor at the desk first.")
+
+
+class DeskClosed(Conflict):
+    code = "cnap_desk_closed"
+    message = _("The desk is closed or on a break.")
+
+
+class NothingInHand(Conflict):
+    code = "cnap_nothing_in_hand"
+    message = _("No visitor is called to this desk.")
+
+
+class WrongTicketStatus(Conflict):
+    code = "cnap_wrong_ticket_status"
+    message = _("This step is not possible while the ticket is %(status)s.")
+
+
+class TooEarlyForNoShow(Conflict):
+    code = "cnap_too_early_for_no_show"
+    message = _("Call the visitor again first: %(left)d more call(s) before a no-show.")
+
+
+class NotCnapStaff(Forbidden):
+    code = "cnap_forbidden"
+    message = _("Only the service centre's staff responsible for this may do this.")
+
+
+# Rules and who may act -------------------------------------------------------
+
+
+def rules_for(community: Community) -> CnapRules:
+    """Return the community's service centre rules, creating the defaults on first use."""
+    rules = CnapRules.objects.filter(community=community).first()
+    if rules is None:
+        rules, _created = CnapRules.objects.get_or_create(community=community)
+    return rules
+
+
+def _starosta_of(staff: Resident, office: Office) -> bool:
+    if office.department_id is None:
+        return False
+    return staff.staff_roles.filter(
+        community_id=office.community_id, role=STAROSTA, department_id=office.department_id
+    ).exists()
+
+
+def may_set_up(staff: Resident | None, community: Community) -> bool:
+    """Return whether the staff member keeps the catalogue, offices and desks."""
+    return bool(staff) and staff.has_role(community, CNAP_HEAD, CNAP_ADMIN)
+
+
+def may_run_office(staff: Resident | None, office: Office) -> bool:
+    """Return whether the staff member runs the office: the head, or its starosta."""
+    if not staff or not staff.is_authenticated:
+        return False
+    return staff.has_role(office.community, CNAP_HEAD) or _starosta_of(staff, office)
+
+
+def may_work_desk(staff: Resident | None, desk: Desk) -> bool:
+    """Return whether the staff member may call visitors to the desk."""
+    if not staff or not staff.is_authenticated:
+        return False
+    if desk.operator_id == staff.pk and staff.has_role(
+        desk.office.community, CNAP_OPERATOR, STAROSTA
+    ):
+        return True
+    return may_run_office(staff, desk.office)
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise NotCnapStaff()
+
+
+# Hours and slots -------------------------------------------------------------
+
+
+def reception_hours(*, office: Office, day: date) -> tuple[time, time] | None:
+    """Return when the office receives on the day, or None when it is closed."""
+    special = OfficeException.objects.filter(office=office, date=day).first()
+    if special is not None:
+        return None if special.closed else (special.opens, special.closes)
+    usual = ReceptionHours.objects.filter(office=office, weekday=day.weekday()).first()
+    return (usual.opens, usual.closes) if usual else None
+
+
+def _at(day: date, moment: time) -> datetime:
+    return timezone.make_aware(datetime.combine(day, moment))
+
+
+def is_receiving(*, office: Office, now: datetime) -> bool:
+    local = timezone.localtime(now)
+    hours = reception_hours(office=office, day=local.date())
+    return hours is not None and hours[0] <= local.time() < hours[1]
+
+
+def offered_at(*, service: Service, office: Office) -> bool:
+    """Return whether the office provides the service now (blackout stops register ones)."""
+    if not service.is_active or service.community_id != office.community_id:
+        return False
+    if office.blackout and service.needs_registers:
+        return False
+    if office.kind == Office.Kind.REMOTE and not service.at_remote_workplace:
+        return False
+    return service.desks.filter(office=office).exists()
+
+
+def slot_minutes(service: Service) -> int:
+    """Return the length of the service's booking slots: its duration in 15-minute steps."""
+    steps = -(-service.duration_minutes // SLOT_STEP_MINUTES)
+    return steps * SLOT_STEP_MINUTES
+
+
+def slot_grid(*, office: Office, service: Service, day: date) -> list[tuple[datetime, int]]:
+    """
+    Return (start, capacity) of each bookable slot of the day.
+
+    Slots come from the desks handling the service × reception hours × the
+    service's duration. Only `online_share` of the places is bookable (ДМС
+    books a third online); the share is spread over the day by rounding the
+    running total, so a single desk with a third offers every third slot.
+    """
+    hours = reception_hours(office=office, day=day)
+    desks = service.desks.filter(office=office).count()
+    if hours is None or desks == 0 or not service.booking_allowed:
+        return []
+    share = Fraction(service.online_share).limit_denominator(100) * desks
+    length = timedelta(minutes=slot_minutes(service))
+    start, end = _at(day, hours[0]), _at(day, hours[1])
+    grid, index = [], 0
+    while start + length <= end:
+        capacity = int(share * (index + 1)) - int(share * index)
+        if capacity:
+            grid.append((start, capacity))
+        start += length
+        index += 1
+    return grid
+
+
+def free_slots(
+    *, office: Office, service: Service, day: date, now: datetime | None = None
+) -> list[tuple[datetime, int]]:
+    """Return (start, free places) of the day's slots that can still be booked."""
+    now = now or timezone.now()
+    if not _day_open_for_booking(day=day, now=now, rules=rules_for(office.community)):
+        return []
+    grid = slot_grid(office=office, service=service, day=day)
+    if not grid:
+        return []
+    taken: dict[datetime, int] = {}
+    for starts_at in Booking.objects.filter(
+        office=office,
+        service=service,
+        status__in=Booking.ACTIVE,
+        starts_at__gte=grid[0][0],
+        starts_at__lte=grid[-1][0],
+    ).values_list("starts_at", flat=True):
+        taken[starts_at] = taken.get(starts_at, 0) + 1
+    return [
+        (start, capacity - taken.get(start, 0))
+        for start, capacity in grid
+        if start > now and capacity > taken.get(start, 0)
+    ]
+
+
+def _day_open_for_booking(*, day: date, now: datetime, rules: CnapRules) -> bool:
+    """The last day of the horizon opens at the community's hour (МВС practice)."""
+    today = timezone.localtime(now).date()
+    if day < today:
+        return False
+    last = today + timedelta(days=rules.horizon_days)
+    if timezone.localtime(now).hour < rules.opens_hour:
+        last -= timedelta(days=1)
+    return day <= last
+
+
+# Tickets -----------------------------------------------------------------------
+
+
+def _allocate_number(*, office: Office, day: date, series: str) -> int:
+    """Return the next number of the series today; the caller's transaction holds the row."""
+    rows = TicketCounter.objects.filter(office=office, day=day, series=series)
+    if rows.update(last=F("last") + 1):
+        return rows.values_list("last", flat=True).get()
+    try:
+        with transaction.atomic():
+            TicketCounter.objects.create(office=office, day=day, series=series, last=1)
+        return 1
+    except IntegrityError:
+        # Another kiosk made the day's row first; take the next number.
+        return _allocate_number(office=office, day=day, series=series)
+
+
+def _event(ticket: Ticket, action: str, *, actor=None, desk=None, outcome="", at=None):
+    QueueEvent.objects.create(
+        community_id=ticket.community_id,
+        office_id=ticket.office_id,
+        ticket=ticket,
+        desk=desk,
+        service_id=ticket.service_id,
+        actor=actor if actor is not None and actor.pk else None,
+        action=action,
+        outcome=outcome,
+        priority=ticket.priority_id is not None,
+        at=at or timezone.now(),
+    )
+
+
+def _board_changed(office_id: int) -> None:
+    transaction.on_commit(lambda: board.bump(office_id))
+
+
+def _check_can_queue(*, office: Office, service: Service, now: datetime) -> None:
+    if office.is_paused:
+        raise OfficePaused()
+    if not is_receiving(office=office, now=now):
+        raise OfficeClosed()
+    if not offered_at(service=service, office=office):
+        raise ServiceUnavailable()
+
+
+def _new_ticket(
+    *,
+    office: Office,
+    service: Service,
+    kind: str,
+    now: datetime,
+    priority: PriorityCategory | None = None,
+    resident: Resident | None = None,
+    booking: Booking | None = None,
+    **fields,
+) -> Ticket:
+    rules = rules_for(office.community)
+    day = timezone.localtime(now).date()
+    series = rules.priority_series if priority else service.series
+    ticket = Ticket.objects.create(
+        community_id=office.community_id,
+        office=office,
+        day=day,
+        series=series,
+        number=_allocate_number(office=office, day=day, series=series),
+        service=service,
+        kind=kind,
+        priority=priority,
+        resident=resident,
+        booking=booking,
+        queued_at=now,
+        **fields,
+    )
+    ticket.office = office
+    return ticket
+
+
+@transaction.atomic
+def issue_ticket(
+    *,
+    office: Office,
+    service: Service,
+    priority: PriorityCategory | None = None,
+    resident: Resident | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """Issue a walk-in ticket at the kiosk: the series of the service (or priority), today's next number."""
+    now = now or timezone.now()
+    _check_can_queue(office=office, service=service, now=now)
+    if priority is not None and priority.community_id != office.community_id:
+        raise ValidationFailed(fields={"priority": str(_("Unknown priority category."))})
+    ticket = _new_ticket(
+        office=office, service=service, kind=Ticket.Kind.WALK_IN, now=now, priority=priority,
+        resident=resident, checked_in_at=now,
+    )  # fmt: skip
+    _event(ticket, EV.ISSUED, at=now)
+    _board_changed(office.pk)
+    return ticket
+
+
+def _new_code(*, office: Office) -> str:
+    while True:
+        code = f"{secrets.randbelow(10**BOOKING_CODE_LENGTH):0{BOOKING_CODE_LENGTH}d}"
+        taken = Booking.objects.filter(office=office, code=code, status=Booking.Status.BOOKED)
+        if (
+            not taken.exists()
+            and not Ticket.objects.filter(
+                office=office, code=code, status=TS.WAITING, checked_in_at__isnull=True
+            ).exists()
+        ):
+            return code
+
+
+@transaction.atomic
+def join_remotely(
+    *, resident: Resident, office: Office, service: Service, now: datetime | None = None
+) -> Ticket:
+    """
+    Give a signed-in resident a place in today's live queue.
+
+    The place counts from now, but nobody is called before checking in at
+    the kiosk with the ticket's code; without a check-in within the
+    community's window the ticket lapses.
+    """
+    now = now or timezone.now()
+    require_level(resident=resident, community=office.community, action="cnap.join")
+    _check_can_queue(office=office, service=service, now=now)
+    day = timezone.localtime(now).date()
+    if Ticket.objects.filter(
+        resident=resident, office=office, service=service, day=day, status__in=Ticket.OPEN
+    ).exists():
+        raise AlreadyInQueue()
+    rules = rules_for(office.community)
+    ticket = _new_ticket(
+        office=office,
+        service=service,
+        kind=Ticket.Kind.REMOTE,
+        now=now,
+        resident=resident,
+        code=_new_code(office=office),
+        check_in_by=now + timedelta(minutes=rules.check_in_minutes),
+    )
+    _event(ticket, EV.JOINED, actor=resident, at=now)
+    _board_changed(office.pk)
+    return ticket
+
+
+@transaction.atomic
+def check_in(*, office: Office, code: str, now: datetime | None = None) -> Ticket:
+    """
+    Check a visitor in at the kiosk by the code of a booking or a remote join.
+
+    A booked visitor more than the community's minutes late joins the live
+    queue as a walk-in: the slot's time has gone to others.
+    """
+    now = now or timezone.now()
+    code = (code or "").strip()
+    if office.is_paused:
+        raise OfficePaused()
+    if not (code.isdigit() and len(code) == BOOKING_CODE_LENGTH):
+        raise CodeNotFound()
+    today = timezone.localtime(now).date()
+    remote = (
+        Ticket.objects.select_for_update()
+        .filter(office=office, day=today, code=code, status=TS.WAITING, checked_in_at__isnull=True)
+        .first()
+    )
+    if remote is not None:
+        remote.checked_in_at = now
+        remote.save(update_fields=["checked_in_at"])
+        remote.office = office
+        _event(remote, EV.CHECKED_IN, at=now)
+        _board_changed(office.pk)
+        return remote
+    booking = (
+        Booking.objects.select_for_update()
+        .select_related("service")
+        .filter(office=office, code=code, status=Booking.Status.BOOKED)
+        .first()
+    )
+    if booking is None:
+        raise CodeNotFound()
+    slot_day = timezone.localtime(booking.starts_at).date()
+    if slot_day != today:
+        raise WrongDay(day=slot_day.strftime("%d.%m.%Y"))
+    if not is_receiving(office=office, now=now):
+        raise OfficeClosed()
+    rules = rules_for(office.community)
+    late = now > booking.starts_at + timedelta(minutes=rules.late_minutes)
+    moved = Booking.objects.filter(pk=booking.pk, status=Booking.Status.BOOKED).update(
+        status=Booking.Status.CHECKED_IN
+    )
+    if not moved:
+        raise BookingNotActive()
+    ticket = _new_ticket(
+        office=office,
+        service=booking.service,
+        kind=Ticket.Kind.WALK_IN if late else Ticket.Kind.BOOKED,
+        now=now,
+        resident=booking.resident,
+        booking=booking,
+        slot_at=None if late else booking.starts_at,
+        checked_in_at=now,
+    )
+    _event(ticket, EV.CHECKED_IN, at=now, outcome="late" if late else "")
+    _board_changed(office.pk)
+    return ticket
+
+
+@transaction.atomic
+def cancel_ticket(*, ticket: Ticket, resident: Resident, now: datetime | None = None) -> Ticket:
+    """Give up one's own waiting place."""
+    now = now or timezone.now()
+    if ticket.resident_id != resident.pk:
+        raise TicketNotFound()
+    moved = Ticket.objects.filter(pk=ticket.pk, status=TS.WAITING).update(
+        status=TS.CANCELLED, finished_at=now
+    )
+    if not moved:
+        ticket.refresh_from_db()
+        raise WrongTicketStatus(status=ticket.get_status_display())
+    ticket.refresh_from_db()
+    _event(ticket, EV.CANCELLED, actor=resident, at=now)
+    _board_changed(ticket.office_id)
+    return ticket
+
+
+# The desk ------------------------------------------------------------------------
+
+
+def waiting_for(*, office: Office) -> list[Ticket]:
+    """Return the office's tickets that may be called, in queue order."""
+    return list(
+        Ticket.objects.filter(office=office, status=TS.WAITING, checked_in_at__isnull=False)
+        .only("id", "service_id", "kind", "priority_id", "queued_at", "slot_at", "target_desk_id")
+        .order_by("queued_at", "id")
+    )
+
+
+def dispatch_rules(rules: CnapRules) -> dispatch.Rules:
+    return dispatch.Rules(priority_cap=rules.priority_cap, late_minutes=rules.late_minutes)
+
+
+def as_waiting(ticket: Ticket) -> dispatch.Waiting:
+    return dispatch.Waiting(
+        id=ticket.pk,
+        service_id=ticket.service_id,
+        kind=ticket.kind,
+        priority=ticket.priority_id is not None,
+        queued_at=ticket.queued_at,
+        slot_at=ticket.slot_at,
+    )
+
+
+def recent_calls(*, desk: Desk, window: int) -> tuple[int, int]:
+    """Return (priority calls, calls) among the desk's last `window` calls."""
+    flags = list(
+        QueueEvent.objects.filter(desk=desk, action=EV.CALLED)
+        .order_by("-at", "-id")
+        .values_list("priority", flat=True)[:window]
+    )
+    return sum(flags), len(flags)
+
+
+def in_hand(*, desk: Desk) -> Ticket | None:
+    """Return the ticket called to or served at the desk."""
+    return (
+        Ticket.objects.select_related("service")
+        .filter(desk=desk, status__in=Ticket.IN_HAND)
+        .first()
+    )
+
+
+def _desk_ready(*, desk: Desk, actor: Resident) -> Office:
+    office = desk.office
+    _require(may_work_desk(actor, desk))
+    if office.is_paused:
+        raise OfficePaused()
+    if not desk.is_open or desk.on_break:
+        raise DeskClosed()
+    return office
+
+
+def call_next(*, desk: Desk, actor: Resident, now: datetime | None = None) -> Ticket | None:
+    """
+    Call the next visitor to the desk, or return None when nobody waits for it.
+
+    `dispatch.choose_next` picks the ticket; the claim is a conditional
+    UPDATE (waiting → called only while still waiting), so of operators who
+    pick the same ticket at once exactly one gets it and the others pick
+    again. A unique constraint lets a desk hold one ticket at a time.
+    """
+    now = now or timezone.now()
+    office = _desk_ready(desk=desk, actor=actor)
+    rules = dispatch_rules(rules_for(office.community))
+    services = frozenset(desk.services.values_list("pk", flat=True))
+    desk_view = dispatch.Desk(id=desk.pk, service_ids=services)
+    for _attempt in range(CLAIM_ATTEMPTS):
+        with transaction.atomic():
+            if Ticket.objects.filter(desk=desk, status__in=Ticket.IN_HAND).exists():
+                raise DeskBusy()
+            candidates = [
+                ticket
+                for ticket in waiting_for(office=office)
+                if ticket.target_desk_id in (None, desk.pk)
+            ]
+            priority_calls, calls = recent_calls(desk=desk, window=rules.window)
+            chosen = dispatch.choose_next(
+                desk_view,
+                [as_waiting(ticket) for ticket in candidates],
+                now,
+                recent_priority_calls=priority_calls,
+                recent_calls=calls,
+                rules=rules,
+            )
+            if chosen is None:
+                return None
+            try:
+                with transaction.atomic():
+                    claimed = Ticket.objects.filter(pk=chosen.id, status=TS.WAITING).update(
+                        status=TS.CALLED, desk=desk, called_at=now, target_desk=None
+                    )
+            except IntegrityError:
+                # The same desk pressed "next" twice at once: one call stands.
+                raise DeskBusy() from None
+            if not claimed:
+                continue  # another desk took it first; choose again
+            ticket = Ticket.objects.select_related("service", "resident").get(pk=chosen.id)
+            ticket.office = office
+            _event(ticket, EV.CALLED, actor=actor, desk=desk, at=now)
+            _board_changed(office.pk)
+            if ticket.resident is not None:
+                notify(
+                    ticket.resident,
+                    "cnap/called",
+                    community=office.community,
+                    ticket=ticket,
+                    desk=desk,
+                )
+            return ticket
+    return None
+
+
+def _hand(*, desk: Desk, actor: Resident, statuses) -> Ticket:
+    _require(may_work_desk(actor, desk))
+    ticket = Ticket.objects.select_for_update().filter(desk=desk, status__in=Ticket.IN_HAND).first()
+    if ticket is None:
+        raise NothingInHand()
+    if ticket.status not in statuses:
+        raise WrongTicketStatus(status=ticket.get_status_display())
+    ticket.office = desk.office
+    return ticket
+
+
+@transaction.atomic
+def recall(*, desk: Desk, actor: Resident, now: datetime | None = None) -> Ticket:
+    """Call the visitor at the desk again (the board shows and says it once more)."""
+    now = now or timezone.now()
+    if desk.office.is_paused:
+        raise OfficePaused()
+    ticket = _hand(desk=desk, actor=actor, statuses=[TS.CALLED])
+    Ticket.objects.filter(pk=ticket.pk).update(recalls=F("recalls") + 1, called_at=now)
+    ticket.refresh_from_db()
+    _event(ticket, EV.RECALLED, actor=actor, desk=desk, at=now)
+    _board_changed(desk.office_id)
+    return ticket
+
+
+@transaction.atomic
+def start(*, desk: Desk, actor: Resident, now: datetime | None = None) -> Ticket:
+    """The visitor came to the desk: the service begins."""
+    now = now or timezone.now()
+    ticket = _hand(desk=desk, actor=actor, statuses=[TS.CALLED])
+    Ticket.objects.filter(pk=ticket.pk).update(status=TS.SERVING, started_at=now)
+    ticket.refresh_from_db()
+    _event(ticket, EV.STARTED, actor=actor, desk=desk, at=now)
+    _board_changed(desk.office_id)
+    return ticket
+
+
+@transaction.atomic
+def finish(*, desk: Desk, actor: Resident, outcome: str, now: datetime | None = None) -> Ticket:
+    """End the visit with its outcome: served, needs documents, redirected, not served."""
+    now = now or timezone.now()
+    if outcome not in Ticket.Outcome.values:
+        raise ValidationFailed(fields={"outcome": str(_("Choose the outcome of the visit."))})
+    ticket = _hand(desk=desk, actor=actor, statuses=[TS.CALLED, TS.SERVING])
+    Ticket.objects.filter(pk=ticket.pk).update(
+        status=TS.DONE,
+        outcome=outcome,
+        finished_at=now,
+        started_at=ticket.started_at or now,
+    )
+    ticket.refresh_from_db()
+    _event(ticket, EV.FINISHED, actor=actor, desk=desk, outcome=outcome, at=now)
+    _board_changed(desk.office_id)
+    return ticket
+
+
+@transaction.atomic
+def transfer(
+    *,
+    desk: Desk,
+    actor: Resident,
+    to_service: Service | None = None,
+    to_desk: Desk | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """
+    Send the visitor at the desk to another service or desk, keeping the place.
+
+    The ticket goes back to the queue with its original queue time, so it is
+    called before those who came later.
+    """
+    now = now or timezone.now()
+    if to_service is None and to_desk is None:
+        raise ValidationFailed(fields={"to_service": str(_("Choose a service or a desk."))})
+    office = desk.office
+    if to_desk is not None and (to_desk.office_id != office.pk or to_desk.pk == desk.pk):
+        raise ValidationFailed(fields={"to_desk": str(_("Choose another desk of this office."))})
+    if to_service is not None and not offered_at(service=to_service, office=office):
+        raise ServiceUnavailable()
+    ticket = _hand(desk=desk, actor=actor, statuses=[TS.CALLED, TS.SERVING])
+    changes = {"status": TS.WAITING, "desk": None, "called_at": None, "started_at": None}
+    if to_service is not None:
+        changes["service"] = to_service
+    changes["target_desk"] = to_desk
+    Ticket.objects.filter(pk=ticket.pk).update(**changes)
+    ticket.refresh_from_db()
+    _event(ticket, EV.TRANSFERRED, actor=actor, desk=desk, at=now)
+    _board_changed(office.pk)
+    return ticket
+
+
+@transaction.atomic
+def mark_no_show(*, desk: Desk, actor: Resident, now: datetime | None = None) -> Ticket:
+    """The called visitor did not come after the community's number of recalls."""
+    now = now or timezone.now()
+    ticket = _hand(desk=desk, actor=actor, statuses=[TS.CALLED])
+    needed = rules_for(desk.office.community).recalls_before_no_show
+    if ticket.recalls < needed:
+        raise TooEarlyForNoShow(left=needed - ticket.recalls)
+    Ticket.objects.filter(pk=ticket.pk).update(status=TS.NO_SHOW, finished_at=now)
+    ticket.refresh_from_db()
+    _event(ticket, EV.NO_SHOW, actor=actor, desk=desk, at=now)
+    _board_changed(desk.office_id)
+    return ticket
+
+
+@transaction.atomic
+def set_desk_state(
+    *, desk: Desk, actor: Resident, is_open: bool | None = None, on_break: bool | None = None
+) -> Desk:
+    """Open or close the desk, or start or end a break; not with a visitor in hand."""
+    _require(may_work_desk(actor, desk))
+    if (is_open is False or on_break) and in_hand(desk=desk) is not None:
+        raise DeskBusy()
+    before = {"is_open": desk.is_open, "on_break": desk.on_break}
+    if is_open is not None:
+        desk.is_open = is_open
+    if on_break is not None:
+        desk.on_break = on_break
+    desk.save(update_fields=["is_open", "on_break"])
+    audit.record(
+        actor=actor,
+        action="cnap_desk.state_changed",
+        target=desk,
+        community=desk.office.community,
+        before=before,
+        after={"is_open": desk.is_open, "on_break": desk.on_break},
+    )
+    return desk
+
+
+# The office ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def pause_office(*, office: Office, actor: Resident, now: datetime | None = None) -> Office:
+    """Stop calling for an air-raid alert; check-in deadlines stop with it."""
+    now = now or timezone.now()
+    _require(may_run_office(actor, office))
+    if Office.objects.filter(pk=office.pk, paused_since__isnull=True).update(paused_since=now):
+        office.paused_since = now
+        QueueEvent.objects.create(
+            community_id=office.community_id, office=office, actor=actor, action=EV.PAUSED, at=now
+        )
+        audit.record(actor=actor, action="cnap_office.paused", target=office)
+        _board_changed(office.pk)
+    return office
+
+
+@transaction.atomic
+def resume_office(*, office: Office, actor: Resident, now: datetime | None = None) -> Office:
+    """
+    Resume after the all-clear in the same order.
+
+    Queue times are left as they were, so the order is the one before the
+    alert; remote joins get the paused time added to their check-in window.
+    """
+    now = now or timezone.now()
+    _require(may_run_office(actor, office))
+    office.refresh_from_db(fields=["paused_since"])
+    since = office.paused_since
+    if since is None:
+        return office
+    Office.objects.filter(pk=office.pk).update(paused_since=None)
+    office.paused_since = None
+    Ticket.objects.filter(
+        office=office, status=TS.WAITING, checked_in_at__isnull=True, check_in_by__isnull=False
+    ).update(check_in_by=F("check_in_by") + (now - since))
+    QueueEvent.objects.create(
+        community_id=office.community_id, office=office, actor=actor, action=EV.RESUMED, at=now
+    )
+    audit.record(actor=actor, action="cnap_office.resumed", target=office)
+    _board_changed(office.pk)
+    return office
+
+
+@transaction.atomic
+def set_blackout(*, office: Office, actor: Resident, on: bool) -> Office:
+    """Switch blackout mode: services needing state registers stop being offered."""
+    _require(may_run_office(actor, office))
+    if office.blackout != bool(on):
+        office.blackout = bool(on)
+        office.save(update_fields=["blackout"])
+        audit.record(
+            actor=actor,
+            action="cnap_office.blackout_on" if on else "cnap_office.blackout_off",
+            target=office,
+        )
+        _board_changed(office.pk)
+    return office
+
+
+# Bookings -------------------------------------------------------------------------
+
+
+def _check_booker(*, resident: Resident, community: Community, starts_at: datetime, rules) -> None:
+    month_start = timezone.localtime(starts_at).date().replace(day=1)
+    next_month = (month_start + timedelta(days=32)).replace(day=1)
+    in_month = Booking.objects.filter(
+        resident=resident,
+        community=community,
+        starts_at__gte=_at(month_start, time(0)),
+        starts_at__lt=_at(next_month, time(0)),
+    ).exclude(status=Booking.Status.CANCELLED)
+    if in_month.count() >= rules.monthly_cap:
+        raise MonthlyCapReached(cap=rules.monthly_cap)
+    missed = Booking.objects.filter(
+        resident=resident,
+        community=community,
+        status=Booking.Status.NO_SHOW,
+        starts_at__gte=timezone.now() - timedelta(days=rules.no_show_days),
+    ).count()
+    if missed >= rules.no_show_limit:
+        raise BookingBlocked(count=missed)
+
+
+@transaction.atomic
+def book_slot(
+    *,
+    resident: Resident,
+    office: Office,
+    service: Service,
+    starts_at: datetime,
+    now: datetime | None = None,
+) -> Booking:
+    """
+    Book a visit at a slot of a future or today's reception.
+
+    Each slot has seats 0…capacity-1 and the database holds one active
+    booking per seat: of many residents booking the last place at once,
+    exactly one gets it and the others hear it was taken.
+    """
+    now = now or timezone.now()
+    community = office.community
+    require_level(resident=resident, community=community, action="cnap.book")
+    if service.community_id != community.pk or not service.is_active:
+        raise ServiceNotFound()
+    if not service.booking_allowed:
+        raise NotBookable()
+    if office.kind == Office.Kind.REMOTE and not service.at_remote_workplace:
+        raise ServiceUnavailable()
+    rules = rules_for(community)
+    if starts_at <= now:
+        raise SlotInPast()
+    day = timezone.localtime(starts_at).date()
+    if not _day_open_for_booking(day=day, now=now, rules=rules):
+        raise TooFarAhead(days=rules.horizon_days)
+    capacity = dict(slot_grid(office=office, service=service, day=day)).get(starts_at)
+    if not capacity:
+        raise SlotUnavailable()
+    if Booking.objects.filter(
+        resident=resident,
+        service=service,
+        status__in=Booking.ACTIVE,
+        starts_at__gte=_at(day, time(0)),
+        starts_at__lt=_at(day + timedelta(days=1), time(0)),
+    ).exists():
+        raise AlreadyBooked()
+    _check_booker(resident=resident, community=community, starts_at=starts_at, rules=rules)
+    taken = set(
+        Booking.objects.filter(
+            office=office, service=service, starts_at=starts_at, status__in=Booking.ACTIVE
+        ).values_list("seat", flat=True)
+    )
+    code = _new_code(office=office)
+    booking = None
+    for seat in range(capacity):
+        if seat in taken:
+            continue
+        try:
+            with transaction.atomic():  # savepoint: a lost seat leaves the outer one usable
+                booking = Booking.objects.create(
+                    community=community,
+                    office=office,
+                    service=service,
+                    resident=resident,
+                    starts_at=starts_at,
+                    seat=seat,
+                    code=code,
+                    created_at=now,
+                )
+            break
+        except IntegrityError:
+            continue  # another resident took this seat a moment ago
+    if booking is None:
+        raise SlotTaken()
+    audit.record(actor=resident, action="cnap_booking.created", target=booking, community=community)
+    notify(
+        resident,
+        "cnap/booked",
+        community=community,
+        booking=booking,
+        office=office,
+        late_minutes=rules.late_minutes,
+    )
+    return booking
+
+
+def _own_booking(*, booking: Booking, actor: Resident) -> None:
+    if booking.resident_id == actor.pk:
+        return
+    if not may_run_office(actor, booking.office):
+        raise BookingNotFound()
+
+
+@transaction.atomic
+def cancel_booking(*, booking: Booking, actor: Resident, now: datetime | None = None) -> Booking:
+    """Cancel a booking that has not started; its seat is free at once."""
+    now = now or timezone.now()
+    _own_booking(booking=booking, actor=actor)
+    if booking.starts_at <= now:
+        raise BookingNotActive()
+    moved = Booking.objects.filter(pk=booking.pk, status=Booking.Status.BOOKED).update(
+        status=Booking.Status.CANCELLED, cancelled_at=now
+    )
+    if not moved:
+        raise BookingNotActive()
+    booking.refresh_from_db()
+    audit.record(actor=actor, action="cnap_booking.cancelled", target=booking)
+    return booking
+
+
+@transaction.atomic
+def reschedule(
+    *, booking: Booking, actor: Resident, starts_at: datetime, now: datetime | None = None
+) -> Booking:
+    """Move a booking to another slot: the new one is booked before the old one is let go."""
+    now = now or timezone.now()
+    _own_booking(booking=booking, actor=actor)
+    cancel_booking(booking=booking, actor=actor, now=now)
+    # The cancellation rolls back with the whole transaction if the new slot fails.
+    return book_slot(
+        resident=booking.resident,
+        office=booking.office,
+        service=booking.service,
+        starts_at=starts_at,
+        now=now,
+    )
+
+
+# Scheduled -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def expire_overdue(*, now: datetime | None = None) -> dict[str, int]:
+    """
+    Lapse remote joins past their check-in window (not while their office is
+    paused), mark bookings nobody checked in for as no-shows and close the
+    tickets left open from earlier days. Safe to run any number of times.
+    """
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    lapsed = list(
+        Ticket.objects.filter(
+            status=TS.WAITING,
+            checked_in_at__isnull=True,
+            check_in_by__lt=now,
+            office__paused_since__isnull=True,
+        )
+    )
+    for ticket in lapsed:
+        if Ticket.objects.filter(pk=ticket.pk, status=TS.WAITING).update(
+            status=TS.LAPSED, finished_at=now
+        ):
+            _event(ticket, EV.LAPSED, at=now)
+            _board_changed(ticket.office_id)
+    no_shows = 0
+    for rules in CnapRules.objects.all():
+        no_shows += Booking.objects.filter(
+            community_id=rules.community_id,
+            status=Booking.Status.BOOKED,
+            starts_at__lt=now - timedelta(minutes=rules.late_minutes + 60),
+        ).update(status=Booking.Status.NO_SHOW)
+    stale = Ticket.objects.filter(day__lt=today, status__in=Ticket.OPEN).update(
+        status=TS.LAPSED, desk=None, finished_at=now
+    )
+    return {"lapsed": len(lapsed), "no_shows": no_shows, "stale": stale}
+
+
+def ticket_by_token(*, token) -> Ticket:
+    try:
+        return Ticket.objects.select_related("office", "service", "desk").get(token=token)
+    except (Ticket.DoesNotExist, ValueError, ValidationError):
+        raise TicketNotFound() from None

@@ -1,0 +1,583 @@
+"""Service centre pages: parse the request, call a selector or a service, render or redirect."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.http import http_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from hromada.cnap import board, selectors, services
+from hromada.cnap.models import (
+    Booking,
+    Desk,
+    LifeSituation,
+    Office,
+    PriorityCategory,
+    Service,
+    Ticket,
+)
+from hromada.core.errors import DomainError
+from hromada.core.identity import level_required
+from hromada.core.notifications import site_url
+from hromada.core.ratelimit import address_bucket, over_any
+
+# A kiosk is one address at the office: generous for a busy morning, a wall
+# against a script printing tickets.
+KIOSK_RATE = "30/m"
+TICKET_REFRESH_SECONDS = 10
+BOARD_POLL_MILLISECONDS = 1500
+
+
+def _or_404(function, **kwargs):
+    try:
+        return function(**kwargs)
+    except DomainError:
+        raise Http404 from None
+
+
+def _cnap_staff(view):
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not selectors.is_cnap_staff(request.user, request.community):
+            return render(request, "403.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+# The catalogue --------------------------------------------------------------
+
+
+def catalogue(request):
+    community = request.community
+    query = request.GET.get("q", "")[:200]
+    situation = None
+    if request.GET.get("situation"):
+        situation = LifeSituation.objects.filter(
+            community=community, slug=request.GET["situation"][:60]
+        ).first()
+    provider = request.GET.get("provider", "")[:200]
+    found = selectors.catalogue(
+        community=community, query=query, situation=situation, provider=provider
+    )
+    context = {
+        "query": query,
+        "situation": situation,
+        "provider": provider,
+        "services": found,
+        "situations": selectors.life_situations(community=community),
+        "providers": selectors.providers(community=community),
+        "offices": selectors.offices(community=community),
+        "filtered": bool(query or situation or provider),
+    }
+    return render(request, "cnap/catalogue.html", context)
+
+
+def service(request, pk: int):
+    found = _or_404(selectors.service_in, community=request.community, pk=pk)
+    context = {
+        "service": found,
+        "offices": selectors.offices_for(service=found),
+        "situations": found.life_situations.all(),
+    }
+    return render(request, "cnap/service.html", context)
+
+
+def office(request, pk: int):
+    found = _or_404(selectors.office_in, community=request.community, pk=pk)
+    context = {
+        "office": found,
+        "hours": found.hours.all(),
+        "exceptions": found.exceptions.filter(date__gte=timezone.localdate())[:10],
+        "desks": found.desks.count(),
+    }
+    return render(request, "cnap/office.html", context)
+
+
+# Booking ----------------------------------------------------------------------
+
+
+def _days_ahead(community) -> list[date]:
+    rules = services.rules_for(community)
+    today = timezone.localdate()
+    return [today + timedelta(days=n) for n in range(rules.horizon_days + 1)]
+
+
+@level_required("cnap.book")
+def book(request, pk: int):
+    """Choose an office and a day, see the free slots, book one."""
+    community = request.community
+    found = _or_404(selectors.service_in, community=community, pk=pk)
+    offices = selectors.offices_for(service=found)
+    chosen = None
+    if request.GET.get("office") or request.POST.get("office"):
+        chosen = next(
+            (
+                office
+                for office in offices
+                if str(office.pk) == (request.POST.get("office") or request.GET.get("office"))
+            ),
+            None,
+        )
+    elif len(offices) == 1:
+        chosen = offices[0]
+    day = parse_date(request.GET.get("day", "") or "") or None
+    if request.method == "POST" and chosen is not None:
+        starts_at = parse_datetime(request.POST.get("slot", "")[:40])
+        try:
+            if starts_at is None:
+                raise services.SlotUnavailable()
+            booking = services.book_slot(
+                resident=request.user, office=chosen, service=found, starts_at=starts_at
+            )
+        except DomainError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                _("Booked. Your check-in code is %(code)s; we sent it by e-mail too.")
+                % {"code": booking.code},
+            )
+            return redirect("cnap:mine")
+        day = timezone.localtime(starts_at).date() if starts_at else day
+    days = _days_ahead(community)
+    slots = []
+    if chosen is not None and day is not None:
+        slots = services.free_slots(office=chosen, service=found, day=day)
+    context = {
+        "service": found,
+        "offices": offices,
+        "chosen": chosen,
+        "days": days,
+        "day": day,
+        "slots": slots,
+    }
+    return render(request, "cnap/book.html", context)
+
+
+@login_required
+@require_POST
+def cancel_booking(request, pk: int):
+    booking = _or_404(
+        selectors.booking_of, resident=request.user, community=request.community, pk=pk
+    )
+    try:
+        services.cancel_booking(booking=booking, actor=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The booking is cancelled."))
+    return redirect("cnap:mine")
+
+
+@login_required
+def booking_ics(request, pk: int):
+    """Return the booking as a calendar file (RFC 5545)."""
+    booking = _or_404(
+        selectors.booking_of, resident=request.user, community=request.community, pk=pk
+    )
+    body = calendar_file(booking, site_url(request.community))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="cnap-{booking.pk}.ics"'
+    return response
+
+
+def calendar_file(booking: Booking, base_url: str) -> bytes:
+    from icalendar import Calendar, Event
+
+    calendar = Calendar()
+    calendar.add("prodid", "-//Hromada//ЦНАП//UK")
+    calendar.add("version", "2.0")
+    event = Event()
+    event.add("uid", f"cnap-booking-{booking.pk}@hromada")
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", booking.starts_at)
+    event.add(
+        "dtend",
+        booking.starts_at + timedelta(minutes=services.slot_minutes(booking.service)),
+    )
+    event.add("summary", f"ЦНАП: {booking.service.name}"[:250])
+    event.add("location", f"{booking.office.name}, {booking.office.address}")
+    event.add(
+        "description",
+        _("Check-in code: %(code)s") % {"code": booking.code}
+        + "\n"
+        + base_url
+        + booking.service.get_absolute_url(),
+    )
+    calendar.add_component(event)
+    return calendar.to_ical()
+
+
+@level_required("cnap.join")
+@require_POST
+def join(request, pk: int):
+    community = request.community
+    found = _or_404(selectors.service_in, community=community, pk=pk)
+    chosen = _or_404(selectors.office_in, community=community, pk=request.POST.get("office"))
+    try:
+        ticket = services.join_remotely(resident=request.user, office=chosen, service=found)
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect(found)
+    return redirect(ticket)
+
+
+@login_required
+def mine(request):
+    context = {
+        "tickets": selectors.my_tickets(resident=request.user, community=request.community),
+        "bookings": selectors.my_bookings(resident=request.user, community=request.community),
+        "now": timezone.now(),
+    }
+    return render(request, "cnap/mine.html", context)
+
+
+# The ticket ---------------------------------------------------------------------
+
+
+def _ticket(request, token) -> Ticket:
+    ticket = _or_404(services.ticket_by_token, token=token)
+    if ticket.community_id != request.community.pk:
+        raise Http404
+    ticket.office.community = request.community
+    return ticket
+
+
+def _ticket_context(ticket: Ticket) -> dict:
+    return {
+        "ticket": ticket,
+        "ahead": selectors.ahead_of(ticket),
+        "estimate": selectors.estimate(ticket),
+        "refresh": TICKET_REFRESH_SECONDS,
+    }
+
+
+def ticket(request, token):
+    """The visitor's live ticket: position, estimated wait, the desk when called."""
+    found = _ticket(request, token)
+    context = _ticket_context(found)
+    context["own"] = request.user.is_authenticated and found.resident_id == request.user.pk
+    return render(request, "cnap/ticket.html", context)
+
+
+def ticket_status(request, token):
+    """The ticket page's live part, polled by htmx."""
+    found = _ticket(request, token)
+    return render(request, "cnap/_ticket_status.html", _ticket_context(found))
+
+
+@login_required
+@require_POST
+def cancel_ticket(request, token):
+    found = _ticket(request, token)
+    try:
+        services.cancel_ticket(ticket=found, resident=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Your place in the queue is cancelled."))
+    return redirect(found)
+
+
+# The kiosk ----------------------------------------------------------------------
+
+
+def _kiosk_office(request, pk) -> Office:
+    return _or_404(selectors.office_in, community=request.community, pk=pk)
+
+
+def _kiosk_flooded(request, office: Office) -> bool:
+    address = address_bucket(request.META.get("REMOTE_ADDR", ""))
+    return over_any(group="cnap.kiosk", checks=[(f"{office.pk}:{address}", KIOSK_RATE)])
+
+
+def kiosk(request, pk: int):
+    """The touch screen at the entrance: no log-in, big buttons."""
+    found = _kiosk_office(request, pk)
+    situation = None
+    if request.GET.get("situation"):
+        situation = LifeSituation.objects.filter(
+            community=request.community, slug=request.GET["situation"][:60]
+        ).first()
+    offered = [
+        service
+        for service in selectors.catalogue(community=request.community, situation=situation)
+        if services.offered_at(service=service, office=found)
+    ]
+    context = {
+        "office": found,
+        "situation": situation,
+        "situations": selectors.life_situations(community=request.community),
+        "services": offered,
+        "priorities": PriorityCategory.objects.filter(community=request.community),
+        "receiving": services.is_receiving(office=found, now=timezone.now()),
+    }
+    return render(request, "cnap/kiosk.html", context)
+
+
+@require_POST
+def kiosk_issue(request, pk: int):
+    found = _kiosk_office(request, pk)
+    if _kiosk_flooded(request, found):
+        from hromada.core.views import rate_limited
+
+        return rate_limited(request)
+    chosen = Service.objects.filter(
+        community=request.community, pk=_int(request.POST.get("service"))
+    ).first()
+    priority = PriorityCategory.objects.filter(
+        community=request.community, pk=_int(request.POST.get("priority"))
+    ).first()
+    try:
+        if chosen is None:
+            raise services.ServiceNotFound()
+        issued = services.issue_ticket(office=found, service=chosen, priority=priority)
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect("cnap:kiosk", pk=found.pk)
+    return redirect("cnap:kiosk_ticket", pk=found.pk, token=issued.token)
+
+
+@require_POST
+def kiosk_check_in(request, pk: int):
+    found = _kiosk_office(request, pk)
+    if _kiosk_flooded(request, found):
+        from hromada.core.views import rate_limited
+
+        return rate_limited(request)
+    try:
+        checked = services.check_in(office=found, code=request.POST.get("code", "")[:20])
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect("cnap:kiosk", pk=found.pk)
+    return redirect("cnap:kiosk_ticket", pk=found.pk, token=checked.token)
+
+
+def kiosk_ticket(request, pk: int, token):
+    """The printed ticket (58 or 80 mm) with a QR code of the live ticket page."""
+    import segno
+
+    found = _kiosk_office(request, pk)
+    issued = _ticket(request, token)
+    if issued.office_id != found.pk:
+        raise Http404
+    link = request.build_absolute_uri(issued.get_absolute_url())
+    qr = segno.make(link, error="m").svg_inline(scale=3, title=_("Link to the live ticket"))
+    context = {"office": found, "ticket": issued, "qr": qr, "link": link}
+    context.update(_ticket_context(issued))
+    return render(request, "cnap/kiosk_ticket.html", context)
+
+
+def _int(value) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return 0
+    return number if 0 < number < 2**31 else 0
+
+
+# The display board ----------------------------------------------------------------
+
+
+def board_page(request, pk: int):
+    """The TV page: current calls, the last five, notices; polls its feed."""
+    found = _kiosk_office(request, pk)
+    context = selectors.board_state(office=found)
+    context.update(
+        {
+            "feed_url": reverse("cnap:board_feed", args=[found.pk]),
+            "voice_url": reverse("cnap:voice") if board.voice_available() else "",
+            "poll": BOARD_POLL_MILLISECONDS,
+            "site_url": request.build_absolute_uri(reverse("cnap:catalogue")),
+        }
+    )
+    return render(request, "cnap/board.html", context)
+
+
+@require_GET
+def board_feed(request, pk: int):
+    """
+    The board's JSON feed, answered 304 from the cache while nothing changed.
+
+    The ETag names the community, the office and the version the services
+    bump on commit; an unchanged board costs one cache read and no query.
+    """
+    community = request.community
+    version = board.version(pk)
+    etag = f'"{community.pk}-{pk}-{version}"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+        response["ETag"] = etag
+        return response
+    found = _kiosk_office(request, pk)
+    state = selectors.board_state(office=found)
+    body = {
+        "version": version,
+        "current": state["current"],
+        "recent": [
+            {
+                "id": call["id"],
+                "ticket": call["ticket"],
+                "desk": call["desk"],
+                "text": board.call_phrase(call["ticket"][0], int(call["ticket"][1:]), call["desk"]),
+                "spoken": board.spoken_phrase(
+                    call["ticket"][0], int(call["ticket"][1:]), call["desk"]
+                ),
+            }
+            for call in state["recent"]
+        ],
+        "waiting": state["waiting"],
+        "paused": state["paused"],
+        "blackout": state["blackout"],
+    }
+    response = JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(version / 1e9)
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_GET
+def voice(request):
+    """The call read aloud by espeak-ng's Ukrainian voice (a WAV cached per phrase)."""
+    text = request.GET.get("text", "")[:200]
+    if not text.startswith("Талон "):
+        raise Http404
+    wav = board.voice_wav(text)
+    if wav is None:
+        raise Http404
+    response = HttpResponse(wav, content_type="audio/wav")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+# The operator's console ------------------------------------------------------------
+
+
+@_cnap_staff
+def console(request):
+    """Choose a desk (an operator with one desk goes straight to it) or run an office."""
+    desks = selectors.desks_of(staff=request.user, community=request.community)
+    if len(desks) == 1 and not request.GET.get("all"):
+        return redirect("cnap:desk", pk=desks[0].pk)
+    runs = [
+        office
+        for office in selectors.offices(community=request.community)
+        if services.may_run_office(request.user, office)
+    ]
+    return render(request, "cnap/console.html", {"desks": desks, "offices": runs})
+
+
+def _desk(request, pk) -> Desk:
+    desk = _or_404(selectors.desk_in, community=request.community, pk=pk)
+    if not services.may_work_desk(request.user, desk):
+        raise Http404
+    return desk
+
+
+def _panel_context(desk: Desk) -> dict:
+    handled = list(desk.services.all())
+    waiting = Ticket.objects.filter(
+        office_id=desk.office_id,
+        status=Ticket.Status.WAITING,
+        checked_in_at__isnull=False,
+        service__in=handled,
+    )
+    return {
+        "desk": desk,
+        "office": desk.office,
+        "ticket": services.in_hand(desk=desk),
+        "waiting": waiting.count(),
+        "outcomes": Ticket.Outcome.choices,
+        "services": Service.objects.filter(community_id=desk.office.community_id, is_active=True),
+        "other_desks": Desk.objects.filter(office_id=desk.office_id).exclude(pk=desk.pk),
+    }
+
+
+@_cnap_staff
+def desk(request, pk: int):
+    found = _desk(request, pk)
+    return render(request, "cnap/desk.html", _panel_context(found))
+
+
+@_cnap_staff
+def desk_panel(request, pk: int):
+    found = _desk(request, pk)
+    return render(request, "cnap/_desk_panel.html", {**_panel_context(found), "partial": True})
+
+
+DESK_ACTIONS = {
+    "next": lambda desk, actor, post: services.call_next(desk=desk, actor=actor),
+    "recall": lambda desk, actor, post: services.recall(desk=desk, actor=actor),
+    "start": lambda desk, actor, post: services.start(desk=desk, actor=actor),
+    "finish": lambda desk, actor, post: services.finish(
+        desk=desk, actor=actor, outcome=post.get("outcome", "")
+    ),
+    "no-show": lambda desk, actor, post: services.mark_no_show(desk=desk, actor=actor),
+    "transfer": lambda desk, actor, post: services.transfer(
+        desk=desk,
+        actor=actor,
+        to_service=Service.objects.filter(
+            community_id=desk.office.community_id, pk=_int(post.get("to_service"))
+        ).first(),
+        to_desk=Desk.objects.filter(office_id=desk.office_id, pk=_int(post.get("to_desk"))).first(),
+    ),
+    "break": lambda desk, actor, post: services.set_desk_state(
+        desk=desk, actor=actor, on_break=not desk.on_break
+    ),
+    "close": lambda desk, actor, post: services.set_desk_state(
+        desk=desk, actor=actor, is_open=not desk.is_open, on_break=False
+    ),
+}
+
+
+@_cnap_staff
+@require_POST
+def desk_action(request, pk: int, action: str):
+    """Run one console button; htmx gets the panel back, a plain form a redirect."""
+    found = _desk(request, pk)
+    if action not in DESK_ACTIONS:
+        raise Http404
+    try:
+        result = DESK_ACTIONS[action](found, request.user, request.POST)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        if action == "next" and result is None:
+            messages.info(request, _("Nobody is waiting for this desk's services."))
+    found.refresh_from_db()
+    if request.headers.get("HX-Request"):
+        context = {**_panel_context(found), "partial": True}
+        return render(request, "cnap/_desk_panel.html", context)
+    return redirect("cnap:desk", pk=found.pk)
+
+
+@_cnap_staff
+@require_POST
+def office_action(request, pk: int, action: str):
+    """Air-raid pause and resume, blackout mode: the head or the office's starosta."""
+    found = _or_404(selectors.office_in, community=request.community, pk=pk)
+    try:
+        if action == "pause":
+            services.pause_office(office=found, actor=request.user)
+        elif action == "resume":
+            services.resume_office(office=found, actor=request.user)
+        elif action == "blackout":
+            services.set_blackout(office=found, actor=request.user, on=not found.blackout)
+        else:
+            raise Http404
+    except DomainError as error:
+        messages.error(request, str(error))
+    return redirect(reverse("cnap:console") + "?all=1")
