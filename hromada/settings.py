@@ -75,8 +75,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_tasks",
-    "django_tasks_db",
-    "axes",
+    "hromada.core.thirdparty.TasksDatabaseConfig",  # django_tasks_db, named for people
+    "hromada.core.thirdparty.AxesConfig",  # axes, named for people
     "ninja",
     *[f"hromada.{name}" for name in HROMADA_ALL_MODULES],
 ]

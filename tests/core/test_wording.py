@@ -142,3 +142,26 @@ def test_ukrainian_catalogues_have_django_plural_rule_and_every_form():
             if entry.msgid_plural and not entry.obsolete:
                 forms = [entry.msgstr_plural.get(n, "") for n in range(4)]
                 assert all(forms), (path, entry.msgid)
+
+
+def platform_operator(community):
+    operator = make_resident(community, level=Identity.EMAIL)
+    operator.is_staff = operator.is_superuser = True
+    operator.save(update_fields=["is_staff", "is_superuser"])
+    return operator
+
+
+def test_back_office_names_third_party_apps_in_ukrainian(community):
+    page = page_text(client_for(platform_operator(community)).get(reverse("admin:index")))
+    assert "Спроби входу та блокування" in page
+    assert "Спроби входу" in page
+    assert "Результати фонових завдань" in page
+    for english in ("Axes", "AXES", "Access attempts", "Task Results", "Tasks Database Backend"):
+        assert english not in page
+
+
+def test_back_office_filters_are_headed_by_their_names(community):
+    client = client_for(platform_operator(community))
+    page = page_text(client.get(reverse("admin:core_calendarday_changelist")))
+    assert "За " not in page.split('id="changelist-filter"')[1]
+    assert "Вид" in page.split('id="changelist-filter"')[1]
