@@ -6,6 +6,7 @@ from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
 
 from hromada.core.models import ApiToken
+from hromada.core.privacy import check_api_consent
 
 
 class TokenAuth(HttpBearer):
@@ -30,6 +31,8 @@ class TokenAuth(HttpBearer):
         if found.last_used_at is None or (now - found.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
         request.user = found.resident
+        # A write needs the current privacy notice accepted: 403 consent_required.
+        check_api_consent(request, found.resident)
         return found.resident
 
 

@@ -30,4 +30,5 @@ MODULE = Module(
     ],
     demo="hromada.appeals.demo.load",
     news="hromada.appeals.selectors.latest",
+    personal_data="hromada.appeals.selectors.personal_data",
 )

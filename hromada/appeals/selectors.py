@@ -736,3 +736,48 @@ def latest(community: Community, limit: int) -> list[tuple[str, str, date]]:
         )
         for report in reports
     ]
+
+
+def personal_data(resident: Resident) -> dict:
+    """
+    Return the resident's appeals with the council's messages on them and the
+    reports they supported, for "download my data".
+    """
+    appeals = Appeal.objects.filter(author=resident).select_related("community", "category")
+    supported = Supporter.objects.filter(resident=resident).select_related("appeal")
+    return {
+        "appeals": [
+            {
+                "number": appeal.number,
+                "community": appeal.community.name,
+                "kind": appeal.get_kind_display(),
+                "channel": appeal.get_channel_display(),
+                "category": appeal.category.name if appeal.category else "",
+                "subject": appeal.subject,
+                "text": appeal.description,
+                "address": appeal.address,
+                "latitude": appeal.lat,
+                "longitude": appeal.lon,
+                "name": appeal.contact_name,
+                "email": appeal.contact_email,
+                "phone": appeal.contact_phone,
+                "name_shown_publicly": appeal.author_public,
+                "status": appeal.get_status_display(),
+                "registered": appeal.created_at,
+                "answer_due": appeal.due_on,
+                "photos": appeal.photos.count(),
+                # What the author's page shows of the handling, no staff names.
+                "messages": [
+                    {"at": entry.when, "event": entry.label, "text": entry.note}
+                    for entry in timeline(appeal)
+                ],
+                "latest_note": appeal.status_notes,
+                "answer": appeal.resolution,
+            }
+            for appeal in appeals.order_by("created_at")
+        ],
+        "supported": [
+            {"number": support.appeal.number, "since": support.created_at}
+            for support in supported.order_by("created_at")
+        ],
+    }

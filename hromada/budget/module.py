@@ -23,4 +23,5 @@ MODULE = Module(
     schedules=[Schedule("hromada.budget.tasks.count_finished_cycles", every_seconds=300)],
     demo="hromada.budget.demo.load",
     news="hromada.budget.selectors.latest",
+    personal_data="hromada.budget.selectors.personal_data",
 )

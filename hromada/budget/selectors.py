@@ -575,3 +575,58 @@ def group_by(items, key) -> dict:
     for item in items:
         grouped[key(item)].append(item)
     return grouped
+
+
+def personal_data(resident: Resident) -> dict:
+    """
+    Return the resident's projects and ballots, for "download my data".
+
+    A ballot's choices are the resident's own data, so they are included;
+    the receipt is not (only its hash is kept).
+    """
+    projects = (
+        Project.objects.filter(Q(author=resident) | Q(coauthors=resident))
+        .distinct()
+        .select_related("cycle", "category", "settlement")
+    )
+    ballots = (
+        Ballot.objects.filter(resident=resident)
+        .select_related("cycle", "category")
+        .prefetch_related("choices__project")
+    )
+    return {
+        "projects": [
+            {
+                "id": project.pk,
+                "number": project.number,
+                "cycle": project.cycle.title,
+                "category": project.category.name,
+                "title": project.title,
+                "role": _("author") if project.author_id == resident.pk else _("co-author"),
+                "problem": project.problem,
+                "description": project.description,
+                "beneficiaries": project.beneficiaries,
+                "settlement": project.settlement.name,
+                "address": project.address,
+                "cost": project.cost,
+                "status": project.get_status_display(),
+                "submitted": project.submitted_at,
+            }
+            for project in projects.order_by("created_at")
+        ],
+        "ballots": [
+            {
+                "cycle": ballot.cycle.title,
+                "category": ballot.category.name,
+                "channel": ballot.get_channel_display(),
+                "paper_number": ballot.paper_number,
+                "support_point": ballot.support_point,
+                "cast": ballot.cast_at,
+                "choices": [
+                    {"project": str(choice.project), "points": choice.points}
+                    for choice in ballot.choices.all()
+                ],
+            }
+            for ballot in ballots.order_by("cast_at")
+        ],
+    }

@@ -24,12 +24,15 @@ from hromada.core.models import (
     CommunityLink,
     Department,
     Notification,
+    Consent,
     Resident,
     Settlement,
+    PrivacyNotice,
     StaffRole,
     Street,
 )
 
+    SupportPoint,
 ROLE = StaffRole.Role
 
 
@@ -458,3 +461,71 @@ class ResidentAdmin(CommunityScopeMixin, UserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # deletion erases personal data through the service
+
+
+@admin.register(PrivacyNotice)
+class PrivacyNoticeAdmin(AdministratorAdmin):
+    """
+    The community's privacy notice. Publishing is adding a version: the form
+    starts from the text in force, and a published version is never changed,
+    so what each resident accepted stays on record.
+    """
+
+    list_display = ["version", "published_at", "published_by"]
+    readonly_fields = ["version", "published_at", "published_by"]
+    fields = ["body", "body_en"]
+
+    def get_fields(self, request, obj=None):
+        return [*self.readonly_fields, *self.fields] if obj else self.fields
+
+    def get_changeform_initial_data(self, request):
+        from hromada.core.privacy import current_notice
+
+        notice = current_notice(request.community)
+        return {"body": notice.body, "body_en": notice.body_en}
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        # Through the service: it numbers the version, audits and asks residents again.
+        published = services.publish_privacy_notice(
+            actor=request.user,
+            community=request.community,
+            body=form.cleaned_data["body"],
+            body_en=form.cleaned_data.get("body_en", ""),
+        )
+        obj.pk = published.pk
+
+
+@admin.register(Consent)
+class ConsentAdmin(AdministratorAdmin):
+    """Residents' consents to the notice: the record, read-only."""
+
+    list_display = ["given_at", "resident", "version"]
+    list_filter = ["version"]
+    search_fields = ["resident__email"]
+    readonly_fields = ["resident", "version", "given_at"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SupportPoint)
+class SupportPointAdmin(AdministratorAdmin):
+    """Where residents identify in person and hand in paper ballots."""
+
+    list_display = ["name", "address", "hours", "identifies", "accepts_paper_ballots", "is_active"]
+    list_filter = ["identifies", "accepts_paper_ballots", "is_active"]
+    search_fields = ["name", "address"]
+    view_roles = (ROLE.ADMINISTRATOR, ROLE.MODERATOR, ROLE.STAFF)

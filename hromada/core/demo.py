@@ -22,6 +22,7 @@ from hromada.core.models import (
     Settlement,
     StaffRole,
     Street,
+    SupportPoint,
 )
 
 DEMO_PASSWORD = "hromada-demo-2026"
@@ -147,7 +148,53 @@ def load() -> list[Community]:
         if not community.name_genitive:
             community.name_genitive = NAMES_GENITIVE[community.slug]
             community.save(update_fields=["name_genitive"])
+    # Also for a demo database made before support points existed.
+    if not SupportPoint.objects.filter(community=chornomorsk).exists():
+        _support_points(chornomorsk)
     return [chornomorsk, pivdenne]
+
+
+# The service centre and two of its remote workplaces in starosta offices.
+SUPPORT_POINTS = [
+    (
+        "Центр надання адміністративних послуг (ЦНАП)",
+        "проспект Миру, 33, м. Чорноморськ, 68003",
+        "Пн, Ср, Пт 8:00–17:00; Вт, Чт 8:00–20:00; Сб 8:00–15:00",
+        "+380486869740",
+    ),
+    (
+        "Старостат Олександрівського старостинського округу",
+        "вулиця Центральна, 12, смт Олександрівка, 67562",
+        "Пн–Пт 8:00–17:00, перерва 12:00–13:00",
+        "+380486863215",
+    ),
+    (
+        "Старостат Бурлачобалківського старостинського округу",
+        "вулиця Морська, 3, с. Бурлача Балка, 68094",
+        "Пн–Чт 8:00–17:00, Пт 8:00–16:00, перерва 12:00–13:00",
+        "+380486861148",
+    ),
+]
+
+
+def _support_points(community: Community) -> None:
+    cnap = Department.objects.filter(
+        community=community, name="Центр надання адміністративних послуг"
+    ).first()
+    for position, (name, address, hours, phone) in enumerate(SUPPORT_POINTS):
+        SupportPoint.objects.get_or_create(
+            community=community,
+            name=name,
+            defaults={
+                "address": address,
+                "hours": hours,
+                "phone": phone,
+                "department": cnap,
+                "identifies": True,
+                "accepts_paper_ballots": True,
+                "position": position,
+            },
+        )
 
 
 def _chornomorsk() -> Community:

@@ -1,8 +1,11 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from hromada.core.models import CommunityLink, Street
+from hromada.core.models import CommunityLink, Street, SupportPoint
 from hromada.core.widgets import DateInput
 
 
@@ -15,10 +18,30 @@ class SignUpForm(forms.Form):
         help_text=_("At least 10 characters, not only digits, not a common password."),
     )
 
-    def __init__(self, *args, **kwargs):
+    # Ticked: consent to the notice's version named in `notice_version`
+    # (Law "On personal data protection" №2297-VI, art. 11).
+    privacy_consent = forms.BooleanField(
+        required=True,
+        error_messages={
+            "required": _("Tick the box to consent to the processing of your personal data.")
+        },
+    )
+    notice_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, notice_version: int = 0, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["full_name"].widget.attrs["autocomplete"] = "name"
         self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["notice_version"].initial = notice_version
+        # The link opens in a new tab, so what is typed in the form stays.
+        self.fields["privacy_consent"].label = mark_safe(  # noqa: S308 - escaped parts
+            _(
+                'I have read the <a href="%(url)s" target="_blank" rel="noopener">privacy '
+                "notice</a> (opens in a new tab) and consent to the processing of my "
+                "personal data as it describes."
+            )
+            % {"url": escape(reverse("core:privacy"))}
+        )
 
 
 class LogInForm(AuthenticationForm):
@@ -90,3 +113,40 @@ def apply_errors(form: forms.Form, error) -> None:
             placed = True
     if not placed:
         form.add_error(None, str(error))
+
+
+class IdentifyLookupForm(forms.Form):
+    email = forms.EmailField(label=_("The resident's e-mail"))
+
+
+class IdentifyPersonForm(forms.Form):
+    """What staff copy from the document the person shows at a support point."""
+
+    full_name = forms.CharField(label=_("Full name as in the document"), max_length=200)
+    birth_date = forms.DateField(label=_("Birth date"), widget=DateInput())
+    tax_number = forms.CharField(
+        label=_("Tax number (РНОКПП)"),
+        max_length=12,
+        help_text=_("Ten digits. Only a code made from it is kept, never the number."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    document_kind = forms.ChoiceField(label=_("Document shown"))
+    document_last_digits = forms.CharField(
+        label=_("Last four digits of the document's number"),
+        max_length=4,
+        help_text=_("Checked for form and not kept."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    support_point = forms.ModelChoiceField(
+        label=_("Support point"), queryset=SupportPoint.objects.none(), required=False
+    )
+    resident = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, community, **kwargs):
+        from hromada.core.services import DOCUMENT_KINDS
+
+        super().__init__(*args, **kwargs)
+        self.fields["document_kind"].choices = [("", "—"), *DOCUMENT_KINDS.items()]
+        self.fields["support_point"].queryset = SupportPoint.objects.filter(
+            community=community, is_active=True, identifies=True
+        )

@@ -22,7 +22,8 @@ class Identity(models.IntegerChoices):
 
     NONE = 0, _("not confirmed")
     EMAIL = 1, _("e-mail confirmed")
-    STRONG = 2, _("identified through ID.GOV.UA")
+    # Through ID.GOV.UA or in person at a support point (ЦНАП, starosta office).
+    STRONG = 2, _("identified (ID.GOV.UA or in person)")
 
 
 class Community(models.Model):
@@ -502,3 +503,118 @@ class ApiToken(models.Model):
     def is_usable(self, now=None) -> bool:
         """Return whether the token still opens the API: not revoked, not expired."""
         return self.revoked_at is None and self.expires_at > (now or timezone.now())
+
+
+class PrivacyNotice(models.Model):
+    """
+    One published version of a community's privacy notice (Law of Ukraine
+    "On personal data protection" №2297-VI, art. 12: the person is told who
+    processes their data, why and what their rights are).
+
+    A version is never edited: a change is published as the next version,
+    and residents who accepted an older one are asked again. Until the
+    council publishes its own, the built-in notice (`hromada.core.privacy`)
+    applies as version 0.
+    """
+
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="privacy_notices"
+    )
+    version = models.PositiveIntegerField(_("version"), editable=False)
+    body = models.TextField(_("text in Ukrainian (Markdown)"))
+    body_en = models.TextField(_("text in English (Markdown)"), blank=True)
+    published_at = models.DateTimeField(_("published"), default=timezone.now, editable=False)
+    published_by = models.ForeignKey(
+        Resident,
+        verbose_name=_("published by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("privacy notice")
+        verbose_name_plural = _("privacy notices")
+        ordering = ["community", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "version"], name="privacynotice_unique_version"
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="privacynotice_version"),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Privacy notice, version %(version)s") % {"version": self.version})
+
+
+class Consent(models.Model):
+    """
+    A resident's consent to a version of a community's privacy notice
+    (№2297-VI, art. 11). Only the time is kept, no client address.
+    """
+
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="consents")
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    # 0: the built-in notice that applies until the council publishes its own.
+    version = models.PositiveIntegerField(_("version of the notice"))
+    given_at = models.DateTimeField(_("given at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("consent to the privacy notice")
+        verbose_name_plural = _("consents to the privacy notice")
+        ordering = ["-given_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resident", "community", "version"], name="consent_once_per_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident_id} — {self.community_id}: {self.version}"
+
+
+class SupportPoint(models.Model):
+    """
+    A place where residents identify in person and hand in paper forms: the
+    service centre (ЦНАП) and its remote workplaces in starosta offices.
+
+    Kept small on purpose: the ЦНАП module's offices, when it lands, may
+    replace it.
+    """
+
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="support_points"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    address = models.CharField(_("address"), max_length=300)
+    hours = models.CharField(_("reception hours"), max_length=300)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # Staff of this department identify residents here (besides administrators).
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department of its staff"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Its staff may identify residents in person."),
+    )
+    identifies = models.BooleanField(_("identifies residents in person"), default=True)
+    accepts_paper_ballots = models.BooleanField(
+        _("accepts paper ballots of the participatory budget"), default=False
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("open"), default=True)
+
+    class Meta:
+        verbose_name = _("support point")
+        verbose_name_plural = _("support points")
+        ordering = ["community", "position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "name"], name="supportpoint_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -58,6 +58,9 @@ class Module:
     demo: str | None = None  # dotted path: load(community) for the demo data
     # Dotted path: latest(community, limit) -> list of (title, url, date) for the home page.
     news: str | None = None
+    # Dotted path: personal_data(resident) -> dict of the resident's records in the
+    # module, JSON-safe, for "download my data" (Law №2297-VI, art. 8).
+    personal_data: str | None = None
 
 
 @dataclass(frozen=True)

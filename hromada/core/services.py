@@ -33,11 +33,14 @@ from hromada.core.models import (
     CalendarDay,
     Community,
     CommunityLink,
+    Consent,
     Department,
     Identity,
+    PrivacyNotice,
     Resident,
     StaffRole,
     Street,
+    SupportPoint,
 )
 from hromada.core.notifications import notify, notify_address, site_url
 
@@ -79,9 +82,20 @@ email_tokens = EmailConfirmationTokens()
 
 @transaction.atomic
 def register_resident(
-    *, community: Community, email: str, password: str, full_name: str, language: str = "uk"
+    *,
+    community: Community,
+    email: str,
+    password: str,
+    full_name: str,
+    language: str = "uk",
+    consent_version: int | None = None,
 ) -> Resident:
-    """Create an account and send the e-mail confirmation link."""
+    """
+    Create an account and send the e-mail confirmation link.
+
+    With `consent_version`, record the resident's consent to that version of
+    the community's privacy notice (`sign_up` demands it).
+    """
     email = (email or "").strip().lower()
     full_name = " ".join((full_name or "").split())
     errors = {}
@@ -110,13 +124,21 @@ def register_resident(
     except IntegrityError:
         raise EmailTaken(fields={"email": str(EmailTaken.message)}) from None
     audit.record(actor=resident, action="resident.registered", target=resident, community=community)
+    if consent_version is not None:
+        give_consent(resident=resident, community=community, version=consent_version)
     send_email_confirmation(resident=resident, community=community)
     return resident
 
 
 @transaction.atomic
 def sign_up(
-    *, community: Community, email: str, password: str, full_name: str, language: str = "uk"
+    *,
+    community: Community,
+    email: str,
+    password: str,
+    full_name: str,
+    consent_version: int | None,
+    language: str = "uk",
 ) -> Resident | None:
     """
     Register a new account, or write to the owner of an existing one.
@@ -124,7 +146,11 @@ def sign_up(
     The caller answers both the same way, so the sign-up form cannot be used
     to learn whether an address has an account; only the mailbox's owner
     learns it. Return the new resident, or None when the address was taken.
+
+    `consent_version` is the version of the privacy notice the person read
+    and accepted; None (the box not ticked) refuses the sign-up.
     """
+    check_consent_version(community=community, version=consent_version)
     try:
         return register_resident(
             community=community,
@@ -132,6 +158,7 @@ def sign_up(
             password=password,
             full_name=full_name,
             language=language,
+            consent_version=consent_version,
         )
     except EmailTaken:
         # Hash the password anyway: a quick answer would tell taken addresses apart.
@@ -573,3 +600,312 @@ def revoke_api_tokens(*, resident: Resident, reason: str) -> int:
             after={"count": count, "reason": reason},
         )
     return count
+
+
+# Privacy notice and consent (Law "On personal data protection" №2297-VI) ---
+
+
+class ConsentRequired(Forbidden):
+    code = "consent_required"
+    message = _(
+        "The privacy notice has changed. Read and accept the new version on the website first."
+    )
+
+
+class NoticeChanged(Conflict):
+    code = "privacy_notice_changed"
+    message = _(
+        "The privacy notice changed while you were reading it. Read the new version and "
+        "accept it again."
+    )
+
+
+def check_consent_version(*, community: Community, version: int | None) -> None:
+    """Refuse a missing consent, or one to a version that is no longer in force."""
+    from hromada.core.privacy import current_version
+
+    if version is None:
+        raise ValidationFailed(
+            fields={
+                "privacy_consent": str(
+                    _("Tick the box to consent to the processing of your personal data.")
+                )
+            }
+        )
+    if version != current_version(community):
+        raise NoticeChanged(fields={"privacy_consent": str(NoticeChanged.message)})
+
+
+@transaction.atomic
+def give_consent(*, resident: Resident, community: Community, version: int) -> Consent:
+    """Record the resident's consent to the version of the notice in force."""
+    check_consent_version(community=community, version=version)
+    consent, created = Consent.objects.get_or_create(
+        resident=resident, community=community, version=version
+    )
+    if created:
+        audit.record(
+            actor=resident,
+            action="resident.consent_given",
+            target=resident,
+            community=community,
+            after={"version": version},
+        )
+    return consent
+
+
+@transaction.atomic
+def publish_privacy_notice(
+    *, actor: Resident, community: Community, body: str, body_en: str = ""
+) -> PrivacyNotice:
+    """
+    Publish the next version of the community's notice (administrators only).
+
+    Residents who accepted an earlier version are asked again on their next
+    page view (`hromada.core.privacy.ConsentMiddleware`).
+    """
+    from hromada.core.privacy import forget_version
+
+    actor.require_role(community, StaffRole.Role.ADMINISTRATOR)
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed(fields={"body": str(_("Enter the text of the notice."))})
+    # Lock the community: two administrators publishing at once get two numbers.
+    Community.objects.select_for_update().filter(pk=community.pk).first()
+    last = PrivacyNotice.objects.filter(community=community).order_by("-version").first()
+    notice = PrivacyNotice.objects.create(
+        community=community,
+        version=(last.version if last else 0) + 1,
+        body=body,
+        body_en=(body_en or "").strip(),
+        published_by=actor,
+    )
+    audit.record(
+        actor=actor,
+        action="privacy.notice_published",
+        target=notice,
+        community=community,
+        after={"version": notice.version},
+    )
+    forget_version(community)
+    return notice
+
+
+# In-person identification at a support point (ЦНАП, starosta offices) -----
+
+
+class AlreadyIdentified(Conflict):
+    code = "already_identified"
+    message = _("This account is identified already.")
+
+
+class InvalidTaxNumber(ValidationFailed):
+    code = "invalid_tax_number"
+    message = _("The tax number (РНОКПП) is ten digits with a valid check digit.")
+
+
+DOCUMENT_KINDS = {
+    "id_card": _("passport of a citizen of Ukraine (ID card)"),
+    "passport_book": _("passport of a citizen of Ukraine (booklet)"),
+    "foreign_passport": _("passport for travelling abroad"),
+    "residence_permit": _("residence permit"),
+    "temporary_certificate": _("temporary certificate of a citizen of Ukraine"),
+}
+
+
+def may_identify_in_person(*, staff: Resident, community: Community) -> bool:
+    """
+    Return whether the staff member identifies residents in person here.
+
+    Administrators, and staff of a department whose support point identifies
+    residents (the ЦНАП and its starosta offices): the community chooses who
+    by naming the department on the support point.
+    """
+    if not staff.is_authenticated or not staff.is_active:
+        return False
+    if staff.has_role(community, StaffRole.Role.ADMINISTRATOR):
+        return True
+    departments = SupportPoint.objects.filter(
+        community=community, is_active=True, identifies=True, department__isnull=False
+    ).values_list("department_id", flat=True)
+    return bool(set(staff.departments_in(community)) & set(departments))
+
+
+@transaction.atomic
+def identify_in_person(
+    *,
+    actor: Resident,
+    community: Community,
+    resident: Resident,
+    tax_number: str,
+    document_kind: str,
+    document_last_digits: str,
+    full_name: str,
+    birth_date: date | None,
+    support_point: SupportPoint | None = None,
+) -> Resident:
+    """
+    Make the account strong on the word of staff who saw the person's document.
+
+    Only the keyed hash of the tax number is kept, as with ID.GOV.UA, and the
+    same unique constraint keeps one person to one account. The last digits
+    of the document's number make the staff member read the document; they
+    are checked for form and never stored. The audit entry names who
+    identified whom and by which kind of document, with no number.
+    """
+    if not may_identify_in_person(staff=actor, community=community):
+        raise Forbidden()
+    if resident.deleted_at or not resident.is_active:
+        raise ValidationFailed(_("This account is closed."))
+    if resident.identity_level >= Identity.STRONG:
+        raise AlreadyIdentified()
+    tax_number = "".join((tax_number or "").split())
+    errors = {}
+    from hromada.core.identity import valid_tax_number
+
+    if not valid_tax_number(tax_number):
+        errors["tax_number"] = str(InvalidTaxNumber.message)
+    if document_kind not in DOCUMENT_KINDS:
+        errors["document_kind"] = str(_("Choose the kind of document."))
+    last = (document_last_digits or "").strip()
+    if len(last) != 4 or not last.isascii() or not last.isdigit():
+        errors["document_last_digits"] = str(
+            _("Enter the last four digits of the document's number.")
+        )
+    full_name = " ".join((full_name or "").split())
+    if not full_name or len(full_name) > 200:
+        errors["full_name"] = str(_("Enter the full name as the document gives it."))
+    if birth_date is None or not (date(1900, 1, 1) <= birth_date <= timezone.localdate()):
+        errors["birth_date"] = str(_("Enter the birth date as the document gives it."))
+    if support_point is not None and support_point.community_id != community.pk:
+        errors["support_point"] = str(_("Choose a support point of this community."))
+    if errors:
+        if set(errors) == {"tax_number"}:
+            raise InvalidTaxNumber(fields=errors)
+        raise ValidationFailed(fields=errors)
+    digest = tax_number_hash(tax_number)
+    if Resident.objects.filter(tax_hash=digest).exclude(pk=resident.pk).exists():
+        raise IdentityInUse(fields={"tax_number": str(IdentityInUse.message)})
+    before = {"identity_level": resident.identity_level}
+    resident.tax_hash = digest
+    resident.identity_level = Identity.STRONG
+    resident.strong_verified_at = timezone.now()
+    resident.full_name = full_name
+    resident.birth_date = birth_date
+    try:
+        with transaction.atomic():
+            resident.save(
+                update_fields=[
+                    "tax_hash",
+                    "identity_level",
+                    "strong_verified_at",
+                    "full_name",
+                    "birth_date",
+                ]
+            )
+    except IntegrityError:
+        raise IdentityInUse(fields={"tax_number": str(IdentityInUse.message)}) from None
+    audit.record(
+        actor=actor,
+        action="resident.identified_in_person",
+        target=resident,
+        community=community,
+        before=before,
+        after={
+            "identity_level": resident.identity_level,
+            "document": document_kind,
+            "support_point": support_point.name if support_point else "",
+        },
+    )
+    notify(
+        resident,
+        "core/identified_in_person",
+        community=community,
+        place=support_point.name if support_point else community.name,
+    )
+    return resident
+
+
+# The resident's own data (№2297-VI, art. 8: access to one's data) ---------
+
+
+@transaction.atomic
+def export_personal_data(*, resident: Resident) -> dict:
+    """
+    Return everything the platform keeps about the resident, for a download.
+
+    Each module adds its records through `personal_data` in its `module.py`.
+    Secrets stay out: no password, no hash of the tax number, no token hash.
+    """
+    from hromada.core import registry
+
+    data = {
+        "account": {
+            "email": resident.email,
+            "full_name": resident.full_name,
+            "birth_date": resident.birth_date,
+            "phone": resident.phone,
+            "language": resident.language,
+            "notify_by_email": resident.notify_by_email,
+            "identity_level": Identity(resident.identity_level).label,
+            "identified_at": resident.strong_verified_at,
+            "tax_number": str(_("not stored; only a code that cannot be turned back into it"))
+            if resident.tax_hash
+            else None,
+            "joined": resident.date_joined,
+            "last_login": resident.last_login,
+        },
+        "links": [
+            {
+                "community": link.community.name,
+                "kind": link.get_kind_display(),
+                "street": str(link.street) if link.street else "",
+                "house": link.house,
+                "note": link.note,
+                "since": link.created_at,
+            }
+            for link in resident.links.select_related("community", "street__settlement")
+        ],
+        "consents": [
+            {
+                "community": consent.community.name,
+                "version": consent.version,
+                "at": consent.given_at,
+            }
+            for consent in resident.consents.select_related("community").order_by("given_at")
+        ],
+        "api_tokens": [
+            {
+                "name": token.name,
+                "created": token.created_at,
+                "expires": token.expires_at,
+                "revoked": token.revoked_at,
+                "last_used": token.last_used_at,
+            }
+            for token in resident.api_tokens.all()
+        ],
+        "staff_roles": [
+            {
+                "community": role.community.name,
+                "role": role.role,
+                "department": role.department.name if role.department else "",
+            }
+            for role in resident.staff_roles.select_related("community", "department")
+        ],
+        "messages": [
+            {
+                "at": message.created_at,
+                "channel": message.channel,
+                "subject": message.subject,
+                "text": message.body,
+                "status": message.get_status_display(),
+            }
+            for message in resident.notifications.order_by("created_at")
+        ],
+        "modules": {},
+    }
+    for declared in registry.modules():
+        if declared.personal_data:
+            data["modules"][declared.name] = registry.resolve(declared.personal_data)(resident)
+    audit.record(actor=resident, action="resident.data_exported", target=resident)
+    return data

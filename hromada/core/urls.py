@@ -41,6 +41,11 @@ urlpatterns = [
     path("accounts/identity/start/", views.identity_start, name="identity_start"),
     path("accounts/identity/callback/", views.identity_callback, name="identity_callback"),
     path("staff/", views.dashboard, name="dashboard"),
+    path("privacy/", views.privacy_notice, name="privacy"),
+    path("privacy/v<int:version>/", views.privacy_notice, name="privacy_version"),
+    path("accounts/privacy/", views.consent, name="consent"),
+    path("accounts/my-data/", views.my_data, name="my_data"),
+    path("staff/identify/", views.identify_person, name="identify_person"),
     path("help/", views.help_index, name="help"),
     path("help/<slug:slug>/", views.help_guide, name="help_guide"),
 ]

@@ -7,21 +7,34 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode, urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
-from hromada.core import authforms, identification, registry, selectors, services
+from hromada.core import authforms, identification, privacy, registry, selectors, services
 from hromada.core.errors import DomainError
-from hromada.core.forms import LinkForm, LogInForm, ProfileForm, SignUpForm, TokenForm, apply_errors
+from hromada.core.forms import (
+    IdentifyLookupForm,
+    IdentifyPersonForm,
+    LinkForm,
+    LogInForm,
+    ProfileForm,
+    SignUpForm,
+    TokenForm,
+    apply_errors,
+)
+from hromada.core.help import render_markdown
+from hromada.core.identity import PAPER_ACTIONS, identification_ways
 from hromada.core.models import ApiToken, CommunityLink, Resident
 from hromada.core.notifications import site_url
+from hromada.core.privacy import current_version
 from hromada.core.ratelimit import address_bucket, over_any
 
 
@@ -45,7 +58,7 @@ def rate_limited(request, exception=None):
 def sign_up(request):
     if request.user.is_authenticated:
         return redirect("core:profile")
-    form = SignUpForm(request.POST or None)
+    form = SignUpForm(request.POST or None, notice_version=current_version(request.community))
     if request.method == "POST" and form.is_valid():
         try:
             # A new address and a taken one get the same answer; only the
@@ -55,6 +68,7 @@ def sign_up(request):
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password"],
                 full_name=form.cleaned_data["full_name"],
+                consent_version=form.cleaned_data["notice_version"],
                 language=request.LANGUAGE_CODE if request.LANGUAGE_CODE in ("uk", "en") else "uk",
             )
         except DomainError as error:
@@ -243,8 +257,16 @@ def delete_account(request):
 
 @login_required
 def identity(request):
-    configured = identification.backend() is not None
-    return render(request, "core/identity.html", {"configured": configured})
+    """Show the ways to identify: ID.GOV.UA, in person, and paper for the action asked."""
+    action = request.GET.get("action") or None
+    if action not in PAPER_ACTIONS:
+        action = None  # any other action has no paper way; list them all
+    ways = identification_ways(request.community, action)
+    return render(
+        request,
+        "core/identity.html",
+        {"configured": ways.online, "ways": ways, "next": _safe_next(request)},
+    )
 
 
 @login_required
@@ -416,3 +438,148 @@ def help_guide(request, slug: str):
     body, written_in = guides.body(guide)
     context = {"title": guides.title(guide), "body": body, "written_in": written_in}
     return render(request, "core/help_guide.html", context)
+
+
+def _safe_next(request, default: str = "") -> str:
+    """Return the `next` address of the request if it stays on this site."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def privacy_notice(request, version: int | None = None):
+    """Show the community's privacy notice: the version in force, or an earlier one."""
+    community = request.community
+    current = privacy.current_notice(community)
+    notice = current if version is None else privacy.notice_version(community, version)
+    if notice is None:
+        from django.http import Http404
+
+        raise Http404
+    accepted = None
+    if request.user.is_authenticated:
+        accepted = privacy.accepted_version(request.user, community)
+    versions = community.privacy_notices.order_by("-version").values("version", "published_at")
+    return render(
+        request,
+        "core/privacy.html",
+        {
+            "notice": notice,
+            "current": current,
+            "body": render_markdown(notice.text()),
+            "accepted": accepted,
+            "versions": versions,
+        },
+    )
+
+
+@login_required
+def consent(request):
+    """Ask the resident to accept the version of the notice now in force."""
+    community = request.community
+    notice = privacy.current_notice(community)
+    next_url = _safe_next(request, reverse("core:home"))
+    if request.method == "POST":
+        try:
+            version = int(request.POST.get("version", ""))
+        except ValueError:
+            version = None
+        try:
+            services.give_consent(resident=request.user, community=community, version=version)
+        except DomainError as error:
+            messages.error(request, str(error))
+            return redirect(f"{reverse('core:consent')}?{urlencode({'next': next_url})}")
+        messages.success(request, _("Thank you. Your consent is recorded."))
+        return redirect(next_url)
+    if not privacy.needs_consent(request.user, community):
+        return redirect(next_url)
+    accepted = privacy.accepted_version(request.user, community)
+    return render(
+        request,
+        "core/consent.html",
+        {
+            "notice": notice,
+            "body": render_markdown(notice.text()),
+            "accepted": accepted,
+            "next": next_url,
+        },
+    )
+
+
+@login_required
+@require_POST
+@ratelimit(key="user", rate="10/h", method="POST", block=True)
+def my_data(request):
+    """Send the resident everything the platform keeps about them, as a JSON file."""
+    data = services.export_personal_data(resident=request.user)
+    response = JsonResponse(
+        data, encoder=DjangoJSONEncoder, json_dumps_params={"ensure_ascii": False, "indent": 2}
+    )
+    day = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="hromada-my-data-{day}.json"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def identify_person(request):
+    """
+    Let staff at a support point raise an account to strong identity.
+
+    Found by the exact e-mail the person gives, never by browsing: the page
+    must not become a directory of residents.
+    """
+    community = request.community
+    if not services.may_identify_in_person(staff=request.user, community=community):
+        return render(request, "403.html", status=403)
+    lookup = IdentifyLookupForm(request.GET or None)
+    resident = None
+    form = None
+    status = 200
+    if request.method == "POST":
+        form = IdentifyPersonForm(request.POST, community=community)
+        if form.is_valid():
+            resident = Resident.objects.filter(
+                pk=form.cleaned_data["resident"], deleted_at__isnull=True
+            ).first()
+        if resident is not None and form.is_valid():
+            fields = dict(form.cleaned_data)
+            fields.pop("resident")
+            try:
+                services.identify_in_person(
+                    actor=request.user, community=community, resident=resident, **fields
+                )
+            except DomainError as error:
+                apply_errors(form, error)
+                status = 400
+            else:
+                messages.success(
+                    request,
+                    _("%(name)s is identified. The account may now sign and vote.")
+                    % {"name": resident.full_name},
+                )
+                return redirect("core:identify_person")
+        else:
+            status = 400
+    elif lookup.is_valid():
+        resident = Resident.objects.filter(
+            email__iexact=lookup.cleaned_data["email"].strip(), deleted_at__isnull=True
+        ).first()
+        if resident is not None and resident.identity_level < 2:
+            form = IdentifyPersonForm(
+                community=community,
+                initial={
+                    "resident": resident.pk,
+                    "full_name": resident.full_name,
+                    "birth_date": resident.birth_date,
+                },
+            )
+    return render(
+        request,
+        "core/identify_person.html",
+        {"lookup": lookup, "resident": resident, "form": form, "searched": lookup.is_bound},
+        status=status,
+    )

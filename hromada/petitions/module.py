@@ -22,4 +22,5 @@ MODULE = Module(
     schedules=[Schedule("hromada.petitions.tasks.close_due_collections", every_seconds=300)],
     demo="hromada.petitions.demo.load",
     news="hromada.petitions.selectors.latest",
+    personal_data="hromada.petitions.selectors.personal_data",
 )

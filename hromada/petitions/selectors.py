@@ -430,3 +430,36 @@ def open_data_rows(community: Community) -> list[dict]:
                 }
             )
     return rows
+
+
+def personal_data(resident: Resident) -> dict:
+    """Return the resident's petitions and signatures, for "download my data"."""
+    petitions = Petition.objects.filter(author=resident).select_related("community", "topic")
+    signatures = Signature.objects.filter(resident=resident).select_related("petition", "community")
+    return {
+        "petitions": [
+            {
+                "id": petition.pk,
+                "community": petition.community.name,
+                "title": petition.title,
+                "text": petition.text,
+                "topic": petition.topic.name,
+                "status": petition.get_status_display(),
+                "created": petition.created_at,
+                "submitted": petition.submitted_at,
+                "published": petition.published_at,
+                "signatures": petition.signature_count,
+            }
+            for petition in petitions.order_by("created_at")
+        ],
+        "signatures": [
+            {
+                "petition_id": signature.petition_id,
+                "petition": signature.petition.title,
+                "community": signature.community.name,
+                "signed": signature.created_at,
+                "tell_me_of_the_answer": signature.notify_on_answer,
+            }
+            for signature in signatures.order_by("created_at")
+        ],
+    }

@@ -65,6 +65,7 @@ def test_sign_up_confirm_and_log_in_by_clicking(page, live_server):
     page.get_by_label("Прізвище, ім’я та по батькові").fill("Лисенко Оксана Петрівна")
     page.get_by_label("Електронна пошта").fill("oksana@example.test")
     page.get_by_label("Пароль").fill("morskyi-briz-2026")
+    page.locator("#id_privacy_consent").check()
     page.get_by_role("button", name="Створити обліковий запис").click()
     # Not logged in yet: a taken address gets this same page (no account probing).
     page.wait_for_url(re.compile(r".*/accounts/sign-up/sent/$"))

@@ -15,6 +15,9 @@ SIGN_UP = {
     "full_name": "Олена Коваль",
     "email": "Olena@Example.test",
     "password": "teplyi-veresen-42",
+    # The privacy notice in force (the built-in one) read and accepted.
+    "privacy_consent": "on",
+    "notice_version": "0",
 }
 
 

@@ -250,7 +250,8 @@ def test_email_level_resident_is_told_to_identify(collecting, community):
     resident = make_resident(community, level=Identity.EMAIL)
     client = client_for(resident)
     text = page(client.get(collecting.get_absolute_url()))
-    assert "Пройти ідентифікацію через ID.GOV.UA" in text
+    # Sign disabled, the reason beside it (ID.GOV.UA is not set up in the tests).
+    assert "Для підпису потрібен ідентифікований обліковий запис" in text
     response = client.post(f"/petitions/{collecting.pk}/sign/", follow=True)
     assert "потрібна надійніша ідентифікація" in page(response)
     assert not Signature.objects.exists()
