@@ -22,17 +22,17 @@ from hromada.core.models import (
     CalendarDay,
     Community,
     CommunityLink,
+    Consent,
     Department,
     Notification,
-    Consent,
+    PrivacyNotice,
     Resident,
     Settlement,
-    PrivacyNotice,
     StaffRole,
     Street,
+    SupportPoint,
 )
 
-    SupportPoint,
 ROLE = StaffRole.Role
 
 
