@@ -258,9 +258,12 @@ def sign(request, pk: int):
     else:
         notice = {"tags": "success", "text": _("Your signature has been counted. Thank you!")}
     if request.headers.get("HX-Request") == "true":
-        # htmx swaps the sign box in place: no reload of the whole page.
+        # htmx swaps the sign box in place: no reload of the whole page. The
+        # count above it is swapped too (out of band), read afresh so that it
+        # includes the signature just given.
+        petition.refresh_from_db(fields=["signature_count", "status"])
         context = {**_sign_box_context(petition, request.user), "notice": notice}
-        return render(request, "petitions/_sign_box.html", context)
+        return render(request, "petitions/_sign_response.html", context)
     if notice["tags"] == "error":
         messages.error(request, notice["text"])
     else:
