@@ -125,6 +125,8 @@ def demo_logins() -> list[tuple[str, str]]:
         ("staff@chornomorsk.demo", "працівник управління ЖКГ / department staff"),
         ("moderator@chornomorsk.demo", "модератор / moderator"),
         ("admin@chornomorsk.demo", "адміністратор / administrator"),
+        ("cnap@chornomorsk.demo", "керівник ЦНАП / service centre head"),
+        ("operator@chornomorsk.demo", "адміністратор ЦНАП, вікно 5 / desk operator"),
     ]
 
 

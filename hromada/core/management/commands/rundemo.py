@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from hromada.core import registry
 from hromada.core.demo import DEMO_PASSWORD, demo_logins
 
 
