@@ -38,6 +38,10 @@ class Command(BaseCommand):
         )
         for email, role in demo_logins():
             self.stdout.write(f"  {email:<30} {role}")
+        if registry.module("cnap"):
+            from hromada.cnap.demo import demo_urls
+
+            self.stdout.write("\n".join(["", *demo_urls(port)]))
         self.stdout.write("")
         try:
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
