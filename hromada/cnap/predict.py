@@ -38,7 +38,7 @@ PERCENTILE_UPPER = 80
 # The replay looks this far ahead first, and twice as far while the
 # upper value is not within reach (a run's path up to the horizon does not
 # depend on anything after it, so values below it are exact).
-HORIZONS_MIN = (30.0, 60.0, 90.0, 120.0, 180.0, 240.0, 360.0, 480.0, 720.0, 960.0)
+HORIZONS_MIN = (30.0, 60.0, 120.0, 240.0, 480.0, 960.0)
 # With fewer visits than this an operator's pace is taken as the service's.
 MIN_DESK_SAMPLES = 20
 # Shrinks an operator's pace towards 1 with few visits: n / (n + this).
@@ -216,13 +216,6 @@ def remaining_minutes(
     return np.maximum(np.exp(mu + sigma * z) - elapsed, 0.0)
 
 
-# Score offsets of the three dispatch classes; keys within a class stay
-# far below them (float32 keeps integers exact up to 1.6e7).
-_BOOKED_OFFSET = 1e6
-_WALK_OFFSET = 2e6
-_CURRENT_PRIORITY = -5e5
-
-
 def predict_wait(
     snapshot: Snapshot,
     ticket_id: int,
@@ -241,7 +234,7 @@ def predict_wait(
     upper_rank = math.floor(PERCENTILE_UPPER / 100 * (runs - 1)) + 2
     # Start at a horizon a rough estimate suggests, so retries are rare.
     rough = _rough_wait(snapshot, ticket_id, model)
-    horizons = [h for h in HORIZONS_MIN if h >= 1.2 * rough + 15] or [HORIZONS_MIN[-1]]
+    horizons = [h for h in HORIZONS_MIN if h >= 1.5 * rough + 15] or [HORIZONS_MIN[-1]]
     for horizon in horizons:
         waits = simulate_waits(
             snapshot, ticket_id, model, rng_seed, runs=runs, horizon=horizon, enough=upper_rank
@@ -259,15 +252,29 @@ def predict_wait(
 
 
 def _rough_wait(snapshot: Snapshot, ticket_id: int, model: ServiceTimeModel) -> float:
-    """Return tickets ahead for the service × its mean time ÷ desks that handle it."""
+    """
+    Return a quick guess of the wait, to choose the first horizon.
+
+    The larger of: tickets ahead for the same service × its mean time ÷ the
+    desks handling it, and the work ahead that those desks share ÷ all the
+    desks sharing it.
+    """
     target = next(w for w in snapshot.waiting if w.id == ticket_id)
-    ahead = sum(
-        1
+    desks = [d for d in snapshot.desks if target.service_id in d.desk.service_ids]
+    shared = set().union(*(d.desk.service_ids for d in desks)) if desks else set()
+    ahead = [
+        w
         for w in snapshot.waiting
-        if w.service_id == target.service_id and (w.queued_at, w.id) < (target.queued_at, target.id)
+        if w.service_id in shared
+        and (w.priority or (w.queued_at, w.id) < (target.queued_at, target.id))
+    ]
+    same = sum(1 for w in ahead if w.service_id == target.service_id) + 1
+    work = sum(model.mean_minutes(w.service_id) for w in ahead)
+    helping = sum(1 for d in snapshot.desks if d.desk.service_ids & shared)
+    return max(
+        same * model.mean_minutes(target.service_id) / max(len(desks), 1),
+        work / max(helping, 1),
     )
-    desks = sum(1 for d in snapshot.desks if target.service_id in d.desk.service_ids)
-    return (ahead + 1) * model.mean_minutes(target.service_id) / max(desks, 1)
 
 
 def simulate_waits(  # noqa: C901 - one loop, kept whole so the arrays stay local
@@ -319,13 +326,11 @@ def simulate_waits(  # noqa: C901 - one loop, kept whole so the arrays stay loca
     # Items: the tickets waiting, then bookings, then possible priority arrivals.
     service_of: list[int] = []
     priority: list[bool] = []
-    booked_regular: list[bool] = []
     avail0: list[float] = []  # callable from (minutes), the same in every run
     order: list[tuple] = []  # class sort key before ranking
     for w in waiting:
         service_of.append(w.service_id)
         priority.append(w.priority)
-        booked_regular.append(w.kind == BOOKED and not w.priority)
         due = minutes(w.slot_at) - early if w.kind == BOOKED and w.slot_at else -math.inf
         avail0.append(max(due, 0.0))
         if w.priority:
@@ -341,40 +346,38 @@ def simulate_waits(  # noqa: C901 - one loop, kept whole so the arrays stay loca
             continue
         service_of.append(b.service_id)
         priority.append(b.priority)
-        booked_regular.append(not b.priority)
         avail0.append(max(minutes(b.slot_at) - early, 0.0))
         # Checked in later than anyone waiting now; priority ones rank by arrival.
         order.append(
             (0, math.inf, b.id) if b.priority else (1, b.slot_at.timestamp(), math.inf, b.id)
         )
     first_arrival = len(service_of)
-    arrival_services = []
-    for service_id, rate in sorted(snapshot.priority_rate_per_hour.items()):
-        expected = rate * horizon / 60
-        if expected <= 0:
-            continue
-        slots = int(math.ceil(expected + 4 * math.sqrt(expected) + 2))
-        arrival_services.append((service_id, rate, slots))
-        for _ in range(slots):
-            service_of.append(service_id)
-            priority.append(True)
-            booked_regular.append(False)
-            avail0.append(0.0)
-            order.append((0, math.inf, math.inf))
+    # Priority visitors who walk in: one Poisson stream, each arrival's
+    # service drawn by the services' rates; enough columns for the horizon.
+    rates = {k: v for k, v in snapshot.priority_rate_per_hour.items() if v > 0}
+    total_rate = sum(rates.values())
+    expected = total_rate * horizon / 60
+    arrivals = int(math.ceil(expected + 4 * math.sqrt(expected) + 2)) if expected > 0 else 0
+    for _ in range(arrivals):
+        service_of.append(target.service_id)  # drawn per run below
+        priority.append(True)
+        avail0.append(0.0)
+        order.append((0, math.inf, math.inf))
     n = len(service_of)
     target_index = next(i for i, w in enumerate(waiting) if w.id == ticket_id)
 
-    # Static keys: rank within the class by dispatch's own order.
-    ranked = sorted(range(n), key=lambda i: order[i])
-    rank = np.empty(n)
-    rank[ranked] = np.arange(n)
     prio = np.asarray(priority, dtype=bool)
-    bkd = np.asarray(booked_regular, dtype=bool)
-    base = np.where(
-        prio, _CURRENT_PRIORITY + rank, np.where(bkd, _BOOKED_OFFSET, _WALK_OFFSET) + rank
-    )
-    base = np.broadcast_to(base, (runs, n)).copy()
+    # Priority visitors rank by when they queued: those waiting now by their
+    # order, the ones yet to come by their arrival (drawn per run below).
+    key = np.zeros(n)
+    current_priority = [i for i in range(n) if priority[i] and order[i][1] != math.inf]
+    key[sorted(current_priority, key=lambda i: order[i])] = np.arange(len(current_priority)) - n
+    key = np.broadcast_to(key, (runs, n)).copy()
     avail = np.broadcast_to(np.asarray(avail0), (runs, n)).copy()
+    service_index = {s: k for k, s in enumerate(services)}
+    svc = np.broadcast_to(
+        np.asarray([service_index[s] for s in service_of], dtype=np.intp), (runs, n)
+    ).copy()
 
     # Bookings: who comes is drawn; a priority one ranks by its check-in.
     if first_arrival > first_booking:
@@ -382,22 +385,15 @@ def simulate_waits(  # noqa: C901 - one loop, kept whole so the arrays stay loca
         avail[:, first_booking:first_arrival] = np.where(
             comes, avail[:, first_booking:first_arrival], np.inf
         )
-        booking_prio = prio[first_booking:first_arrival]
-        base[:, first_booking:first_arrival] = np.where(
-            booking_prio,
-            avail[:, first_booking:first_arrival],
-            base[:, first_booking:first_arrival],
-        )
-    # Priority visitors walking in: Poisson times per service, in order.
-    if n > first_arrival:
-        start = first_arrival
-        for _service_id, rate, slots in arrival_services:
-            gaps = rng.exponential(60 / rate, (runs, slots))
-            times = np.cumsum(gaps, axis=1)
-            times[times > horizon] = np.inf
-            avail[:, start : start + slots] = times
-            base[:, start : start + slots] = times
-            start += slots
+        key[:, first_booking:first_arrival] = avail[:, first_booking:first_arrival]
+    if arrivals:
+        times = np.cumsum(rng.exponential(60 / total_rate, (runs, arrivals)), axis=1)
+        times[times > horizon] = np.inf
+        avail[:, first_arrival:] = times
+        key[:, first_arrival:] = times
+        shares = np.asarray([rates[s] for s in sorted(rates)]) / total_rate
+        drawn = rng.choice(len(shares), size=(runs, arrivals), p=shares)
+        svc[:, first_arrival:] = np.asarray([service_index[s] for s in sorted(rates)])[drawn]
 
     # Waiting visitors give up after an exponential patience (memoryless:
     # from now for those waiting, from arrival for the others).
@@ -408,16 +404,25 @@ def simulate_waits(  # noqa: C901 - one loop, kept whole so the arrays stay loca
         leave = np.full((runs, n), np.inf)
 
     # Service times of the visitors, drawn once per run and item.
-    svc_index = {s: k for k, s in enumerate(services)}
-    item_svc = np.asarray([svc_index[s] for s in service_of], dtype=np.intp)
     mu = np.asarray([model.params(s)[0] for s in services])
     sigma = np.asarray([model.params(s)[1] for s in services])
-    duration = np.exp(mu[item_svc] + sigma[item_svc] * rng.standard_normal((runs, n)))
+    duration = np.exp(mu[svc] + sigma[svc] * rng.standard_normal((runs, n)))
+
+    # Columns in dispatch order: priority visitors first (ranked by `key`),
+    # then booked visitors by slot, then walk-ins by queue: among regular
+    # visitors the desk calls the first column it may call.
+    columns = sorted(range(n), key=lambda i: order[i])
+    avail, leave, duration, svc = (x[:, columns] for x in (avail, leave, duration, svc))
+    n_priority = int(prio.sum())
+    priority_key = key[:, columns[:n_priority]].astype(np.float32)
+    prio = prio[columns]
+    target_index = columns.index(target_index)
 
     # Desks.
     desks = snapshot.desks
     n_desks = len(desks)
-    eligible = np.zeros((n_desks, n), dtype=bool)
+    # serves[desk * len(services) + service]: the desk handles the service.
+    serves = np.zeros((n_desks, len(services)), dtype=bool)
     factor = np.ones(n_desks)
     close = np.full(n_desks, np.inf)
     free_at = np.zeros((runs, n_desks))
@@ -427,9 +432,8 @@ def simulate_waits(  # noqa: C901 - one loop, kept whole so the arrays stay loca
     max_breaks = max((len(d.breaks) for d in desks), default=0)
     break_start = np.full((n_desks, max_breaks + 1), np.inf)
     break_end = np.full((n_desks, max_breaks + 1), np.inf)
-    service_array = np.asarray(service_of)
     for k, state in enumerate(desks):
-        eligible[k] = np.isin(service_array, list(state.desk.service_ids))
+        serves[k] = [x in state.desk.service_ids for x in services]
         factor[k] = model.desk_factor.get(state.desk.id, 1.0)
         if state.closes_at is not None:
             close[k] = minutes(state.closes_at)
@@ -457,14 +461,16 @@ def simulate_waits(  # noqa: C901 - one loop, kept whole so the arrays stay loca
     recent_priority = recent.sum(axis=2).astype(np.int32)
     cap = rules.priority_cap * rules.window + 1e-9
     wait = np.full(runs, np.inf)
-    if not eligible[:, target_index].any():
+    if not serves[:, service_index[target.service_id]].any():
         return wait
+    # eligible[desk, run, item]: the desk handles the item's service.
+    eligible = serves[:, svc]
 
-    # float32 halves the memory each step sweeps; a called visitor's
-    # "callable from" becomes infinite.
-    avail = avail.astype(np.float32)
+    # callable_from[desk, run, item]: when the desk may call the item
+    # (infinite if it does not handle its service or someone called it);
+    # float32 halves the memory each step sweeps.
+    callable_from = np.where(eligible, avail.astype(np.float32), np.float32(np.inf))
     leave = leave.astype(np.float32)
-    base = base.astype(np.float32)
     duration = duration.astype(np.float32)
     run_id = np.arange(runs)
     done = np.zeros(runs, dtype=bool)
@@ -473,17 +479,9 @@ def simulate_waits(  # noqa: C901 - one loop, kept whole so the arrays stay loca
     sleeps_on = np.full((runs, n_desks), -1, dtype=np.intp)
     stops = bool(np.isfinite(close).any() or np.isfinite(break_start).any())
 
-    def next_callable(r: np.ndarray, dd: np.ndarray, since: np.ndarray):
-        """Return when desk `dd` of run `r` next has someone to call, and whom."""
-        at = np.maximum(avail[r], since.astype(np.float32)[:, None])
-        later = eligible[dd] & (leave[r] > at)
-        at = np.where(later, at, np.inf)
-        item = at.argmin(axis=1)
-        return at[np.arange(len(r)), item], item
-
-    max_steps = 6 * (n + n_desks * (max_breaks + 2)) + 100
+    max_steps = 8 * (n + n_desks * (max_breaks + 2)) + 100
     for step in range(max_steps):
-        if done.sum() * 8 >= len(done):  # drop finished runs from the sweep
+        if done.sum() * 4 >= len(done):  # drop finished runs from the sweep
             keep = ~done
             if not keep.any():
                 break
@@ -491,7 +489,7 @@ def simulate_waits(  # noqa: C901 - one loop, kept whole so the arrays stay loca
                 run_id[keep], free_at[keep], recent[keep], position[keep]
             )  # fmt: skip
             next_break, recent_priority = next_break[keep], recent_priority[keep]
-            avail, leave, base, duration = avail[keep], leave[keep], base[keep], duration[keep]
+            leave, priority_key, duration = leave[keep], priority_key[keep], duration[keep]
             sleeps_on, done = sleeps_on[keep], done[keep]
         rows = np.arange(len(run_id))
         d = free_at.argmin(axis=1)
@@ -518,24 +516,45 @@ def simulate_waits(  # noqa: C901 - one loop, kept whole so the arrays stay loca
             if not go.any():
                 continue
 
-        # choose_next, for every run at once: the best score among callable
-        # tickets; a priority pick over the cap yields to a regular visitor.
-        tt = t.astype(np.float32)[:, None]
-        can = eligible[d] & (avail <= tt) & (leave > tt)
-        score = np.where(can, base, np.inf)
-        pick = score.argmin(axis=1)
-        found = go & np.isfinite(score[rows, pick])
-        capped = np.flatnonzero(found & prio[pick] & (recent_priority[rows, d] + 1 > cap))
-        if len(capped):
-            regular = np.where(can[capped] & ~prio, base[capped], np.inf)
-            instead = regular.argmin(axis=1)
-            has = np.isfinite(regular[np.arange(len(capped)), instead])
-            pick[capped[has]] = instead[has]
+        # choose_next, for every run at once: the first priority visitor
+        # unless the desk's window is at the cap and a regular one waits,
+        # else the first regular visitor in dispatch order.
+        mine = callable_from[d, run_id]
+        can = mine <= t.astype(np.float32)[:, None]
+        if n_priority < n:
+            pick = can[:, n_priority:].argmax(axis=1) + n_priority
+            found = can[rows, pick]
+        else:
+            pick = np.zeros(len(rows), dtype=np.intp)
+            found = np.zeros(len(rows), dtype=bool)
+        if n_priority:
+            first = np.where(can[:, :n_priority], priority_key, np.inf)
+            urgent = first.argmin(axis=1)
+            allowed = np.isfinite(first[rows, urgent]) & (
+                ~found | (recent_priority[rows, d] + 1 <= cap)
+            )
+            pick = np.where(allowed, urgent, pick)
+            found |= allowed
+        found &= go
 
         r, dd, p, tf = rows[found], d[found], pick[found], t[found]
-        avail[r, p] = np.inf
-        free_at[r, dd] = tf + duration[r, p] * factor[dd]
+        callable_from[:, run_id[r], p] = np.inf
         sleeps_on[r, dd] = -1
+        # Desks that slept until a visitor just called look for the next one.
+        woken_run, woken_desk = np.nonzero(sleeps_on[r] == p[:, None])
+        if len(woken_run):
+            wr, wd = r[woken_run], woken_desk
+            upcoming = callable_from[wd, run_id[wr]]
+            item = upcoming.argmin(axis=1)
+            when = np.maximum(upcoming[np.arange(len(wr)), item], tf[woken_run])
+            bs = break_start[wd, next_break[wr, wd]]
+            free_at[wr, wd] = np.minimum(when, bs)
+            sleeps_on[wr, wd] = np.where(when <= bs, item, -1)
+        # A visitor who gave up is found gone when called: the desk calls again.
+        gone = leave[r, p] <= tf
+        if gone.any():
+            r, dd, p, tf = r[~gone], dd[~gone], p[~gone], tf[~gone]
+        free_at[r, dd] = tf + duration[r, p] * factor[dd]
         is_priority = prio[p].astype(np.int8)
         slot = position[r, dd]
         recent_priority[r, dd] += is_priority - recent[r, dd, slot]
@@ -544,20 +563,14 @@ def simulate_waits(  # noqa: C901 - one loop, kept whole so the arrays stay loca
         hit = p == target_index
         wait[run_id[r[hit]]] = tf[hit]
         done[r[hit]] = True
-        # Desks that slept until a visitor just called look for the next one.
-        woken_run, woken_desk = np.nonzero(sleeps_on[r] == p[:, None])
-        if len(woken_run):
-            wr, wd = r[woken_run], woken_desk
-            when, item = next_callable(wr, wd, tf[woken_run])
-            bs = break_start[wd, next_break[wr, wd]]
-            free_at[wr, wd] = np.minimum(when, bs)
-            sleeps_on[wr, wd] = np.where(when <= bs, item, -1)
 
         # An idle desk sleeps until the next visitor it could call, or its break.
         idle = go & ~found
         if idle.any():
             r, dd = rows[idle], d[idle]
-            when, item = next_callable(r, dd, t[idle])
+            upcoming = mine[idle]
+            item = upcoming.argmin(axis=1)
+            when = upcoming[np.arange(len(r)), item]
             bs = break_start[dd, b[idle]]
             free_at[r, dd] = np.minimum(when, bs)
             sleeps_on[r, dd] = np.where(when <= bs, item, -1)
