@@ -40,6 +40,12 @@
     return text.replace(/%\((\w+)\)s/g, function (_, key) { return values[key]; });
   }
 
+  // A count's text comes in each plural category (see views._plural_forms).
+  var pluralRules = new Intl.PluralRules(document.documentElement.lang || undefined);
+  function plural(forms, count) {
+    return forms[pluralRules.select(count)] || forms.other;
+  }
+
   function popup(row) {
     var box = document.createElement("div");
     var title = document.createElement("strong");
@@ -77,7 +83,7 @@
           var size = 34 + Math.min(30, Math.round(Math.log(row[2]) * 4));
           var icon = countIcon(row[2], "server-cluster", size);
           var area = L.marker([row[0], row[1]], {
-            icon: icon, keyboard: true, title: format(config.texts.zoomIn, { count: row[2] })
+            icon: icon, keyboard: true, title: format(plural(config.texts.zoomIn, row[2]), { count: row[2] })
           });
           area.on("click", function () { map.setView([row[0], row[1]], map.getZoom() + 2); });
           areas.addLayer(area);
@@ -90,6 +96,17 @@
       });
   }
 
-  map.on("moveend", load);
+  // Opening a popup may pan the map; reloading then would remove its marker and the
+  // popup with it, so a move while a popup is open reloads once the popup closes.
+  var popupOpen = false;
+  var stale = false;
+  map.on("popupopen", function () { popupOpen = true; });
+  map.on("popupclose", function () {
+    popupOpen = false;
+    if (stale) { stale = false; load(); }
+  });
+  map.on("moveend", function () {
+    if (popupOpen) { stale = true; } else { load(); }
+  });
   load();
 })();
