@@ -19,6 +19,7 @@ PUBLIC_PAGES = [
     "/accounts/password-reset/sent/",
     "/accounts/sign-up/sent/",
     "/open-data/",
+    "/privacy/",
     "/no-such-page/",
 ]
 
