@@ -175,6 +175,9 @@ def _field(model, key: str) -> models.Field | None:
     if model is None:
         return None
     try:
-        return model._meta.get_field(key)
+        field = model._meta.get_field(key)
     except FieldDoesNotExist:
         return None
+    # A reverse relation ("signatures" of a petition) is no field of the row:
+    # the key takes the label its module declared.
+    return field if isinstance(field, models.Field) else None
