@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hromada.core import audit
+from hromada.core.calendar import working_days_between
 from hromada.core.models import Community, CommunityLink, Resident, StaffRole
 from hromada.core.notifications import site_url
 from hromada.core.registry import DashboardItem
@@ -463,3 +464,17 @@ def personal_data(resident: Resident) -> dict:
             for signature in signatures.order_by("created_at")
         ],
     }
+
+
+def answer_overdue_by(*, petition: Petition, today=None) -> int:
+    """
+    Return by how many working days the answer is late, 0 when it is not.
+
+    Art. 23-1: a petition that reached its threshold is considered within
+    10 working days; `answer_due_on` holds that day, so each working day
+    after it without an answer counts.
+    """
+    if petition.status != STATUS.CONSIDERATION or petition.answer_due_on is None:
+        return 0
+    today = today or timezone.localdate()
+    return working_days_between(petition.answer_due_on, today, community=petition.community)

@@ -109,7 +109,10 @@ def _render_detail(request, petition: Petition, *, viewer, **extra) -> HttpRespo
         context["notice"] = _part("_detail_hidden", {"petition": petition})
         # Gone: the text of a hidden petition is withdrawn from the public.
         return render(request, "petitions/detail.html", context, status=410)
-    context["top"] = _part("_detail_top", {"petition": petition})
+    context["top"] = _part(
+        "_detail_top",
+        {"petition": petition, "overdue_by": selectors.answer_overdue_by(petition=petition)},
+    )
     context["viewer"] = _part(
         "_detail_viewer", _viewer_context(request, petition, viewer), request=request
     )
@@ -448,6 +451,7 @@ def _staff_page(request, petition: Petition, status: int = 200, **bound):
             "moderator": moderator,
             "can_answer": services.can_answer(staff=request.user, petition=petition),
             "official": services.official_for(petition),
+            "overdue_by": selectors.answer_overdue_by(petition=petition),
             "page_obj": trail,
             **forms,
         },
