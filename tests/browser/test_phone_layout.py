@@ -3,10 +3,12 @@ Every page fits a phone: nothing scrolls sideways at 360 px.
 
 The crawl loads the demo once and, from the home page, follows the site's own
 links as a visitor, a resident, a moderator, department staff and the
-administrator. It opens one page of each kind (numbers in the address count as
-one kind, and a few of a folder's many pages stand for the rest), skipping
-log-out, downloads, the API and the back office, in a 360×740 window, and fails
-with every page wider than the window, naming the elements that stick out.
+administrator, skipping log-out, downloads, the API and the back office. It
+takes two pages of each kind (numbers in the address count as one kind, and a
+few of a folder's many pages stand for the rest), opens them in a 360×740
+window, and fails with every page wider than the window, naming the elements
+that stick out. A later visitor opens a page again only where its main part has
+elements that the earlier visitors' pages of that kind lacked.
 """
 
 import re
@@ -124,11 +126,11 @@ class Markup(HTMLParser):
 
 def crawl(client, page, base: str, measured: dict) -> tuple[int, list[str]]:
     """
-    Walk the site's pages, one of each kind, as the client's visitor, and open in
-    the phone window those whose main part has a shape no earlier visitor's had
-    (and the home page, for the visitor's own menu); return how many were opened
-    and those too wide. The walk goes through the test client, which is cheaper
-    than a browser; `measured` keeps each kind's shapes across visitors.
+    Walk the site's pages as the client's visitor, and open in the phone window
+    those that no earlier visitor opened or whose main part has a new shape (and
+    the home page, for the visitor's own menu); return how many were opened and
+    those too wide. The walk goes through the test client, much cheaper than a
+    browser; `measured` keeps each kind's addresses and shapes across visitors.
     """
     queue, queued = deque(["/"]), {"/"}
     kinds, folders, walked, opened, too_wide = Counter(), {}, 0, 0, []
