@@ -4,7 +4,7 @@ Predict how long a visitor of the service centre (ЦНАП) will wait.
 At the moment a ticket is issued the centre knows the tickets ahead for each
 service, which desks are open and what they handle, how long each visitor at
 a desk has been served so far (not how long it will take), the bookings due
-and the breaks planned. `predict_wait` replays the day from there a few
+and the breaks planned. `predict_wait` replays the day from there a
 hundred times with the centre's own dispatch rules (`dispatch.choose_next`)
 and service times drawn from distributions learned from past visits, and
 returns the median and the 80th percentile of the simulated waits.
@@ -33,7 +33,9 @@ import numpy as np
 
 from hromada.cnap.dispatch import BOOKED, Desk, Rules, Waiting
 
-RUNS = 200
+# Runs per estimate: the 80th percentile of 100 runs is within a few
+# percentage points, and one estimate stays within a few milliseconds.
+RUNS = 100
 PERCENTILE_UPPER = 80
 # The replay looks this far ahead first, and twice as far while the
 # upper value is not within reach (a run's path up to the horizon does not
@@ -199,21 +201,42 @@ def _normal_sf(x: float) -> float:
 
 
 def remaining_minutes(
-    rng: np.random.Generator, mu: float, sigma: float, elapsed: float, size: int
+    rng: np.random.Generator,
+    mu: np.ndarray,
+    sigma: np.ndarray,
+    elapsed: np.ndarray,
+    size: int,
 ) -> np.ndarray:
     """
-    Draw the time left for a visit already `elapsed` minutes long.
+    Draw `size` times left for each visit already `elapsed` minutes long.
 
-    The duration is lognormal(mu, sigma) conditioned on exceeding `elapsed`:
-    a visit that has lasted long is likely to last longer still.
+    Each duration is lognormal(mu, sigma) conditioned on exceeding
+    `elapsed`: a visit that has lasted long is likely to last longer still.
+    Returns an array of shape (size, visits).
     """
-    if elapsed <= 0:
-        return np.exp(mu + sigma * rng.standard_normal(size))
-    cut = (math.log(elapsed) - mu) / sigma
-    # Draw in the upper tail directly, so a very long visit keeps its precision.
-    tail = _normal_sf(cut) * (1 - rng.random(size))
-    z = -_normal_quantile(np.maximum(tail, 1e-300))
-    return np.maximum(np.exp(mu + sigma * z) - elapsed, 0.0)
+    mu, sigma, elapsed = (np.asarray(x, dtype=float) for x in (mu, sigma, elapsed))
+    total = np.exp(mu + sigma * rng.standard_normal((size, len(mu))))
+    started = (elapsed > 0) & (sigma > 0)
+    if started.any():
+        m, s = mu[started], sigma[started]
+        cut = (np.log(elapsed[started]) - m) / s
+        beyond = np.asarray([_normal_sf(c) for c in cut])
+        # Draw in the upper tail directly, so a very long visit keeps its precision.
+        tail = beyond * (1 - rng.random((size, len(m))))
+        total[:, started] = np.exp(m - s * _normal_quantile(np.maximum(tail, 1e-300)))
+    return np.maximum(total - elapsed, 0.0)
+
+
+def _quantiles(values: np.ndarray, percents: Sequence[float]) -> list[float]:
+    """Return percentiles with linear interpolation, as numpy's default (but cheaper)."""
+    ordered = np.sort(values)
+    result = []
+    for percent in percents:
+        position = percent / 100 * (len(ordered) - 1)
+        low = math.floor(position)
+        high = min(low + 1, len(ordered) - 1)
+        result.append(float(ordered[low] + (ordered[high] - ordered[low]) * (position - low)))
+    return result
 
 
 def predict_wait(
@@ -240,9 +263,7 @@ def predict_wait(
             snapshot, ticket_id, model, rng_seed, runs=runs, horizon=horizon, enough=upper_rank
         )
         # Runs still waiting at the horizon count as "longer than it".
-        typical, upper = np.percentile(
-            np.minimum(waits, horizon), [50, PERCENTILE_UPPER], method="linear"
-        )
+        typical, upper = _quantiles(np.minimum(waits, horizon), [50, PERCENTILE_UPPER])
         if upper < horizon:
             return Estimate(float(typical), float(upper))
     return Estimate(
@@ -432,6 +453,7 @@ def simulate_waits(  # noqa: C901 - one loop, kept whole so the arrays stay loca
     max_breaks = max((len(d.breaks) for d in desks), default=0)
     break_start = np.full((n_desks, max_breaks + 1), np.inf)
     break_end = np.full((n_desks, max_breaks + 1), np.inf)
+    busy = []  # desks serving someone now
     for k, state in enumerate(desks):
         serves[k] = [x in state.desk.service_ids for x in services]
         factor[k] = model.desk_factor.get(state.desk.id, 1.0)
@@ -442,21 +464,26 @@ def simulate_waits(  # noqa: C901 - one loop, kept whole so the arrays stay loca
             start = max(start, minutes(state.opens_at))
         if state.break_until is not None:
             start = max(start, minutes(state.break_until))
-        column = np.full(runs, start)
+        free_at[:, k] = start
         if state.serving_service_id is not None:
-            m, s = model.params(state.serving_service_id)
-            column = column + remaining_minutes(
-                rng, m + math.log(factor[k]), s, state.serving_elapsed_min, runs
-            )
+            busy.append(k)
         elif close[k] <= start:
-            column[:] = np.inf
-        free_at[:, k] = column
+            free_at[:, k] = np.inf
         flags = state.recent[-window:]
         recent[:, k, : len(flags)] = np.asarray(flags, dtype=np.int8)
         position[:, k] = len(flags) % window
         for j, (b_start, b_end) in enumerate(sorted(b for b in state.breaks if b[1] > now)):
             break_start[k, j] = minutes(b_start)
             break_end[k, j] = minutes(b_end)
+    if busy:
+        m, s = zip(*(model.params(desks[k].serving_service_id) for k in busy), strict=True)
+        free_at[:, busy] += remaining_minutes(
+            rng,
+            np.asarray(m) + np.log(factor[busy]),
+            np.asarray(s),
+            np.asarray([desks[k].serving_elapsed_min for k in busy]),
+            runs,
+        )
     next_break = np.zeros((runs, n_desks), dtype=np.intp)
     recent_priority = recent.sum(axis=2).astype(np.int32)
     cap = rules.priority_cap * rules.window + 1e-9
