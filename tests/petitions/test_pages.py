@@ -492,7 +492,8 @@ def test_hiding_from_the_staff_page_is_audited(collecting, moderator):
     collecting.refresh_from_db()
     assert collecting.is_hidden
     trail = page(client.get(f"/petitions/staff/{collecting.pk}/"))
-    assert "petition.hidden" in trail and "Реклама." in trail
+    assert "Приховано модератором" in trail and "Реклама." in trail
+    assert "petition.hidden" not in trail
     client.post(f"/petitions/staff/{collecting.pk}/unhide/")
     collecting.refresh_from_db()
     assert not collecting.is_hidden
