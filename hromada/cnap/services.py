@@ -51,7 +51,7 @@ STAROSTA = "starosta"  # own remote workplace
 TS = Ticket.Status
 EV = QueueEvent.Action
 SLOT_STEP_MINUTES = 15
-CLAIM_ATTEMPTS = 5
+CLAIM_ATTEMPTS = 20
 
 
 class OfficeNotFound(NotFound):
