@@ -1,6 +1,7 @@
 """What can go wrong with appeals: one class per rule, a stable code each."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from hromada.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
@@ -85,7 +86,11 @@ class CannotSupport(Conflict):
 
 class ConfirmationClosed(Conflict):
     code = "appeal_confirmation_closed"
-    message = _("The %(days)d days to confirm or reopen the fix are over.")
+    message = ngettext_lazy(
+        "The %(days)d day to confirm or reopen the fix is over.",
+        "The %(days)d days to confirm or reopen the fix are over.",
+        "days",
+    )
 
 
 class ExtensionInvalid(ValidationFailed):

@@ -49,7 +49,9 @@ class Category(models.Model):
         MAP = "map", _("map problem")
         WRITTEN = "written", _("topic of written appeals")
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="+"
+    )
     parent = models.ForeignKey(
         "self",
         verbose_name=_("group"),
@@ -147,8 +149,12 @@ class CategoryAttribute(models.Model):
         SINGLE = "singlevaluelist", _("one choice from a list")
         MULTI = "multivaluelist", _("several choices from a list")
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="attributes")
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="+"
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.CASCADE, related_name="attributes"
+    )
     code = models.SlugField(_("code"), max_length=40)
     datatype = models.CharField(_("type"), max_length=16, choices=Datatype.choices)
     variable = models.BooleanField(
@@ -184,11 +190,15 @@ class CategoryAttribute(models.Model):
 class AppealCounter(models.Model):
     """The last registration number given in a community in a year."""
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
-    year = models.PositiveSmallIntegerField()
-    last = models.PositiveIntegerField(default=0)
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number given"), default=0)
 
     class Meta:
+        verbose_name = _("registration number counter")
+        verbose_name_plural = _("registration number counters")
         constraints = [
             models.UniqueConstraint(fields=["community", "year"], name="appeals_counter_unique")
         ]
@@ -200,10 +210,12 @@ class AppealCounter(models.Model):
 class Open311Key(models.Model):
     """A partner application's key for posting Open311 requests; only its hash is kept."""
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="+"
+    )
     name = models.CharField(_("application"), max_length=120)
     prefix = models.CharField(_("key starts with"), max_length=8)
-    key_hash = models.CharField(max_length=64, unique=True)
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
     requests_per_minute = models.PositiveIntegerField(
         _("requests per minute"), default=60, help_text=_("0 means no limit.")
     )
@@ -250,7 +262,9 @@ class Appeal(models.Model):
     CLOSED_STATUSES = (Status.RESOLVED, Status.CLOSED, Status.REJECTED, Status.MERGED)
     WRITTEN_KINDS = (Kind.PROPOSAL, Kind.STATEMENT, Kind.COMPLAINT)
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="+"
+    )
     number = models.CharField(_("registration number"), max_length=14)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
@@ -258,7 +272,7 @@ class Appeal(models.Model):
         _("status"), max_length=12, choices=Status.choices, default=Status.NEW
     )
     # Status group kept beside the status: lists and Open311 filter on it.
-    is_open = models.BooleanField(default=True)
+    is_open = models.BooleanField(_("open (registered, accepted or in progress)"), default=True)
     category = models.ForeignKey(
         Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+"
     )
@@ -288,7 +302,7 @@ class Appeal(models.Model):
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     lon = models.FloatField(_("longitude"), null=True, blank=True)
     # Set only for reports shown on the public map (see CELL_DEGREES).
-    cell = models.IntegerField(null=True, blank=True, editable=False)
+    cell = models.IntegerField(_("map grid cell"), null=True, blank=True, editable=False)
     street = models.ForeignKey(
         Street,
         verbose_name=_("street"),
@@ -302,13 +316,28 @@ class Appeal(models.Model):
     media_url = models.URLField(_("link to media"), max_length=500, blank=True)
     # The storage name of the first photo of the problem, kept here so that
     # lists (Open311) need no second query for their media_url.
-    cover = models.CharField(max_length=200, blank=True, default="", db_default="", editable=False)
-    device_id = models.CharField(max_length=100, blank=True)
-    account_id = models.CharField(max_length=100, blank=True)
-    open311_key = models.ForeignKey(
-        Open311Key, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    cover = models.CharField(
+        _("first photo of the problem"),
+        max_length=200,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
     )
-    token = models.CharField(max_length=32, unique=True, default=new_token, editable=False)
+    # What an Open311 application sends about itself (GeoReport v2).
+    device_id = models.CharField(_("device ID in the application"), max_length=100, blank=True)
+    account_id = models.CharField(_("account ID in the application"), max_length=100, blank=True)
+    open311_key = models.ForeignKey(
+        Open311Key,
+        verbose_name=_("Open311 key"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    token = models.CharField(
+        _("Open311 token"), max_length=32, unique=True, default=new_token, editable=False
+    )
     hidden = models.BooleanField(
         _("hidden from the public"),
         default=False,
@@ -318,7 +347,9 @@ class Appeal(models.Model):
     due_on = models.DateField(_("answer due"))
     target_on = models.DateField(_("target date"))
     extension_reason = models.TextField(_("reason for the extension"), blank=True)
-    escalated_for = models.DateField(null=True, blank=True, editable=False)
+    escalated_for = models.DateField(
+        _("overdue term reported to the head"), null=True, blank=True, editable=False
+    )
     status_notes = models.TextField(_("latest note"), blank=True)
     redirect_to = models.CharField(_("whom to turn to"), max_length=300, blank=True)
     resolution = models.TextField(_("answer"), blank=True)
@@ -333,9 +364,11 @@ class Appeal(models.Model):
     # Where a registration came from when the platform made it itself, such as
     # "petition:<uid>" for a petition that missed its threshold: one appeal
     # per source, kept by the database.
-    source = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    source = models.CharField(
+        _("registered by the platform from"), max_length=64, null=True, blank=True, editable=False
+    )
     supporters_count = models.PositiveIntegerField(_("residents with the same problem"), default=0)
-    reopen_count = models.PositiveSmallIntegerField(default=0)
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
     created_at = models.DateTimeField(_("registered"), default=timezone.now)
     updated_at = models.DateTimeField(_("changed"), default=timezone.now)
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
@@ -433,14 +466,23 @@ class AppealPhoto(models.Model):
         BEFORE = "before", _("photo of the problem")
         AFTER = "after", _("photo after the work")
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
-    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="photos")
-    kind = models.CharField(max_length=6, choices=Kind.choices, default=Kind.BEFORE)
-    image = models.ImageField(upload_to=photo_path, storage=photo_storage)
-    uploaded_by = models.ForeignKey(
-        Resident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    appeal = models.ForeignKey(
+        Appeal, verbose_name=_("appeal"), on_delete=models.CASCADE, related_name="photos"
+    )
+    kind = models.CharField(_("kind"), max_length=6, choices=Kind.choices, default=Kind.BEFORE)
+    image = models.ImageField(_("photo"), upload_to=photo_path, storage=photo_storage)
+    uploaded_by = models.ForeignKey(
+        Resident,
+        verbose_name=_("uploaded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
 
     class Meta:
         verbose_name = _("photo")
@@ -457,10 +499,16 @@ class AppealPhoto(models.Model):
 class Supporter(models.Model):
     """A resident who has the same problem ("I have this problem too")."""
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
-    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="supporters")
-    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="+"
+    )
+    appeal = models.ForeignKey(
+        Appeal, verbose_name=_("appeal"), on_delete=models.CASCADE, related_name="supporters"
+    )
+    resident = models.ForeignKey(
+        Resident, verbose_name=_("resident"), on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("marked"), default=timezone.now)
 
     class Meta:
         verbose_name = _("supporter")

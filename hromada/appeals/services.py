@@ -26,6 +26,7 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from hromada.appeals import deadlines
 from hromada.appeals.errors import (
@@ -672,10 +673,14 @@ def register_petition_appeal(*, petition) -> Appeal:
     community = petition.community
     category = petition_category(community)
     with translation.override(settings.LANGUAGE_CODE):
-        header = _(
+        header = ngettext(
+            "The e-petition “%(title)s” collected %(count)d signature, fewer than the "
+            "%(threshold)d needed, and is registered as a collective appeal (Law of Ukraine "
+            "“On citizens' appeals”, art. 23-1).",
             "The e-petition “%(title)s” collected %(count)d signatures, fewer than the "
             "%(threshold)d needed, and is registered as a collective appeal (Law of Ukraine "
-            "“On citizens' appeals”, art. 23-1)."
+            "“On citizens' appeals”, art. 23-1).",
+            petition.signature_count,
         ) % {
             "title": petition.title,
             "count": petition.signature_count,

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -84,6 +84,20 @@ def _map_config(request, **extra) -> dict:
     }
 
 
+PLURAL_SAMPLES = (("one", 1), ("few", 2), ("many", 5), ("other", 5))
+
+
+def _plural_forms(text) -> dict:
+    """
+    Return a count's text in each plural category, for the browser to choose.
+
+    The browser picks by Intl.PluralRules, whose categories (CLDR) match the
+    Ukrainian catalogue's plural rule: 1 stands for "one", 2 for "few", 5 for
+    "many"; English has "one" and "other".
+    """
+    return {category: text(count) for category, count in PLURAL_SAMPLES}
+
+
 def _status_labels() -> dict:
     return {value: str(label) for value, label in Appeal.Status.choices}
 
@@ -105,7 +119,13 @@ def map_view(request):
         statuses=_status_labels(),
         texts={
             "open": _("Open the report"),
-            "zoomIn": _("Zoom in to see these %(count)s reports one by one"),
+            "zoomIn": _plural_forms(
+                lambda count: ngettext(
+                    "Zoom in to see %(count)s report one by one",
+                    "Zoom in to see these %(count)s reports one by one",
+                    count,
+                )
+            ),
             "shown": _("Reports shown: %(count)s"),
             "none": _("No reports here for these filters."),
             "failed": _("The reports could not be loaded. Please try again."),

@@ -39,7 +39,9 @@ class Cycle(models.Model):
         APPROVAL = "approval", _("approval: one vote for each of up to k projects")
         CUMULATIVE = "cumulative", _("cumulative: points spread over projects")
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="pb_cycles")
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="pb_cycles"
+    )
     year = models.PositiveIntegerField(_("year"))
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
@@ -88,7 +90,7 @@ class Cycle(models.Model):
         editable=False,
     )
     imported_from = models.CharField(_("imported from"), max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("budget cycle")
@@ -188,8 +190,12 @@ class Category(models.Model):
         NONE = "", _("none")
         ADD1 = "add1", _("add1: raise shares until the money is used")
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
-    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="categories")
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="+"
+    )
+    cycle = models.ForeignKey(
+        Cycle, verbose_name=_("cycle"), on_delete=models.CASCADE, related_name="categories"
+    )
     name = models.CharField(_("name"), max_length=200)
     size = models.CharField(_("size"), max_length=5, choices=Size.choices, default=Size.SMALL)
     # Empty: the whole community; otherwise projects and their place are in one settlement.
@@ -283,8 +289,12 @@ class Project(models.Model):
         DONE = "done", _("done")
         CANCELLED = "cancelled", _("cancelled")
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
-    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="projects")
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="+"
+    )
+    cycle = models.ForeignKey(
+        Cycle, verbose_name=_("cycle"), on_delete=models.CASCADE, related_name="projects"
+    )
     category = models.ForeignKey(
         Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="projects"
     )
@@ -292,7 +302,9 @@ class Project(models.Model):
     number = models.PositiveIntegerField(_("number"), null=True, blank=True, editable=False)
     # The project_id of a project imported from a Pabulib file, kept so that
     # a recount breaks ties exactly as the original file's tools do.
-    pabulib_id = models.CharField(max_length=64, blank=True, editable=False)
+    pabulib_id = models.CharField(
+        _("id in the Pabulib file"), max_length=64, blank=True, editable=False
+    )
     # Empty only for projects imported from a Pabulib file.
     author = models.ForeignKey(
         Resident,
@@ -339,8 +351,8 @@ class Project(models.Model):
         blank=True,
     )
     spent = models.DecimalField(_("money spent, UAH"), max_digits=14, decimal_places=2, default=0)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
 
     class Meta:
         verbose_name = _("project")
@@ -393,8 +405,12 @@ class Project(models.Model):
 class CostItem(models.Model):
     """One line of a project's itemised estimate."""
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="items")
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="+"
+    )
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="items"
+    )
     name = models.CharField(_("item"), max_length=200)
     quantity = models.DecimalField(_("quantity"), max_digits=10, decimal_places=2)
     unit_price = models.DecimalField(_("unit price, UAH"), max_digits=14, decimal_places=2)
@@ -422,15 +438,23 @@ class Photo(models.Model):
         PROPOSAL = "proposal", _("proposal")
         IMPLEMENTATION = "implementation", _("implementation")
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="photos")
-    kind = models.CharField(max_length=14, choices=Kind.choices, default=Kind.PROPOSAL)
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="+"
+    )
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="photos"
+    )
+    kind = models.CharField(_("kind"), max_length=14, choices=Kind.choices, default=Kind.PROPOSAL)
     image = models.ImageField(_("photo"), upload_to="budget/photos/")
     caption = models.CharField(_("what the photo shows"), max_length=200)
     uploaded_by = models.ForeignKey(
-        Resident, on_delete=models.SET_NULL, null=True, related_name="+"
+        Resident,
+        verbose_name=_("uploaded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
 
     class Meta:
         verbose_name = _("photo")
@@ -444,8 +468,12 @@ class Photo(models.Model):
 class Conclusion(models.Model):
     """A department's expert conclusion on a project."""
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="conclusions")
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="+"
+    )
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="conclusions"
+    )
     department = models.ForeignKey(
         Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="+"
     )
@@ -459,7 +487,7 @@ class Conclusion(models.Model):
         Resident, verbose_name=_("given by"), on_delete=models.SET_NULL, null=True, related_name="+"
     )
     given_at = models.DateTimeField(_("given at"), null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("requested"), default=timezone.now)
 
     class Meta:
         verbose_name = _("department conclusion")
@@ -497,23 +525,45 @@ class Ballot(models.Model):
         OFFLINE = "offline", _("paper, at a support point")
         IMPORTED = "imported", _("imported from a file")
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
-    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="ballots")
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="ballots")
-    voter_key = models.CharField(max_length=80, editable=False)
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="+"
+    )
+    cycle = models.ForeignKey(
+        Cycle, verbose_name=_("cycle"), on_delete=models.CASCADE, related_name="ballots"
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.CASCADE, related_name="ballots"
+    )
+    voter_key = models.CharField(_("voter's key"), max_length=80, editable=False)
     resident = models.ForeignKey(
-        Resident, on_delete=models.SET_NULL, null=True, blank=True, related_name="pb_ballots"
+        Resident,
+        verbose_name=_("voter's account"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="pb_ballots",
     )
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     paper_number = models.CharField(_("paper ballot number"), max_length=40, blank=True)
     support_point = models.CharField(_("support point"), max_length=200, blank=True)
     entered_by = models.ForeignKey(
-        Resident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Resident,
+        verbose_name=_("entered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     # Kept for turnout statistics; no birth date, no address.
     age_group = models.CharField(_("age group"), max_length=8, blank=True)
-    settlement = models.ForeignKey(Settlement, on_delete=models.SET_NULL, null=True, blank=True)
-    receipt_hash = models.CharField(max_length=64, unique=True, editable=False)
+    settlement = models.ForeignKey(
+        Settlement,
+        verbose_name=_("voter's settlement"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    receipt_hash = models.CharField(_("receipt hash"), max_length=64, unique=True, editable=False)
     cast_at = models.DateTimeField(_("cast at"), default=timezone.now, editable=False)
 
     class Meta:
@@ -542,10 +592,16 @@ class Ballot(models.Model):
 class Choice(models.Model):
     """A project on a ballot, with its points on cumulative ballots (1 otherwise)."""
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
-    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="choices")
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="choices")
-    points = models.PositiveSmallIntegerField(default=1)
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="+"
+    )
+    ballot = models.ForeignKey(
+        Ballot, verbose_name=_("ballot"), on_delete=models.CASCADE, related_name="choices"
+    )
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="choices"
+    )
+    points = models.PositiveSmallIntegerField(_("points"), default=1)
 
     class Meta:
         verbose_name = _("choice")
@@ -562,9 +618,15 @@ class Choice(models.Model):
 class Outcome(models.Model):
     """A project's count and whether its category's rule selected it."""
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
-    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="outcomes")
-    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="outcome")
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="+"
+    )
+    cycle = models.ForeignKey(
+        Cycle, verbose_name=_("cycle"), on_delete=models.CASCADE, related_name="outcomes"
+    )
+    project = models.OneToOneField(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="outcome"
+    )
     votes = models.PositiveIntegerField(_("votes"))
     points = models.PositiveIntegerField(_("points"))
     selected = models.BooleanField(_("selected"))
@@ -586,15 +648,21 @@ class Outcome(models.Model):
 class ImplementationUpdate(models.Model):
     """A dated report on a winning project's implementation."""
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="updates")
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="+"
+    )
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="updates"
+    )
     status = models.CharField(
         _("status"), max_length=12, choices=Project.Implementation.choices[1:]
     )
     spent = models.DecimalField(_("money spent so far, UAH"), max_digits=14, decimal_places=2)
     note = models.TextField(_("what was done"))
-    author = models.ForeignKey(Resident, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    author = models.ForeignKey(
+        Resident, verbose_name=_("author"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("reported"), default=timezone.now)
 
     class Meta:
         verbose_name = _("implementation update")

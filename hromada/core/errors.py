@@ -22,8 +22,9 @@ class DomainError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        text = str(self.message)
-        return text % self.params if self.params else text
+        # `message % params`, not `str(message) % params`: a plural message
+        # (ngettext_lazy keyed by a parameter's name) picks its form there.
+        return str(self.message % self.params) if self.params else str(self.message)
 
 
 class NotFound(DomainError):

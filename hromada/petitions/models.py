@@ -30,7 +30,10 @@ class PetitionRules(models.Model):
     """The community charter's petition rules, one row per community."""
 
     community = models.OneToOneField(
-        Community, on_delete=models.CASCADE, related_name="petition_rules"
+        Community,
+        verbose_name=_("community"),
+        on_delete=models.CASCADE,
+        related_name="petition_rules",
     )
     # Art. 23-1: the charter sets the threshold and the period (demo: 250 in 60 days).
     threshold = models.PositiveIntegerField(
@@ -113,7 +116,9 @@ class PetitionRules(models.Model):
 
 
 class Topic(models.Model):
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="+"
+    )
     name = models.CharField(_("name"), max_length=100)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     is_active = models.BooleanField(_("offered to authors"), default=True)
@@ -164,8 +169,10 @@ class Petition(models.Model):
     OPEN = (Status.COLLECTING, Status.CONSIDERATION)
     EDITABLE = (Status.DRAFT, Status.SUBMITTED)
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
-    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="+"
+    )
+    uid = models.UUIDField(_("public identifier"), default=uuid.uuid4, unique=True, editable=False)
     author = models.ForeignKey(
         Resident, verbose_name=_("author"), on_delete=models.PROTECT, related_name="petitions"
     )
@@ -176,7 +183,7 @@ class Petition(models.Model):
     text = models.TextField(_("text"), max_length=TEXT_MAX)
     # Lower-cased title and text: SQLite's LIKE folds ASCII only, so search
     # compares against this for Cyrillic on every database alike.
-    search_text = models.TextField(editable=False, default="")
+    search_text = models.TextField(_("text for search"), editable=False, default="")
     status = models.CharField(
         _("status"), max_length=14, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
@@ -237,9 +244,16 @@ class Petition(models.Model):
     )
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     answered_by = models.ForeignKey(
-        Resident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Resident,
+        verbose_name=_("answered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    signers_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    signers_notified_at = models.DateTimeField(
+        _("signers told of the answer"), null=True, blank=True, editable=False
+    )
 
     is_hidden = models.BooleanField(_("hidden by a moderator"), default=False)
     hidden_reason = models.TextField(_("reason for hiding"), blank=True)
@@ -331,12 +345,20 @@ class Petition(models.Model):
 class Signature(models.Model):
     """One resident's support of one petition. Append-only: never withdrawn."""
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
-    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="signatures")
-    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="+"
+    )
+    petition = models.ForeignKey(
+        Petition, verbose_name=_("petition"), on_delete=models.CASCADE, related_name="signatures"
+    )
+    resident = models.ForeignKey(
+        Resident, verbose_name=_("resident"), on_delete=models.PROTECT, related_name="+"
+    )
     # The signer's identity hash at signing: one person signs once even if a
     # second account ever held the same identity.
-    tax_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    tax_hash = models.CharField(
+        _("tax number hash"), max_length=64, null=True, blank=True, editable=False
+    )
     notify_on_answer = models.BooleanField(_("tell me of the answer"), default=False)
     created_at = models.DateTimeField(_("signed at"), default=timezone.now)
 

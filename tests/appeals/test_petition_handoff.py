@@ -58,7 +58,7 @@ def test_an_archived_petition_is_registered_once(
     assert appeal.department == department
     assert appeal.subject == collecting.title
     assert collecting.text in appeal.description
-    assert "зібрала підписів: 2" in appeal.description and "23-1" in appeal.description
+    assert "зібрала 2 підписи," in appeal.description and "23-1" in appeal.description
     assert f"/petitions/{collecting.pk}/" in appeal.description
     # The author is told as for any appeal, with the registration number.
     notice = Notification.objects.get(event="appeals/registered")
