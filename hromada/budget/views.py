@@ -441,6 +441,14 @@ def vote(request, pk, category_pk):
         by_pk = {p.pk: p for p in projects}
         context["confirm"] = [(by_pk[k], v) for k, v in picked.items()]
         return render(request, "budget/vote_confirm.html", context)
+    # "Change my choice" on the review page comes back with the choice in
+    # its address, so the ballot opens as the resident left it.
+    context["chosen"] = {key for key in request.GET.getlist("project") if parse_int(key)}
+    context["given"] = {
+        key.removeprefix("points_"): value
+        for key, value in request.GET.items()
+        if key.startswith("points_") and parse_int(key.removeprefix("points_")) and parse_int(value)
+    }
     if not cycle.voting_open:
         context["error"] = _("Voting is not open: it runs from %(start)s to %(end)s.") % {
             "start": cycle.voting_starts.strftime("%d.%m.%Y"),
