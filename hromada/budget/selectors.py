@@ -297,7 +297,7 @@ def my_projects(resident: Resident, community: Community):
         Project.objects.filter(community=community)
         .filter(Q(author=resident) | Q(coauthors=resident))
         .distinct()
-        .select_related("cycle", "category")
+        .select_related("cycle", "category", "outcome")
         .order_by("-cycle__year", "-created_at")
     )
 

@@ -6,7 +6,10 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.factories import client_for
+from hromada.budget import services
+from hromada.budget.models import Outcome
+from tests.budget.helpers import admitted_projects, moderator, move_to
+from tests.factories import client_for, make_resident
 
 pytestmark = pytest.mark.django_db
 
@@ -39,3 +42,33 @@ def test_a_ballot_address_with_junk_ticks_nothing(voting, voter):
     url = reverse("budget:vote", args=[category.cycle_id, category.pk])
     page = text(client_for(voter).get(url + "?project=x&project=99999999999999999999"))
     assert checked_ids(page) == set()
+
+
+def test_my_projects_show_winners_as_winners(community, cycle, category):
+    """After the count the author's list says "winner", and how implementation goes."""
+    author = make_resident(community)
+    projects = admitted_projects(community, category, 3, author=author)
+    move_to(cycle, "voting")
+    category.refresh_from_db()
+    for picks in ([0, 1], [0], [0, 2]):
+        services.cast_ballot(
+            resident=make_resident(community),
+            category=category,
+            choices=[projects[i].pk for i in picks],
+        )
+    move_to(cycle, "results")
+    services.count_votes(cycle=cycle)
+    cycle.refresh_from_db()
+    client = client_for(author)
+    before = text(client.get("/budget/my/"))
+    assert "Переможець" not in before  # results not approved yet: the status stands
+    staff = moderator(community)
+    services.approve_results(staff=staff, cycle=cycle)
+    winner = Outcome.objects.filter(cycle=cycle, selected=True).first().project
+    services.report_implementation(
+        staff=staff, project=winner, status="done", spent="100000", note="Зроблено."
+    )
+    page = text(client.get("/budget/my/"))
+    assert "допущено до голосування" not in page
+    assert "Переможець" in page
+    assert "Реалізація: виконано" in page
