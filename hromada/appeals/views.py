@@ -681,7 +681,11 @@ def staff_queue(request):
         query=" ".join(request.GET.get("q", "").split())[:40],
     )
     page = Paginator(appeals, 25).get_page(request.GET.get("page"))
+    moderator = request.user.has_role(community, "moderator")
     departments = community.departments.all()
+    if not moderator:
+        # Department staff filter by what they can see: their own departments.
+        departments = departments.filter(pk__in=request.user.departments_in(community))
     return render(
         request,
         "appeals/staff/queue.html",
@@ -693,6 +697,7 @@ def staff_queue(request):
             + [("all", _("All"))],
             "departments": departments,
             "department": department,
+            "moderator": moderator,
             "kinds": Appeal.Kind.choices,
             "today": timezone.localdate(),
         },
