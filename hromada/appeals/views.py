@@ -739,6 +739,14 @@ def _staff_page(request, appeal: Appeal, forms: dict, status: int = 200):
             "photos": photos,
             "timeline": selectors.timeline(appeal, for_staff=True),
             "supporters": appeal.supporters_count,
+            # Private appeals too: staff need the place of every report.
+            "map": (
+                _map_config(
+                    request, lat=appeal.lat, lon=appeal.lon, title=appeal.address or appeal.number
+                )
+                if appeal.lat is not None
+                else None
+            ),
             "nearby": (
                 selectors.nearby_open_reports(
                     community=request.community,

@@ -1,9 +1,12 @@
 """Small fixes clerks asked for in the appeals' staff pages (issue 10)."""
 
+import json
 import re
 
 import pytest
 
+from hromada.appeals import services
+from hromada.appeals.models import Appeal
 from tests.factories import client_for
 
 pytestmark = pytest.mark.django_db
@@ -44,3 +47,29 @@ def test_department_filter_lists_only_the_staff_members_departments(
     assert {housing.name, water.name} <= department_choices(
         text(client_for(moderator).get("/appeals/staff/"))
     )
+
+
+def test_staff_page_shows_the_place_on_a_map(new_report, moderator):
+    """A small Leaflet map with the appeal's point; its data in JSON, no inline script."""
+    page = text(client_for(moderator).get(f"/appeals/staff/{new_report.pk}/"))
+    assert '<div id="detail-map"' in page
+    config = re.search(
+        r'<script id="appeals-detail-config" type="application/json">(.*?)</script>', page, re.S
+    )
+    data = json.loads(config.group(1))
+    assert (data["lat"], data["lon"]) == (new_report.lat, new_report.lon)
+    assert re.search(r'<script src="[^"]*appeals/detail\.js"></script>', page)
+    inline = re.findall(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", page)
+    assert inline == []
+
+
+def test_staff_page_without_a_place_has_no_map(community, categories, resident, moderator):
+    written = services.submit_written_appeal(
+        community=community,
+        kind=Appeal.Kind.STATEMENT,
+        category=categories["other-problem"],
+        subject="Заява",
+        text="Прошу пояснити графік освітлення вулиць.",
+        author=resident,
+    )
+    assert "detail-map" not in text(client_for(moderator).get(f"/appeals/staff/{written.pk}/"))
