@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import time as clock
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -294,8 +295,6 @@ def run_day(
     snapshot of its issue (seeded by the ticket id); `on_issue` replaces that
     call (tests use it to see the snapshots).
     """
-    import time as clock
-
     rules = day.rules
     log = DayLog()
     visitors = {v.id: v for v in day.visitors}
