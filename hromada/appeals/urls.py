@@ -10,6 +10,7 @@ urlpatterns = [
     path("markers.json", views.markers, name="markers"),
     path("nearby.json", views.nearby_json, name="nearby"),
     path("streets.json", views.streets_json, name="streets"),
+    path("streets/nearest.json", views.nearest_street_json, name="nearest_street"),
     path("report/", views.report_start, name="report"),
     path("report/<slug:code>/", views.report_place, name="report_place"),
     path("report/<slug:code>/details/", views.report_details, name="report_details"),

@@ -53,6 +53,7 @@ from hromada.core.params import (
     id_param,
     int_param,
 )
+from hromada.core.selectors import nearest_street
 
 
 def _map_config(request, **extra) -> dict:
@@ -411,6 +412,22 @@ def streets_json(request):
 
 
 @require_GET
+def nearest_street_json(request):
+    """Return the registry's street nearest a tapped point, to fill the place form."""
+    lat = float_param(request.GET, "lat", low=MIN_LAT, high=MAX_LAT)
+    lon = float_param(request.GET, "lon", low=MIN_LON, high=MAX_LON)
+    if lat is None or lon is None:
+        return JsonResponse({"error": "lat and lon are required"}, status=400)
+    found = nearest_street(community=request.community, lat=lat, lon=lon)
+    if found is None:
+        return JsonResponse({"street": None})
+    street, metres = found
+    return JsonResponse(
+        {"street": {"id": street.pk, "name": str(street), "distance": round(metres)}}
+    )
+
+
+@require_GET
 def nearby_json(request):
     """Return open reports of a category within 50 m of a point."""
     category = selectors.category_by_code(request.community, request.GET.get("category", ""))
@@ -507,6 +524,7 @@ def report_place(request, code: str):
             "config": _map_config(
                 request,
                 streetsUrl=reverse("appeals:streets"),
+                nearestUrl=reverse("appeals:nearest_street"),
                 nearbyUrl=reverse("appeals:nearby"),
                 category=category.service_code,
                 texts={
@@ -517,6 +535,15 @@ def report_place(request, code: str):
                     "chosen": _("Point chosen: %(lat)s, %(lon)s"),
                     "metres": _("%(distance)s m away"),
                     "own": _("This is your report."),
+                    "nearest": _("Nearest street in the registry: %(name)s (%(distance)s m)"),
+                    "locating": _("Finding your location…"),
+                    "refused": _(
+                        "Access to your location was refused. Allow it in the browser's "
+                        "settings, or select the place on the map."
+                    ),
+                    "unavailable": _(
+                        "Your location could not be found. Select the place on the map."
+                    ),
                 },
             ),
         },

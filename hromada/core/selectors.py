@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from hromada.core import registry
-from hromada.core.models import Community, Resident
+from hromada.core.geo import bbox_around, distance_m
+from hromada.core.models import Community, Resident, Street
 
 
 def dashboard_items(*, staff: Resident, community: Community) -> list[tuple[str, list]]:
@@ -27,3 +28,23 @@ def home_news(*, community: Community, limit: int = 5) -> list[tuple[str, list]]
             if items:
                 news.append((module.title, items))
     return news
+
+
+def nearest_street(
+    *, community: Community, lat: float, lon: float, within_m: float = 500
+) -> tuple[Street, float] | None:
+    """
+    Return the registry's street whose point lies nearest, and how far, or None.
+
+    The registry keeps one point per street, so a tap on the map names the
+    street around it; none is guessed beyond `within_m` metres.
+    """
+    min_lat, min_lon, max_lat, max_lon = bbox_around(lat, lon, within_m)
+    candidates = Street.objects.filter(
+        settlement__community=community,
+        lat__range=(min_lat, max_lat),
+        lon__range=(min_lon, max_lon),
+    ).select_related("settlement")
+    measured = [(street, distance_m(lat, lon, street.lat, street.lon)) for street in candidates]
+    measured = [(street, metres) for street, metres in measured if metres <= within_m]
+    return min(measured, key=lambda pair: (pair[1], pair[0].pk), default=None)

@@ -2,11 +2,14 @@
 
 import json
 import re
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 
 from hromada.appeals import services
 from hromada.appeals.models import Appeal
+from hromada.core.models import Settlement, Street
 from tests.factories import client_for
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +76,56 @@ def test_staff_page_without_a_place_has_no_map(community, categories, resident, 
         author=resident,
     )
     assert "detail-map" not in text(client_for(moderator).get(f"/appeals/staff/{written.pk}/"))
+
+
+# Reporting on a phone ------------------------------------------------------
+
+
+def test_a_tap_names_the_nearest_street_of_the_registry(community):
+    settlement = Settlement.objects.get(community=community)
+    far = Street.objects.create(
+        settlement=settlement, name="вулиця Паркова", lat=46.3050, lon=30.6600
+    )
+    client = client_for()
+    near = client.get("/appeals/streets/nearest.json", {"lat": "46.3001", "lon": "30.6552"})
+    assert near.json()["street"]["name"].startswith("проспект Миру")
+    assert near.json()["street"]["distance"] < 50
+    other = client.get("/appeals/streets/nearest.json", {"lat": "46.3049", "lon": "30.6601"})
+    assert other.json()["street"]["id"] == far.pk
+
+
+def test_no_street_is_guessed_far_away(community):
+    response = client_for().get("/appeals/streets/nearest.json", {"lat": "46.40", "lon": "30.80"})
+    assert response.json() == {"street": None}
+
+
+def test_nearest_street_refuses_unbounded_coordinates(community):
+    client = client_for()
+    assert (
+        client.get("/appeals/streets/nearest.json", {"lat": "1e309", "lon": "30"}).status_code
+        == 400
+    )
+    assert client.get("/appeals/streets/nearest.json", {"lat": "46.3"}).status_code == 400
+
+
+def test_another_communitys_streets_are_not_offered(community, other_community):
+    response = client_for().get(
+        "/appeals/streets/nearest.json", {"lat": "46.3001", "lon": "30.6552"}
+    )
+    street = Street.objects.get(pk=response.json()["street"]["id"])
+    assert street.settlement.community_id == community.pk
+
+
+def test_place_step_offers_my_location_with_its_messages(community, categories, resident):
+    page = text(client_for(resident).get("/appeals/report/light-out/"))
+    assert 'id="locate-me"' in page and "Визначити моє місцезнаходження" in page
+    config = json.loads(
+        re.search(
+            r'<script id="appeals-picker-config" type="application/json">(.*?)</script>', page, re.S
+        ).group(1)
+    )
+    assert config["nearestUrl"] == "/appeals/streets/nearest.json"
+    assert "Доступ до місцезнаходження заборонено" in config["texts"]["refused"]
+    script = Path(finders.find("appeals/picker.js")).read_text()
+    assert "navigator.geolocation.getCurrentPosition" in script
+    assert "config.texts.refused" in script and "config.nearestUrl" in script

@@ -80,7 +80,22 @@
     nearbyBox.appendChild(list);
   }
 
-  function choose(lat, lon) {
+  // A tap on the map names the registry's nearest street: on a phone that
+  // saves finding it in the list.
+  var lastAsked = 0;
+  function fillNearestStreet(lat, lon) {
+    if (!config.nearestUrl) { return; }
+    var asked = ++lastAsked;
+    fetch(config.nearestUrl + "?" + new URLSearchParams({ lat: lat, lon: lon }).toString())
+      .then(function (response) { return response.json(); })
+      .then(function (data) {
+        if (!data.street || asked !== lastAsked) { return; }  // a later tap won
+        if (streetSelect) { streetSelect.value = String(data.street.id); }
+        note.textContent += " " + format(config.texts.nearest, data.street);
+      });
+  }
+
+  function choose(lat, lon, fromTap) {
     if (!inside(lat, lon)) {
       note.textContent = config.texts.outside;
       return;
@@ -89,13 +104,29 @@
     lonInput.value = lon.toFixed(6);
     if (marker) { marker.setLatLng([lat, lon]); } else { marker = L.marker([lat, lon]).addTo(map); }
     note.textContent = format(config.texts.chosen, { lat: lat.toFixed(5), lon: lon.toFixed(5) });
+    if (fromTap) { fillNearestStreet(lat, lon); }
     var params = new URLSearchParams({ category: config.category, lat: lat, lon: lon });
     fetch(config.nearbyUrl + "?" + params.toString())
       .then(function (response) { return response.json(); })
       .then(function (data) { showNearby(data.reports || []); });
   }
 
-  map.on("click", function (event) { choose(event.latlng.lat, event.latlng.lng); });
+  map.on("click", function (event) { choose(event.latlng.lat, event.latlng.lng, true); });
+
+  var locate = document.getElementById("locate-me");
+  if (locate && navigator.geolocation) {
+    locate.hidden = false;
+    locate.addEventListener("click", function () {
+      note.textContent = config.texts.locating;
+      navigator.geolocation.getCurrentPosition(function (position) {
+        var lat = position.coords.latitude, lon = position.coords.longitude;
+        map.setView([lat, lon], 17);
+        choose(lat, lon, true);
+      }, function (error) {
+        note.textContent = error.code === 1 ? config.texts.refused : config.texts.unavailable;
+      }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+    });
+  }
   if (latInput.value && lonInput.value) {
     choose(parseFloat(latInput.value), parseFloat(lonInput.value));
     map.setView([parseFloat(latInput.value), parseFloat(lonInput.value)], 17);
