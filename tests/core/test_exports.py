@@ -161,3 +161,25 @@ def test_pabulib_files_keep_their_data_as_written():
         HYPERLINK.replace('"', ""),
         "-2+3",
     ]
+
+
+def test_an_xlsx_download_is_neutralised_and_keeps_numbers():
+    """The XLSX writer passes every cell through safe_cell, like the CSV one."""
+    from openpyxl import load_workbook
+
+    from hromada.core.exports import XLSX_TYPE, xlsx_response
+
+    rows = [{"n": -12.5, "title": text} for text in HOSTILE] + [
+        {"n": 3, "title": "вул. Миру, 5\x01"}
+    ]
+    response = xlsx_response(rows, fields=["n", "title"], name="hostile", sheet="Звіт: [1]")
+    assert response["Content-Type"] == XLSX_TYPE
+    assert response["Content-Disposition"] == 'attachment; filename="hostile.xlsx"'
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet.title == "Звіт   1 "
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0] == ("n", "title")
+    # XML reads a carriage return back as a line feed; the apostrophe is what matters.
+    assert values[1:-1] == [(-12.5, "'" + text.replace("\r", "\n")) for text in HOSTILE]
+    assert values[-1] == (3, "вул. Миру, 5")  # a control character XLSX cannot hold is dropped
+    assert {sheet.cell(row=row, column=2).data_type for row in range(2, len(values) + 1)} == {"s"}
