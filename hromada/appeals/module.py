@@ -31,4 +31,5 @@ MODULE = Module(
     demo="hromada.appeals.demo.load",
     news="hromada.appeals.selectors.latest",
     personal_data="hromada.appeals.selectors.personal_data",
+    my_items="hromada.appeals.selectors.my_items",
 )

@@ -29,7 +29,7 @@ from hromada.appeals.models import (
 from hromada.core import audit
 from hromada.core.geo import bbox_around, distance_m
 from hromada.core.models import Community, Department, Resident, StaffRole
-from hromada.core.registry import DashboardItem
+from hromada.core.registry import DashboardItem, MyItem, MySection
 
 Status = Appeal.Status
 MARKER_CAP = 1000  # more than this in a viewport and the map gets clusters instead
@@ -781,3 +781,26 @@ def personal_data(resident: Resident) -> dict:
             for support in supported.order_by("created_at")
         ],
     }
+
+
+def my_items(resident: Resident, community: Community) -> list[MySection]:
+    """Return the resident's appeals and the reports they support, for "My community"."""
+    appeals = my_appeals(resident=resident, community=community).order_by("-created_at")[:5]
+    return [
+        MySection(
+            _("My appeals and reports"),
+            [
+                MyItem(
+                    f"{appeal.number} · {appeal.subject or appeal.category.name}",
+                    appeal.get_absolute_url(),
+                    appeal.get_status_display(),
+                    appeal.created_at,
+                    # Supporters follow a report: they hear when it is fixed.
+                    "" if appeal.author_id == resident.pk else _("you support this report"),
+                )
+                for appeal in appeals
+            ],
+            more_url=reverse("appeals:mine"),
+            empty=_("You have not written to the council yet."),
+        )
+    ]

@@ -24,4 +24,5 @@ MODULE = Module(
     demo="hromada.budget.demo.load",
     news="hromada.budget.selectors.latest",
     personal_data="hromada.budget.selectors.personal_data",
+    my_items="hromada.budget.selectors.my_items",
 )

@@ -30,7 +30,7 @@ from hromada.budget.models import (
 )
 from hromada.budget.services import OPERATOR_ROLE, receipt_hash
 from hromada.core.models import Community, Resident, StaffRole
-from hromada.core.registry import DashboardItem
+from hromada.core.registry import DashboardItem, MyItem, MySection
 
 ROLE = StaffRole.Role
 COUNTS_TTL = 10  # seconds: public pages may lag the live count by this much
@@ -630,3 +630,47 @@ def personal_data(resident: Resident) -> dict:
             for ballot in ballots.order_by("cast_at")
         ],
     }
+
+
+def my_items(resident: Resident, community: Community) -> list[MySection]:
+    """Return the resident's projects and ballots for the "My community" page."""
+    projects = my_projects(resident, community)[:5]
+    ballots = (
+        Ballot.objects.filter(cycle__community=community, resident=resident)
+        .select_related("cycle", "category")
+        .order_by("-cast_at")[:5]
+    )
+    more = reverse("budget:my")
+    return [
+        MySection(
+            _("My projects"),
+            [
+                MyItem(p.title, p.get_absolute_url(), _project_label(p), p.created_at)
+                for p in projects
+            ],
+            more_url=more,
+            empty=_("You have not proposed any project yet."),
+        ),
+        MySection(
+            _("My ballots"),
+            [
+                MyItem(
+                    f"{b.cycle.title}: {b.category.name}",
+                    b.cycle.get_absolute_url(),
+                    b.get_channel_display(),
+                    b.cast_at,
+                )
+                for b in ballots
+            ],
+            more_url=more,
+            empty=_("You have not voted yet."),
+        ),
+    ]
+
+
+def _project_label(project: Project) -> str:
+    """Return the project's state as its author reads it: after the count, the result."""
+    outcome = getattr(project, "outcome", None) if project.cycle.results_public else None
+    if outcome is not None:
+        return _("Winner") if outcome.selected else _("Not selected")
+    return project.get_status_display()

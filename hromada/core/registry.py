@@ -61,6 +61,30 @@ class Module:
     # Dotted path: personal_data(resident) -> dict of the resident's records in the
     # module, JSON-safe, for "download my data" (Law №2297-VI, art. 8).
     personal_data: str | None = None
+    # Dotted path: my_items(resident, community) -> list[MySection], the
+    # resident's own things in the module for the "My community" page.
+    my_items: str | None = None
+
+
+@dataclass(frozen=True)
+class MyItem:
+    """One of the resident's own things: a petition, a ballot, an appeal."""
+
+    title: str
+    url: str
+    status: str = ""
+    when: object = None  # a date or a datetime
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class MySection:
+    """A short list on the "My community" page, with a link to the whole list."""
+
+    title: str
+    items: list[MyItem]
+    more_url: str = ""
+    empty: str = ""  # said when the list is empty
 
 
 @dataclass(frozen=True)

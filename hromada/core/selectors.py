@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 from hromada.core import registry
 from hromada.core.geo import bbox_around, distance_m
-from hromada.core.models import Community, Resident, Street
+from hromada.core.models import Community, Notification, Resident, Street
 
 
 def dashboard_items(*, staff: Resident, community: Community) -> list[tuple[str, list]]:
@@ -48,3 +50,23 @@ def nearest_street(
     measured = [(street, distance_m(lat, lon, street.lat, street.lon)) for street in candidates]
     measured = [(street, metres) for street, metres in measured if metres <= within_m]
     return min(measured, key=lambda pair: (pair[1], pair[0].pk), default=None)
+
+
+def my_hromada(*, resident: Resident, community: Community) -> list[tuple[str, list]]:
+    """Return (module title, sections) of the resident's own things, module by module."""
+    gathered = []
+    for module in registry.modules():
+        if module.my_items:
+            sections = registry.resolve(module.my_items)(resident, community)
+            if sections:
+                gathered.append((module.title, sections))
+    return gathered
+
+
+def my_notifications(*, resident: Resident, community: Community):
+    """Return what was sent to the resident here (and from the platform itself), newest first."""
+    return (
+        Notification.objects.filter(resident=resident)
+        .filter(Q(community=community) | Q(community__isnull=True))
+        .order_by("-created_at", "-pk")
+    )

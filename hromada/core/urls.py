@@ -48,4 +48,6 @@ urlpatterns = [
     path("staff/identify/", views.identify_person, name="identify_person"),
     path("help/", views.help_index, name="help"),
     path("help/<slug:slug>/", views.help_guide, name="help_guide"),
+    path("my/", views.my_hromada, name="my_hromada"),
+    path("accounts/notifications/", views.notifications_list, name="notifications"),
 ]

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
@@ -583,3 +584,25 @@ def identify_person(request):
         {"lookup": lookup, "resident": resident, "form": form, "searched": lookup.is_bound},
         status=status,
     )
+
+
+@login_required
+def my_hromada(request):
+    """Show the resident's own things from every module on one page."""
+    return render(
+        request,
+        "core/my_hromada.html",
+        {"modules": selectors.my_hromada(resident=request.user, community=request.community)},
+    )
+
+
+@login_required
+def notifications_list(request):
+    """List what was sent to the resident: subject, channel, when and how it went."""
+    notifications = selectors.my_notifications(resident=request.user, community=request.community)
+    page_obj = Paginator(notifications, 25).get_page(request.GET.get("page"))
+    # Channel names as residents read them; an unknown one shows as stored.
+    channels = {"email": _("e-mail"), "sms": _("SMS")}
+    for notification in page_obj.object_list:
+        notification.channel_label = channels.get(notification.channel, notification.channel)
+    return render(request, "core/notifications_list.html", {"page_obj": page_obj})

@@ -23,4 +23,5 @@ MODULE = Module(
     demo="hromada.petitions.demo.load",
     news="hromada.petitions.selectors.latest",
     personal_data="hromada.petitions.selectors.personal_data",
+    my_items="hromada.petitions.selectors.my_items",
 )

@@ -15,7 +15,7 @@ from hromada.core import audit
 from hromada.core.calendar import working_days_between
 from hromada.core.models import Community, CommunityLink, Resident, StaffRole
 from hromada.core.notifications import site_url
-from hromada.core.registry import DashboardItem
+from hromada.core.registry import DashboardItem, MyItem, MySection
 from hromada.petitions.models import Petition, Signature, Topic
 from hromada.petitions.services import PetitionNotFound, can_answer, normalise
 
@@ -478,3 +478,39 @@ def answer_overdue_by(*, petition: Petition, today=None) -> int:
         return 0
     today = today or timezone.localdate()
     return working_days_between(petition.answer_due_on, today, community=petition.community)
+
+
+MY_ITEMS_SHOWN = 5
+
+
+def my_items(resident: Resident, community: Community) -> list[MySection]:
+    """Return the resident's petitions and signatures for the "My community" page."""
+    petitions = my_petitions(community=community, resident=resident)[:MY_ITEMS_SHOWN]
+    signatures = my_signatures(community=community, resident=resident)[:MY_ITEMS_SHOWN]
+    return [
+        MySection(
+            _("Petitions I created"),
+            [
+                MyItem(p.title, p.get_absolute_url(), p.get_status_display(), p.created_at)
+                for p in petitions
+            ],
+            more_url=reverse("petitions:mine"),
+            empty=_("You have not created any petition yet."),
+        ),
+        MySection(
+            _("Petitions I signed"),
+            [
+                MyItem(
+                    s.petition.title,
+                    s.petition.get_absolute_url(),
+                    s.petition.get_status_display(),
+                    s.created_at,
+                    # The resident's subscription: the answer comes by notification.
+                    _("you will be told of the answer") if s.notify_on_answer else "",
+                )
+                for s in signatures
+            ],
+            more_url=reverse("petitions:signed"),
+            empty=_("You have not signed any petition yet."),
+        ),
+    ]
