@@ -11,7 +11,9 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.core.exceptions import FieldDoesNotExist
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -296,6 +298,8 @@ class StaffRoleAdmin(AdministratorAdmin):
     autocomplete_fields = ["resident"]
 
     def save_model(self, request, obj, form, change):
+        if change and not form.has_changed():
+            return  # saved as it was: no role taken away and given again
         # Through the service: it checks the role, flags back-office access, audits.
         if change:
             services.revoke_role(actor=request.user, staff_role=StaffRole.objects.get(pk=obj.pk))
@@ -353,7 +357,6 @@ class AuditEntryAdmin(AdministratorAdmin):
     def details(self, entry):
         return "; ".join(f"{label}: {value}" for label, value in labels.entry_details(entry))
 
-
     # Append-only: nobody adds, edits or deletes entries here.
     def has_add_permission(self, request):
         return False
@@ -405,6 +408,17 @@ class StreetAdmin(AdministratorAdmin):
     list_display = ["name", "settlement"]
 
 
+class PasswordSetForm(AdminPasswordChangeForm):
+    """Set a resident's password; like their own change, it stops their API tokens."""
+
+    def save(self, commit=True):
+        with transaction.atomic():
+            resident = super().save(commit=commit)
+            # Whoever knew the old password may hold a token made with it.
+            services.revoke_api_tokens(resident=resident, reason="password_set_in_back_office")
+        return resident
+
+
 @admin.register(Resident)
 class ResidentAdmin(CommunityScopeMixin, UserAdmin):
     """
@@ -413,6 +427,7 @@ class ResidentAdmin(CommunityScopeMixin, UserAdmin):
     (a link or a staff role there) to give them roles, and no one else.
     """
 
+    change_password_form = PasswordSetForm
     ordering = ["email"]
     list_display = ["email", "full_name", "identity_level", "is_staff", "is_active"]
     list_filter = ["identity_level", "is_staff", "is_active"]

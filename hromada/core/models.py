@@ -13,8 +13,10 @@ from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+
+from hromada.core.names import short_name, vocative
 
 
 class Identity(models.IntegerChoices):
@@ -220,7 +222,17 @@ class Resident(AbstractBaseUser, PermissionsMixin):
         return self.full_name
 
     def get_short_name(self) -> str:
-        return self.full_name.split(" ")[0] if self.full_name else self.email
+        """Return the given name and patronymic: the first word is the surname."""
+        return short_name(self.full_name) if self.full_name else self.email
+
+    @property
+    def greeting_name(self) -> str:
+        """Return the name a greeting addresses: "Олено Петрівно" in Ukrainian."""
+        if not self.full_name:
+            return self.email
+        if (translation.get_language() or "").startswith("uk"):
+            return vocative(self.full_name)
+        return self.get_short_name()
 
     @property
     def public_name(self) -> str:

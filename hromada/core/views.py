@@ -107,6 +107,13 @@ class LogInView(auth_views.LoginView):
     authentication_form = LogInForm
     redirect_authenticated_user = True
 
+    def get_default_redirect_url(self):
+        """Send staff to their dashboard, residents home; a `next` address wins over both."""
+        user = self.request.user
+        if user.is_authenticated and user.is_staff_of(self.request.community):
+            return reverse("core:dashboard")
+        return super().get_default_redirect_url()
+
 
 @require_POST
 def log_out(request):
