@@ -65,7 +65,9 @@ api = HromadaAPI(
     "a rule refuses, 401 without a valid token or session, 403 when not allowed, "
     "404 for what does not exist, 409 for what was already done, 415 for a body "
     "that is not JSON, 422 when values do not match the schema (`fields` names "
-    "them), 429 when over a rate limit, 500 for a fault of ours.",
+    "them), 429 when over a rate limit, 500 for a fault of ours.\n\n"
+    # Relative links: the docs are served on each community's own host.
+    "[← Back to the site](/) · [Open data](/open-data/) · [Help](/help/)",
     urls_namespace="api",
     parser=JsonParser(),
 )

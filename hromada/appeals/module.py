@@ -23,7 +23,18 @@ MODULE = Module(
         "write": Identity.EMAIL,
     },
     dashboard="hromada.appeals.selectors.dashboard_items",
-    exports=[Export("hotline-appeals", "hromada.appeals.selectors.open_data_rows")],
+    exports=[
+        Export(
+            "hotline-appeals",
+            "hromada.appeals.selectors.open_data_rows",
+            description=_(
+                "Residents' appeals and problem reports without personal data: "
+                "category, department, dates, status and the answer."
+            ),
+            fields="hromada.appeals.selectors.OPEN_DATA_FIELDS",
+            updated="hromada.appeals.selectors.open_data_updated",
+        )
+    ],
     schedules=[
         Schedule("hromada.appeals.tasks.escalate_overdue", every_seconds=900),
         Schedule("hromada.appeals.tasks.close_unconfirmed", every_seconds=3600),

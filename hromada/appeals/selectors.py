@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, Max, Q
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
@@ -803,4 +803,11 @@ def my_items(resident: Resident, community: Community) -> list[MySection]:
             more_url=reverse("appeals:mine"),
             empty=_("You have not written to the council yet."),
         )
+    ]
+
+
+def open_data_updated(community: Community):
+    """Return when an appeal of the community last changed."""
+    return Appeal.objects.filter(community=community).aggregate(Max("updated_at"))[
+        "updated_at__max"
     ]

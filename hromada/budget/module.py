@@ -19,7 +19,17 @@ MODULE = Module(
     # community may lower or raise each level in its settings.
     actions={"submit": Identity.STRONG, "vote": Identity.STRONG},
     dashboard="hromada.budget.selectors.dashboard_items",
-    exports=[Export("public-budget", "hromada.budget.selectors.open_data_rows")],
+    exports=[
+        Export(
+            "public-budget",
+            "hromada.budget.selectors.open_data_rows",
+            description=_(
+                "Participatory budget projects: category, cost, votes, result and implementation."
+            ),
+            fields="hromada.budget.selectors.OPEN_DATA_FIELDS",
+            updated="hromada.budget.selectors.open_data_updated",
+        )
+    ],
     schedules=[Schedule("hromada.budget.tasks.count_finished_cycles", every_seconds=300)],
     demo="hromada.budget.demo.load",
     news="hromada.budget.selectors.latest",

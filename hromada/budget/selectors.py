@@ -11,7 +11,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -674,3 +674,10 @@ def _project_label(project: Project) -> str:
     if outcome is not None:
         return _("Winner") if outcome.selected else _("Not selected")
     return project.get_status_display()
+
+
+def open_data_updated(community: Community):
+    """Return when a project of the community's budget last changed."""
+    return Project.objects.filter(community=community).aggregate(Max("updated_at"))[
+        "updated_at__max"
+    ]

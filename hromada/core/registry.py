@@ -30,6 +30,12 @@ class Export:
 
     name: str
     rows: str  # dotted path: rows(community) -> iterable of dicts
+    # Said on the open-data page: what the set holds, its fields (dotted path
+    # of the list of names) and when it last changed (dotted path:
+    # updated(community) -> datetime or None).
+    description: str = ""
+    fields: str | None = None
+    updated: str | None = None
 
 
 @dataclass(frozen=True)

@@ -70,3 +70,26 @@ def my_notifications(*, resident: Resident, community: Community):
         .filter(Q(community=community) | Q(community__isnull=True))
         .order_by("-created_at", "-pk")
     )
+
+
+# Ukrainian open data is commonly published under CC BY 4.0 (Cabinet
+# Resolution №835 asks for a free licence that allows reuse).
+OPEN_DATA_LICENCE = ("CC BY 4.0", "https://creativecommons.org/licenses/by/4.0/deed.uk")
+
+
+def open_data_sets(*, community: Community) -> list[dict]:
+    """Return each module's data sets with their fields and last change."""
+    sets = []
+    for module in registry.modules():
+        for export in module.exports:
+            sets.append(
+                {
+                    "module": module,
+                    "export": export,
+                    "fields": registry.resolve(export.fields) if export.fields else [],
+                    "updated": registry.resolve(export.updated)(community)
+                    if export.updated
+                    else None,
+                }
+            )
+    return sets

@@ -321,8 +321,13 @@ def dashboard(request):
 
 
 def open_data(request):
-    exports = [(module, export) for module in registry.modules() for export in module.exports]
-    return render(request, "core/open_data.html", {"exports": exports})
+    sets = selectors.open_data_sets(community=request.community)
+    licence_name, licence_url = selectors.OPEN_DATA_LICENCE
+    return render(
+        request,
+        "core/open_data.html",
+        {"sets": sets, "licence_name": licence_name, "licence_url": licence_url},
+    )
 
 
 class PasswordResetView(auth_views.PasswordResetView):

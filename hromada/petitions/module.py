@@ -18,7 +18,18 @@ MODULE = Module(
     # Art. 23-1 demands identification of signers; a community may set a level.
     actions={"create": Identity.STRONG, "sign": Identity.STRONG},
     dashboard="hromada.petitions.selectors.dashboard_items",
-    exports=[Export("e-petitions", "hromada.petitions.selectors.open_data_rows")],
+    exports=[
+        Export(
+            "e-petitions",
+            "hromada.petitions.selectors.open_data_rows",
+            description=_(
+                "Published electronic petitions: text, signatures collected, status "
+                "and the council's answer."
+            ),
+            fields="hromada.petitions.selectors.OPEN_DATA_FIELDS",
+            updated="hromada.petitions.selectors.open_data_updated",
+        )
+    ],
     schedules=[Schedule("hromada.petitions.tasks.close_due_collections", every_seconds=300)],
     demo="hromada.petitions.demo.load",
     news="hromada.petitions.selectors.latest",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
-from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Max, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -514,3 +514,11 @@ def my_items(resident: Resident, community: Community) -> list[MySection]:
             empty=_("You have not signed any petition yet."),
         ),
     ]
+
+
+def open_data_updated(community: Community):
+    """Return when the e-petitions set last changed: a publication, a closing or an answer."""
+    latest = Petition.objects.filter(community=community).aggregate(
+        Max("published_at"), Max("closed_at"), Max("answered_at")
+    )
+    return max((when for when in latest.values() if when), default=None)

@@ -5,8 +5,11 @@ from pathlib import Path
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 
-from tests.factories import client_for
+from tests.factories import client_for, make_resident
 
 pytestmark = pytest.mark.django_db
 
@@ -41,3 +44,47 @@ def test_forms_script_is_loaded_from_a_file(community):
     assert re.search(r'<script src="[^"]*core/forms\.js" defer></script>', text)
     script = Path(finders.find("core/forms.js")).read_text()
     assert "[data-error-summary]" in script and ".focus()" in script
+
+
+# Open data and the API docs ------------------------------------------------
+
+
+def test_open_data_page_describes_each_set(community):
+    """Each set names its fields, its last change, its licence and its formats."""
+    from hromada.petitions.selectors import OPEN_DATA_FIELDS
+
+    text = page(client_for().get("/open-data/"))
+    assert "CC BY 4.0" in text
+    assert 'href="https://creativecommons.org/licenses/by/4.0/deed.uk" rel="license"' in text
+    assert "Оприлюднені електронні петиції" in text
+    assert all(f"<code>{field}</code>" in text for field in OPEN_DATA_FIELDS)
+    assert "Оновлено" in text and "записів ще немає" in text
+    assert 'href="/petitions/open-data/?format=csv"' in text
+    assert 'href="/api/v1/docs"' in text
+
+
+def test_open_data_page_gives_the_date_of_the_last_change(community):
+    from hromada.appeals import services
+
+    services.install_default_categories(community=community)
+    from hromada.appeals.models import Appeal, Category
+
+    resident = make_resident(community)
+    services.submit_report(
+        community=community,
+        category=Category.objects.get(community=community, service_code="light-out"),
+        author=resident,
+        lat=46.3001,
+        lon=30.6552,
+        description="Не світить ліхтар біля під'їзду.",
+    )
+    changed = Appeal.objects.get().updated_at
+    text = page(client_for().get("/open-data/"))
+    with translation.override("uk"):
+        assert date_format(localtime(changed), "j E Y, H:i") in text
+
+
+def test_api_docs_link_back_to_the_site(community):
+    schema = client_for().get("/api/v1/openapi.json").json()
+    description = schema["info"]["description"]
+    assert "](/)" in description and "](/open-data/)" in description
