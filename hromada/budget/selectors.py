@@ -68,6 +68,18 @@ def can_see_drafts(viewer, community: Community) -> bool:
     )
 
 
+def can_review(viewer, community: Community, project: Project) -> bool:
+    """Return whether the viewer may open the project's review screen (as views.review checks)."""
+    if not getattr(viewer, "is_authenticated", False):
+        return False
+    if viewer.has_role(community, ROLE.MODERATOR):
+        return True
+    return viewer.has_role(community, ROLE.STAFF) and any(
+        viewer.acts_for(conclusion.department)
+        for conclusion in project.conclusions.select_related("department")
+    )
+
+
 def project_for(community: Community, pk, viewer=None) -> Project:
     """Return a project of the community that the viewer may see."""
     project = (

@@ -175,6 +175,7 @@ def project_page(request, pk):
             "photo_form": PhotoForm() if is_author and project.editable_by_author else None,
             "history": _history(project),
             "is_staff": selectors.can_see_drafts(user, request.community),
+            "may_review": selectors.can_review(user, request.community, project),
             "point_list": [{"lat": project.lat, "lon": project.lon, "title": str(project)}],
             **_map_settings(),
         },

@@ -384,3 +384,18 @@ def test_dashboard_shows_the_review_queue(community, category):
     services.submit_project(resident=author, project=project)
     page = text(client_for(moderator(community)).get("/staff/"))
     assert "Проєкти громадського бюджету, які треба взяти на розгляд" in page
+
+
+def test_the_review_link_shows_only_to_those_who_may_review(community, category):
+    """Department staff without a conclusion on the project get no link to a 404."""
+    author = make_resident(community)
+    project = draft(author, category)
+    services.submit_project(resident=author, project=project)
+    mine = make_department(community, "Моє управління")
+    services.start_review(staff=moderator(community), project=project, departments=[mine])
+    review_url = reverse("budget:review", args=[project.pk])
+    worker = make_staff(community, department=mine)
+    other = make_staff(community, department=make_department(community, "Чуже"))
+    assert review_url in text(client_for(worker).get(project.get_absolute_url()))
+    assert review_url in text(client_for(moderator(community)).get(project.get_absolute_url()))
+    assert review_url not in text(client_for(other).get(project.get_absolute_url()))
