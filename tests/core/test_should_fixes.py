@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.utils import translation
 from django.utils.formats import date_format
@@ -88,3 +89,10 @@ def test_api_docs_link_back_to_the_site(community):
     schema = client_for().get("/api/v1/openapi.json").json()
     description = schema["info"]["description"]
     assert "](/)" in description and "](/open-data/)" in description
+
+
+def test_deploy_guide_asks_production_for_its_own_tiles():
+    guide = (Path(settings.BASE_DIR) / "docs" / "deploy.md").read_text()
+    section = guide[guide.index("**Use your own tiles in production.**") :][:900]
+    assert "HROMADA_MAP_TILES" in section and "tile usage policy" in section
+    assert "operations.osmfoundation.org/policies/tiles" in section
