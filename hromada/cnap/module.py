@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from hromada.core.models import Identity
-from hromada.core.registry import Module, Nav, Schedule
+from hromada.core.registry import Export, Module, Nav, Schedule
 
 MODULE = Module(
     name="cnap",
@@ -21,4 +21,6 @@ MODULE = Module(
     schedules=[Schedule("hromada.cnap.tasks.expire_overdue", every_seconds=60)],
     demo="hromada.cnap.demo.load",
     personal_data="hromada.cnap.selectors.personal_data",
+    # Administrative services provided, per day, office and service: counts only.
+    exports=[Export("administrative-services", "hromada.cnap.stats.open_data_rows")],
 )

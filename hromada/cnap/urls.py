@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hromada.cnap import views
+from hromada.cnap import stats_views, views
 
 urlpatterns = [
     path("", views.catalogue, name="catalogue"),
@@ -26,4 +26,7 @@ urlpatterns = [
     path("console/desks/<int:pk>/", views.desk, name="desk"),
     path("console/desks/<int:pk>/panel/", views.desk_panel, name="desk_panel"),
     path("console/desks/<int:pk>/<str:action>/", views.desk_action, name="desk_action"),
+    path("statistics/", stats_views.statistics, name="statistics"),
+    path("statistics/export.<str:fmt>", stats_views.statistics_export, name="statistics_export"),
+    path("open-data/", stats_views.open_data, name="open_data"),
 ]
