@@ -269,3 +269,9 @@ def board_feed(request, office_id: Id):
         "paused": state["paused"],
         "blackout": state["blackout"],
     }
+
+
+# Statistics for staff live in their own module; mounted here, at /statistics.
+from hromada.cnap.stats_api import router as statistics_router  # noqa: E402
+
+router.add_router("", statistics_router)
