@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from hromada.appeals import selectors
@@ -57,11 +58,13 @@ def category_choices(
 ) -> list:
     """Return grouped (optgroup) choices of service codes for a select; of one kind if given."""
     choices: list = [("", _("All categories") if with_groups else _("Choose a category"))]
+    language = get_language()  # names are data: the English one where staff gave it
     for group, children in selectors.category_tree(community, kind):
-        options = [(child.service_code, child.name) for child in children]
+        options = [(child.service_code, child.display_name(language)) for child in children]
+        group_name = group.display_name(language)
         if with_groups:
-            options.insert(0, (group.service_code, _("%(group)s: all") % {"group": group.name}))
-        choices.append((group.name, options))
+            options.insert(0, (group.service_code, _("%(group)s: all") % {"group": group_name}))
+        choices.append((group_name, options))
     return choices
 
 

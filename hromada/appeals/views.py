@@ -14,8 +14,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -110,7 +110,11 @@ def map_view(request):
     community = request.community
     form = FilterForm(request.GET or None, community=community)
     values = form.values()
-    categories = {c.service_code: c.name for c in Category.objects.filter(community=community)}
+    language = get_language()
+    categories = {
+        c.service_code: c.display_name(language)
+        for c in Category.objects.filter(community=community)
+    }
     config = _map_config(
         request,
         markersUrl=reverse("appeals:markers"),
