@@ -7,7 +7,7 @@ hours, free slots, bookings, the live queue, ticket status and the board feed.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from uuid import UUID
 
 from ninja import Field, Query, Router, Schema, Status
@@ -50,9 +50,10 @@ class ServiceOut(Schema):
 
 
 class HoursOut(Schema):
-    weekday: int
-    opens: time
-    closes: time
+    # Local wall-clock times ("08:00"): a JSON "time" would need a UTC offset.
+    weekday: int = Field(..., description="0 is Monday")
+    opens: str = Field(..., pattern=r"^\d\d:\d\d$")
+    closes: str = Field(..., pattern=r"^\d\d:\d\d$")
 
 
 class OfficeOut(Schema):
@@ -69,7 +70,11 @@ class OfficeOut(Schema):
     @staticmethod
     def resolve_hours(office: Office) -> list[dict]:
         return [
-            {"weekday": row.weekday, "opens": row.opens, "closes": row.closes}
+            {
+                "weekday": row.weekday,
+                "opens": row.opens.strftime("%H:%M"),
+                "closes": row.closes.strftime("%H:%M"),
+            }
             for row in office.hours.all()
         ]
 
