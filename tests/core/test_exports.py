@@ -97,6 +97,26 @@ def hostile_appeal(community):
     return appeal
 
 
+@pytest.fixture
+def hostile_visit(community):
+    """A visit served at the service centre, for a service named like a formula."""
+    from hromada.cnap.models import QueueEvent, Ticket
+    from tests.cnap.conftest import at, make_office, make_service
+
+    office = make_office(community)
+    service = make_service(community, HYPERLINK, "00001")
+    ticket = Ticket.objects.create(
+        community=community, office=office, day=at(-1, 0).date(), series="А", number=1,
+        service=service, status=Ticket.Status.DONE, outcome=Ticket.Outcome.SERVED,
+    )  # fmt: skip
+    for action, minute in [("issued", 0), ("called", 5), ("finished", 12)]:
+        QueueEvent.objects.create(
+            community=community, office=office, ticket=ticket, service=service, action=action,
+            outcome="served" if action == "finished" else "", at=at(-1, 10, minute),
+        )  # fmt: skip
+    return ticket
+
+
 def _csv_exports():
     """Return (export name, URL) of every CSV data set the enabled modules declare."""
     return [
@@ -124,11 +144,16 @@ def _is_number(cell: str) -> bool:
 
 @pytest.mark.django_db
 def test_no_export_has_a_cell_a_spreadsheet_would_run(
-    community, hostile_petition, hostile_project, hostile_appeal
+    community, hostile_petition, hostile_project, hostile_appeal, hostile_visit
 ):
     """Every declared CSV export: hostile text comes out quoted, numbers stay numbers."""
     exports = _csv_exports()
-    assert {name for name, _url in exports} >= {"e-petitions", "public-budget", "hotline-appeals"}
+    assert {name for name, _url in exports} >= {
+        "e-petitions",
+        "public-budget",
+        "hotline-appeals",
+        "administrative-services",
+    }
     seen = set()
     negative_longitudes = 0
     for name, url in exports:
