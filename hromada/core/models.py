@@ -339,6 +339,10 @@ class Role(models.TextChoices):
     # database constraint on StaffRole cannot read it, so a module that brings
     # a role ("cnap_operator"…) adds it here with a core migration.
     BUDGET_OPERATOR = "budget_operator", _("participatory budget operator")
+    CNAP_HEAD = "cnap_head", _("head of the service centre (ЦНАП)")
+    CNAP_ADMIN = "cnap_admin", _("service centre administrator")
+    CNAP_OPERATOR = "cnap_operator", _("service centre operator")
+    STAROSTA = "starosta", _("starosta")
 
 
 class StaffRole(models.Model):
