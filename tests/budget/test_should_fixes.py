@@ -72,3 +72,21 @@ def test_my_projects_show_winners_as_winners(community, cycle, category):
     assert "допущено до голосування" not in page
     assert "Переможець" in page
     assert "Реалізація: виконано" in page
+
+
+def test_project_form_sums_up_its_errors_with_links(community, cycle, category):
+    """The project form uses the shared summary: each field at fault, linked."""
+    data = {
+        "category": category.pk,
+        "title": "",
+        "problem": "",
+        "description": "x",
+        "beneficiaries": "x",
+        "settlement": community.settlements.first().pk,
+        "items-TOTAL_FORMS": "0",
+        "items-INITIAL_FORMS": "0",
+    }
+    page = text(client_for(make_resident(community)).post(f"/budget/{cycle.pk}/new/", data))
+    summary = re.search(r"<div class=\"form-errors error-summary\"[^>]*>(.*?)</div>", page, re.S)
+    assert summary and "data-error-summary" in summary.group(0)
+    assert 'href="#id_title"' in summary.group(1) and 'href="#id_problem"' in summary.group(1)
