@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from functools import wraps
+from urllib.parse import urljoin
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -373,8 +374,10 @@ def kiosk_ticket(request, pk: int, token):
     issued = _ticket(request, token)
     if issued.office_id != found.pk:
         raise Http404
-    link = request.build_absolute_uri(issued.get_absolute_url())
-    qr = segno.make(link, error="m").svg_inline(scale=3, title=_("Link to the live ticket"))
+    # The community's own address, never the request's Host (which a client sets).
+    link = urljoin(site_url(request.community), issued.get_absolute_url())
+    # A data: URI in an <img>: the page never takes markup from a library as HTML.
+    qr = segno.make(link, error="m").svg_data_uri(scale=3)
     context = {"office": found, "ticket": issued, "qr": qr, "link": link}
     context.update(_ticket_context(issued))
     return render(request, "cnap/kiosk_ticket.html", context)
@@ -400,7 +403,7 @@ def board_page(request, pk: int):
             "feed_url": reverse("cnap:board_feed", args=[found.pk]),
             "voice_url": reverse("cnap:voice") if board.voice_available() else "",
             "poll": BOARD_POLL_MILLISECONDS,
-            "site_url": request.build_absolute_uri(reverse("cnap:catalogue")),
+            "site_url": urljoin(site_url(found.community), reverse("cnap:catalogue")),
         }
     )
     return render(request, "cnap/board.html", context)
