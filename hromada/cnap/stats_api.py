@@ -56,7 +56,7 @@ class StatisticsRow(Schema):
     service_p90: float | None
 
 
-class StatisticsOut(Schema):
+class CnapStatisticsOut(Schema):
     start: date
     end: date
     period: str
@@ -67,7 +67,7 @@ class StatisticsOut(Schema):
 
 @router.get(
     "/statistics",
-    response=StatisticsOut,
+    response=CnapStatisticsOut,
     auth=auth.required,
     summary="Statistics (staff): visits, waits, service times, no-shows",
 )

@@ -96,7 +96,7 @@ def test_backup_and_restore_of_the_sqlite_database(tmp_path):
     database = tmp_path / "var" / "db.sqlite3"
     with sqlite3.connect(database) as db:
         db.execute(
-            "INSERT INTO core_community (slug, name, name_en, katottg, edrpou, council_name, emblem, email, phone, postal_address, website, domain, languages, territory, action_levels, is_active) VALUES ('kept', 'Громада', '', '', '', '', '', '', '', '', '', '', 'uk', '{}', '{}', 1)"
+            "INSERT INTO core_community (slug, name, name_genitive, name_en, katottg, edrpou, council_name, emblem, email, phone, postal_address, website, domain, languages, territory, action_levels, is_active) VALUES ('kept', 'Громада', '', '', '', '', '', '', '', '', '', '', '', 'uk', '{}', '{}', 1)"
         )
 
     backup = backup_with_an_open_umask(env, tmp_path / "backups")
@@ -137,7 +137,7 @@ def test_backup_and_restore_of_the_postgresql_database(tmp_path):
         subprocess.run(
             [
                 *query,
-                "INSERT INTO core_community (slug, name, name_en, katottg, edrpou, council_name, emblem, email, phone, postal_address, website, domain, languages, territory, action_levels, is_active) VALUES ('kept', 'Громада', '', '', '', '', '', '', '', '', '', '', 'uk', '{}', '{}', true)",
+                "INSERT INTO core_community (slug, name, name_genitive, name_en, katottg, edrpou, council_name, emblem, email, phone, postal_address, website, domain, languages, territory, action_levels, is_active) VALUES ('kept', 'Громада', '', '', '', '', '', '', '', '', '', '', '', 'uk', '{}', '{}', true)",
             ],
             check=True,
         )
