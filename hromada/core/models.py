@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hromada.core.names import short_name, vocative
 
@@ -93,7 +94,9 @@ class Settlement(models.Model):
         TOWN = "town", _("settlement")
         VILLAGE = "village", _("village")
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="settlements")
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="settlements", verbose_name=_("community")
+    )
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     katottg = models.CharField(_("KATOTTG code"), max_length=19, blank=True)
@@ -111,7 +114,12 @@ class Settlement(models.Model):
 
 
 class Street(models.Model):
-    settlement = models.ForeignKey(Settlement, on_delete=models.CASCADE, related_name="streets")
+    settlement = models.ForeignKey(
+        Settlement,
+        on_delete=models.CASCADE,
+        related_name="streets",
+        verbose_name=pgettext_lazy("place", "settlement"),
+    )
     name = models.CharField(_("name"), max_length=160)
     # A point near the street's middle for maps and address search.
     lat = models.FloatField(_("latitude"), null=True, blank=True)
@@ -134,7 +142,9 @@ class Department(models.Model):
         UNIT = "unit", _("structural unit")
         ENTERPRISE = "enterprise", _("communal enterprise")
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="departments")
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="departments", verbose_name=_("community")
+    )
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.UNIT)
     email = models.EmailField(_("e-mail"), blank=True)
@@ -186,7 +196,9 @@ class Resident(AbstractBaseUser, PermissionsMixin):
     )
     # HMAC of the tax number (РНОКПП): one person, one strong account. The
     # number itself is never stored.
-    tax_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    tax_hash = models.CharField(
+        max_length=64, null=True, blank=True, editable=False, verbose_name=_("tax number hash")
+    )
     strong_verified_at = models.DateTimeField(_("identified at"), null=True, blank=True)
     language = models.CharField(_("language"), max_length=5, default="uk")
     notify_by_email = models.BooleanField(_("notify me by e-mail"), default=True)
@@ -298,15 +310,19 @@ class CommunityLink(models.Model):
         STUDIES = "studies", _("studies here")
         DISPLACED = "displaced", _("internally displaced person living here")
 
-    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="links")
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="links")
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="links", verbose_name=_("resident")
+    )
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="links", verbose_name=_("community")
+    )
     kind = models.CharField(_("link"), max_length=10, choices=Kind.choices)
     street = models.ForeignKey(
         Street, verbose_name=_("street"), on_delete=models.PROTECT, null=True, blank=True
     )
     house = models.CharField(_("house"), max_length=20, blank=True)
     note = models.CharField(_("employer, school or other detail"), max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
 
     class Meta:
         verbose_name = _("link to a community")
@@ -350,8 +366,12 @@ class StaffRole(models.Model):
 
     Role = Role
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="staff_roles")
-    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="staff_roles")
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="staff_roles", verbose_name=_("community")
+    )
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="staff_roles", verbose_name=_("resident")
+    )
     role = models.CharField(_("role"), max_length=40, choices=Role.choices)
     department = models.ForeignKey(
         Department, verbose_name=_("department"), on_delete=models.CASCADE, null=True, blank=True
@@ -387,7 +407,9 @@ class CalendarDay(models.Model):
         HOLIDAY = "holiday", _("day off")
         WORKING = "working", _("working day")
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="calendar")
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="calendar", verbose_name=_("community")
+    )
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=120, blank=True)
@@ -415,7 +437,9 @@ class AuditQuerySet(models.QuerySet):
 class AuditEntry(models.Model):
     """Who changed what, when, from what to what. Append-only."""
 
-    community = models.ForeignKey(Community, on_delete=models.PROTECT, null=True, blank=True)
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("community")
+    )
     actor = models.ForeignKey(
         Resident, verbose_name=_("actor"), on_delete=models.SET_NULL, null=True, blank=True
     )
@@ -460,11 +484,18 @@ class Notification(models.Model):
         SKIPPED = "skipped", _("skipped")
 
     resident = models.ForeignKey(
-        Resident, on_delete=models.CASCADE, related_name="notifications", null=True, blank=True
+        Resident,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        null=True,
+        blank=True,
+        verbose_name=_("resident"),
     )
     # Only for messages without a resident: the address given with an appeal.
     address = models.EmailField(_("e-mail"), blank=True)
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, null=True, blank=True)
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("community")
+    )
     event = models.CharField(_("event"), max_length=80)
     channel = models.CharField(_("channel"), max_length=20, default="email")
     subject = models.CharField(_("subject"), max_length=200)
@@ -472,9 +503,9 @@ class Notification(models.Model):
     status = models.CharField(
         _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
     )
-    error = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=200, blank=True, verbose_name=_("error"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent"))
 
     class Meta:
         verbose_name = _("notification")
@@ -500,9 +531,11 @@ class ApiToken(models.Model):
     record of what could reach the account, and when.
     """
 
-    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="api_tokens")
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("resident")
+    )
     name = models.CharField(_("name"), max_length=80)
-    key_hash = models.CharField(max_length=64, unique=True)
+    key_hash = models.CharField(max_length=64, unique=True, verbose_name=_("key hash"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires"))
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
@@ -534,7 +567,10 @@ class PrivacyNotice(models.Model):
     """
 
     community = models.ForeignKey(
-        Community, on_delete=models.CASCADE, related_name="privacy_notices"
+        Community,
+        on_delete=models.CASCADE,
+        related_name="privacy_notices",
+        verbose_name=_("community"),
     )
     version = models.PositiveIntegerField(_("version"), editable=False)
     body = models.TextField(_("text in Ukrainian (Markdown)"))
@@ -571,8 +607,12 @@ class Consent(models.Model):
     (№2297-VI, art. 11). Only the time is kept, no client address.
     """
 
-    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="consents")
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="consents", verbose_name=_("resident")
+    )
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="+", verbose_name=_("community")
+    )
     # 0: the built-in notice that applies until the council publishes its own.
     version = models.PositiveIntegerField(_("version of the notice"))
     given_at = models.DateTimeField(_("given at"), default=timezone.now)
@@ -601,7 +641,10 @@ class SupportPoint(models.Model):
     """
 
     community = models.ForeignKey(
-        Community, on_delete=models.CASCADE, related_name="support_points"
+        Community,
+        on_delete=models.CASCADE,
+        related_name="support_points",
+        verbose_name=_("community"),
     )
     name = models.CharField(_("name"), max_length=200)
     address = models.CharField(_("address"), max_length=300)
