@@ -74,9 +74,10 @@ def can_review(viewer, community: Community, project: Project) -> bool:
         return False
     if viewer.has_role(community, ROLE.MODERATOR):
         return True
-    return viewer.has_role(community, ROLE.STAFF) and any(
-        viewer.acts_for(conclusion.department)
-        for conclusion in project.conclusions.select_related("department")
+    # One query for the project's departments, not one per conclusion.
+    return (
+        viewer.has_role(community, ROLE.STAFF)
+        and project.conclusions.filter(department_id__in=viewer.departments_in(community)).exists()
     )
 
 
