@@ -47,6 +47,36 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class Flow:
+    """A conversation a module offers in the chatbot: a few steps that end in a service call.
+
+    `start` is the dotted path of the first step: step(conversation, message) -> Reply,
+    each reply naming the next step. The engine renders replies per channel and never
+    imports a module's models.
+    """
+
+    name: str
+    title: str
+    start: str
+    level: int = Identity.NONE  # identity level the flow needs before it starts
+    menu: str = ""  # the top menu it sits under: "services", "power" or "community"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A figure the strategy dashboard reads from a module.
+
+    compute(community, start, end, settlement=None) -> number | None (None: no data).
+    """
+
+    key: str
+    title: str
+    unit: str
+    direction: str  # "up" when more is better, "down" when less is better
+    compute: str
+
+
+@dataclass(frozen=True)
 class Module:
     name: str
     title: str
@@ -70,6 +100,9 @@ class Module:
     # Dotted path: my_items(resident, community) -> list[MySection], the
     # resident's own things in the module for the "My community" page.
     my_items: str | None = None
+    # Chatbot conversations and strategy indicators the module offers.
+    chatbot: list[Flow] = field(default_factory=list)
+    indicators: list[Indicator] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
