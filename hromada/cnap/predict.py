@@ -329,7 +329,17 @@ def simulate_waits(  # noqa: C901 - one loop, kept whole so the arrays stay loca
     early = float(rules.booked_early_minutes)
     target_regular = not target.priority and target.kind != BOOKED
     # A regular walk-in behind the ticket is never called before it by a desk
-    # that could call the ticket, so it is left out.
+    # that could call the ticket, so it is left out, unless some desk that
+    # cannot call the ticket handles its service: there it keeps that desk
+    # busy and, at a desk at its priority cap, makes a priority visitor wait
+    # for another desk (maybe one the ticket waits for).
+    elsewhere = set().union(
+        *(
+            state.desk.service_ids
+            for state in snapshot.desks
+            if target.service_id not in state.desk.service_ids
+        )
+    )
     waiting = [
         w
         for w in snapshot.waiting
@@ -337,6 +347,7 @@ def simulate_waits(  # noqa: C901 - one loop, kept whole so the arrays stay loca
         or w.kind == BOOKED
         or not target_regular
         or (w.queued_at, w.id) <= (target.queued_at, target.id)
+        or w.service_id in elsewhere
     ]
     services = sorted(
         {w.service_id for w in waiting}

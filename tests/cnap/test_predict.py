@@ -8,7 +8,6 @@ from collections import deque
 from datetime import datetime, timedelta
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -250,11 +249,6 @@ def test_replay_calls_as_choose_next_does(tickets, desks, recent, chosen):
     assert estimate.upper_min == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: the vectorised replay calls a regular visitor at a second desk while "
-    "choose_next gives that desk the waiting priority visitor first (found by the property above)",
-)
 def test_replay_matches_choose_next_when_a_capped_desk_passes_over_a_priority_visitor():
     tickets = [
         (3, WALK_IN, False, 28, 46),
