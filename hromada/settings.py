@@ -102,8 +102,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # A resident who has not accepted the current privacy notice is asked first.
     "hromada.core.privacy.ConsentMiddleware",
-    # A resident who has not accepted the current privacy notice is asked first.
-    "hromada.core.privacy.ConsentMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     # Turns django-ratelimit's refusals into the 429 page (RATELIMIT_VIEW).
