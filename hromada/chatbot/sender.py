@@ -105,6 +105,10 @@ def send_notification(notification) -> None:
 
 def wants_chatbot(resident) -> bool:
     """Whether the resident has a linked Telegram or Viber chat that still takes messages."""
+    from hromada.core.registry import module
+
+    if module("chatbot") is None:
+        return False
     return (
         Chat.objects.filter(resident=resident, blocked=False)
         .exclude(channel=Chat.Channel.WEB)

@@ -64,6 +64,10 @@ CHANNELS: dict[str, Callable[[Notification], None]] = {
     "sms": sms.send_notification,
 }
 
+# Channels an installed module adds (the chatbot: "chatbot"), each with whether a
+# resident is reachable there: name -> wants(resident) -> bool. Its sender goes in CHANNELS.
+OPTIONAL_CHANNELS: dict[str, Callable[[Resident], bool]] = {}
+
 
 def channels_for(resident: Resident) -> list[str]:
     """Return the channels the resident wants to be notified on."""
@@ -72,6 +76,9 @@ def channels_for(resident: Resident) -> list[str]:
         chosen.append("email")
     if sms.wants_sms(resident):
         chosen.append("sms")
+    for name, wants in OPTIONAL_CHANNELS.items():
+        if name in CHANNELS and not resident.deleted_at and wants(resident):
+            chosen.append(name)
     return chosen
 
 
