@@ -1,0 +1,272 @@
+"""Read queries of consultations shared by the pages, the API and the registry."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from hromada.consultations import services
+from hromada.consultations.models import (
+    Comment,
+    Consultation,
+    DraftVersion,
+    HearingInitiative,
+    Registration,
+    Topic,
+)
+from hromada.core.models import Community, Resident
+from hromada.core.registry import DashboardItem
+
+STATUS = Consultation.Status
+WHEN = {"open", "upcoming", "closed"}
+
+
+def public_consultations(
+    *,
+    community: Community,
+    when: str = "",
+    topic: int | None = None,
+    settlement: int | None = None,
+    kind: str = "",
+):
+    rows = Consultation.objects.filter(community=community, status__in=Consultation.PUBLIC)
+    if when == "open":
+        rows = rows.filter(status=STATUS.OPEN)
+    elif when == "upcoming":
+        rows = rows.filter(status=STATUS.ANNOUNCED)
+    elif when == "closed":
+        rows = rows.filter(status__in=Consultation.AFTER_CLOSE)
+    if topic:
+        rows = rows.filter(topic_id=topic)
+    if settlement:
+        rows = rows.filter(settlement_id=settlement)
+    if kind in Consultation.Kind.values:
+        rows = rows.filter(kind=kind)
+    return rows.select_related("topic", "settlement").order_by("-opens_at", "-id")
+
+
+def visible_consultation(*, community: Community, pk: int, viewer=None) -> Consultation:
+    """Return the consultation if the viewer may see it; another community's is not found."""
+    consultation = (
+        Consultation.objects.filter(community=community, pk=pk)
+        .select_related("community", "topic", "settlement", "department")
+        .first()
+    )
+    if consultation is None:
+        raise services.ConsultationNotFound()
+    if consultation.status == STATUS.DRAFT and not services.can_manage(viewer, consultation):
+        raise services.ConsultationNotFound()
+    return consultation
+
+
+def topics(*, community: Community):
+    return Topic.objects.filter(community=community)
+
+
+def articles_with_counts(version: DraftVersion | None):
+    """Return the version's articles, each with the count of its visible comments."""
+    if version is None:
+        return []
+    counts = dict(
+        Comment.objects.filter(consultation_id=version.consultation_id, removed="")
+        .exclude(article_key="")
+        .values_list("article_key")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    articles = list(version.articles.all())
+    for article in articles:
+        article.comment_count = counts.get(article.key, 0)
+    return articles
+
+
+def comments(*, consultation: Consultation, article_key: str | None = None):
+    rows = Comment.objects.filter(consultation=consultation).select_related("resident")
+    if article_key is not None:
+        rows = rows.filter(article_key=article_key)
+    return rows.order_by("created_at", "id")
+
+
+def moderation_queue(*, consultation: Consultation):
+    return (
+        Comment.objects.filter(consultation=consultation, removed="")
+        .select_related("resident", "duplicate_of")
+        .order_by("group", "created_at", "id")
+    )
+
+
+def proposals(*, consultation: Consultation, undecided_only: bool = False):
+    rows = Comment.objects.filter(consultation=consultation, is_proposal=True, removed="")
+    if undecided_only:
+        rows = rows.filter(Q(decision="") | (~Q(decision="accepted") & Q(decision_reason="")))
+    return rows.select_related("resident").order_by("created_at", "id")
+
+
+def registration_of(*, consultation: Consultation, resident) -> Registration | None:
+    if resident is None or not getattr(resident, "is_authenticated", False):
+        return None
+    return (
+        Registration.objects.filter(consultation=consultation, resident=resident)
+        .exclude(status=Registration.Status.CANCELLED)
+        .first()
+    )
+
+
+def registration_counts(consultation: Consultation) -> dict:
+    counts = dict(
+        Registration.objects.filter(consultation=consultation)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {
+        "registered": counts.get(Registration.Status.REGISTERED, 0),
+        "waiting": counts.get(Registration.Status.WAITING, 0),
+    }
+
+
+def initiatives(*, community: Community):
+    return HearingInitiative.objects.filter(community=community).order_by("-created_at")
+
+
+def overdue_reports(community: Community):
+    today = timezone.localdate()
+    return Consultation.objects.filter(
+        community=community,
+        status__in=[STATUS.CLOSED, STATUS.PROCESSING],
+        report_due_on__lt=today,
+    )
+
+
+def dashboard_items(staff: Resident, community: Community) -> list[DashboardItem]:
+    """Return overdue reports and proposals waiting for a decision, for the staff dashboard."""
+    if not services.is_consultation_staff(staff, community):
+        return []
+    url = reverse("consultations:staff")
+    overdue = overdue_reports(community).count()
+    undecided = Comment.objects.filter(
+        community=community,
+        is_proposal=True,
+        removed="",
+        decision="",
+        consultation__status__in=[STATUS.OPEN, STATUS.CLOSED, STATUS.PROCESSING],
+    ).count()
+    return [
+        DashboardItem(_("Consultation reports overdue"), overdue, url, urgent=overdue > 0),
+        DashboardItem(_("Consultation proposals awaiting a decision"), undecided, url),
+    ]
+
+
+OPEN_DATA_FIELDS = [
+    "id",
+    "title",
+    "form",
+    "status",
+    "body",
+    "legal_basis",
+    "topic",
+    "settlement",
+    "opens_at",
+    "closes_at",
+    "proposals_received",
+    "proposals_accepted",
+    "proposals_partly",
+    "proposals_rejected",
+    "report_published_at",
+    "report_sha256",
+    "url",
+]
+
+
+def open_data_rows(community: Community):
+    """Return the public consultations and their report figures (counts only)."""
+    rows = (
+        Consultation.objects.filter(community=community, status__in=Consultation.PUBLIC)
+        .select_related("topic", "settlement")
+        .annotate(
+            received=Count("comments", filter=Q(comments__is_proposal=True, comments__removed="")),
+            accepted=Count(
+                "comments", filter=Q(comments__decision="accepted", comments__removed="")
+            ),
+            partly=Count("comments", filter=Q(comments__decision="partly", comments__removed="")),
+            rejected=Count(
+                "comments", filter=Q(comments__decision="rejected", comments__removed="")
+            ),
+        )
+        .order_by("pk")
+    )
+    for item in rows.iterator(chunk_size=500):
+        yield {
+            "id": item.pk,
+            "title": item.title,
+            "form": item.kind,
+            "status": item.status,
+            "body": item.body,
+            "legal_basis": item.legal_basis,
+            "topic": item.topic.name if item.topic else "",
+            "settlement": item.settlement.name if item.settlement else "",
+            "opens_at": item.opens_at.isoformat(),
+            "closes_at": item.closes_at.isoformat(),
+            "proposals_received": item.received,
+            "proposals_accepted": item.accepted,
+            "proposals_partly": item.partly,
+            "proposals_rejected": item.rejected,
+            "report_published_at": item.report_published_at.isoformat()
+            if item.report_published_at
+            else "",
+            "report_sha256": item.report_sha256,
+            "url": item.get_absolute_url(),
+        }
+
+
+def open_data_updated(community: Community):
+    latest = (
+        Consultation.objects.filter(community=community, status__in=Consultation.PUBLIC)
+        .order_by("-announced_at")
+        .values_list("announced_at", flat=True)
+        .first()
+    )
+    reported = (
+        Consultation.objects.filter(community=community, report_published_at__isnull=False)
+        .order_by("-report_published_at")
+        .values_list("report_published_at", flat=True)
+        .first()
+    )
+    return max([moment for moment in (latest, reported) if moment], default=None)
+
+
+def latest(community: Community, limit: int = 5) -> list[tuple]:
+    rows = Consultation.objects.filter(
+        community=community, status__in=Consultation.PUBLIC
+    ).order_by("-announced_at", "-id")[:limit]
+    return [
+        (item.title, item.get_absolute_url(), item.announced_at or item.opens_at) for item in rows
+    ]
+
+
+def personal_data(resident: Resident) -> dict:
+    """Return the resident's comments, votes, registrations and signatures (not anonymous answers)."""
+    return {
+        "comments": [
+            {
+                "consultation": comment.consultation.title,
+                "text": comment.text,
+                "replacement": comment.replacement,
+                "created_at": comment.created_at.isoformat(),
+            }
+            for comment in Comment.objects.filter(resident=resident).select_related("consultation")
+        ],
+        "registrations": [
+            {"hearing": registration.consultation.title, "status": registration.status}
+            for registration in Registration.objects.filter(resident=resident).select_related(
+                "consultation"
+            )
+        ],
+        "initiative_signatures": list(
+            HearingInitiative.objects.filter(signatures__resident=resident).values_list(
+                "title", flat=True
+            )
+        ),
+    }
