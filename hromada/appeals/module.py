@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from hromada.core.models import Identity
-from hromada.core.registry import Export, Module, Nav, Schedule
+from hromada.core.registry import Export, Flow, Module, Nav, Schedule
 
 MODULE = Module(
     name="appeals",
@@ -43,4 +43,20 @@ MODULE = Module(
     news="hromada.appeals.selectors.latest",
     personal_data="hromada.appeals.selectors.personal_data",
     my_items="hromada.appeals.selectors.my_items",
+    chatbot=[
+        Flow(
+            "appeals.report",
+            _("Report a problem"),
+            "hromada.appeals.chatbot.report",
+            level=Identity.EMAIL,
+            menu="power",
+        ),
+        Flow(
+            "appeals.mine",
+            _("My appeals"),
+            "hromada.appeals.chatbot.mine",
+            level=Identity.EMAIL,
+            menu="power",
+        ),
+    ],
 )
