@@ -33,7 +33,9 @@ BOOKING_CODE_LENGTH = 6
 class CnapRules(models.Model):
     """The community's booking and queue rules, one row per community."""
 
-    community = models.OneToOneField(Community, on_delete=models.CASCADE, related_name="cnap_rules")
+    community = models.OneToOneField(
+        Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="cnap_rules"
+    )
     # МВС e-booking practice: days open 21 ahead, a monthly cap per person,
     # a block after repeated no-shows. The council sets its own numbers.
     horizon_days = models.PositiveSmallIntegerField(
@@ -97,7 +99,9 @@ class CnapRules(models.Model):
 class LifeSituation(models.Model):
     """A life event residents look for services by: birth, moving house, business…"""
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="+"
+    )
     name = models.CharField(_("name"), max_length=150)
     slug = models.SlugField(_("short name in addresses"), max_length=60)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
@@ -122,7 +126,9 @@ class Service(models.Model):
         BUSINESS = "business", _("businesses")
         BOTH = "both", _("individuals and businesses")
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="+"
+    )
     name = models.CharField(_("name"), max_length=NAME_MAX)
     code = models.CharField(_("code"), max_length=CODE_MAX)
     audience = models.CharField(
@@ -177,7 +183,7 @@ class Service(models.Model):
     series = models.CharField(_("ticket series letter"), max_length=1, default="А")
     is_active = models.BooleanField(_("offered"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
-    search_text = models.TextField(editable=False, default="")
+    search_text = models.TextField(_("search text"), editable=False, default="")
 
     class Meta:
         verbose_name = _("administrative service")
@@ -214,7 +220,9 @@ class Service(models.Model):
 class PriorityCategory(models.Model):
     """Who is served first (МВС practice): editable by the community."""
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="+"
+    )
     name = models.CharField(_("name"), max_length=200)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
@@ -234,7 +242,9 @@ class Office(models.Model):
         CENTRAL = "central", _("central office")
         REMOTE = "remote", _("remote workplace")
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="+"
+    )
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.CENTRAL)
     address = models.CharField(_("address"), max_length=300)
@@ -286,7 +296,9 @@ class ReceptionHours(models.Model):
         SATURDAY = 5, _("Saturday")
         SUNDAY = 6, _("Sunday")
 
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="hours")
+    office = models.ForeignKey(
+        Office, verbose_name=_("office"), on_delete=models.CASCADE, related_name="hours"
+    )
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     opens = models.TimeField(_("reception opens"))
     closes = models.TimeField(_("reception closes"))
@@ -310,7 +322,9 @@ class ReceptionHours(models.Model):
 class OfficeException(models.Model):
     """A day an office is closed or receives for shorter hours (holidays, the day before)."""
 
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="exceptions")
+    office = models.ForeignKey(
+        Office, verbose_name=_("office"), on_delete=models.CASCADE, related_name="exceptions"
+    )
     date = models.DateField(_("date"))
     closed = models.BooleanField(_("closed all day"), default=False)
     opens = models.TimeField(_("reception opens"), null=True, blank=True)
@@ -341,7 +355,9 @@ class OfficeException(models.Model):
 class Desk(models.Model):
     """A window (вікно) of an office and the services it handles."""
 
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="desks")
+    office = models.ForeignKey(
+        Office, verbose_name=_("office"), on_delete=models.CASCADE, related_name="desks"
+    )
     number = models.PositiveSmallIntegerField(
         _("number"), validators=[MinValueValidator(1), MaxValueValidator(99)]
     )
@@ -377,12 +393,16 @@ class Desk(models.Model):
 class TicketCounter(models.Model):
     """The last number issued per office, day and series: daily numbering."""
 
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
-    series = models.CharField(max_length=1)
-    last = models.PositiveIntegerField(default=0)
+    office = models.ForeignKey(
+        Office, verbose_name=_("office"), on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField(_("day"))
+    series = models.CharField(_("series"), max_length=1)
+    last = models.PositiveIntegerField(_("last number issued"), default=0)
 
     class Meta:
+        verbose_name = _("ticket counter")
+        verbose_name_plural = _("ticket counters")
         constraints = [
             models.UniqueConstraint(
                 fields=["office", "day", "series"], name="ticketcounter_unique_series"
@@ -404,18 +424,31 @@ class Booking(models.Model):
 
     ACTIVE = (Status.BOOKED, Status.CHECKED_IN)
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="bookings")
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="bookings")
-    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="cnap_bookings")
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="+"
+    )
+    office = models.ForeignKey(
+        Office, verbose_name=_("office"), on_delete=models.CASCADE, related_name="bookings"
+    )
+    service = models.ForeignKey(
+        Service, verbose_name=_("service"), on_delete=models.PROTECT, related_name="bookings"
+    )
+    resident = models.ForeignKey(
+        Resident, verbose_name=_("resident"), on_delete=models.CASCADE, related_name="cnap_bookings"
+    )
     starts_at = models.DateTimeField(_("slot"))
     # A slot of capacity n has seats 0…n-1; a unique seat, not a count, decides
     # which of many simultaneous bookings of the last place wins.
-    seat = models.PositiveSmallIntegerField(default=0)
+    seat = models.PositiveSmallIntegerField(_("seat in the slot"), default=0)
     code = models.CharField(_("check-in code"), max_length=BOOKING_CODE_LENGTH)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.BOOKED)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.BOOKED
+    )
+    created_at = models.DateTimeField(_("booked at"), default=timezone.now, editable=False)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # Claimed by the reminder job before sending: each reminder goes once.
+    reminded_day_at = models.DateTimeField(_("reminded a day before at"), null=True, blank=True)
+    reminded_hour_at = models.DateTimeField(_("reminded an hour before at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("booking")
@@ -465,44 +498,86 @@ class Ticket(models.Model):
     IN_HAND = (Status.CALLED, Status.SERVING)
     OPEN = (Status.WAITING, Status.CALLED, Status.SERVING)
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="tickets")
-    day = models.DateField()
-    series = models.CharField(max_length=1)
-    number = models.PositiveIntegerField()
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="+"
+    )
+    office = models.ForeignKey(
+        Office, verbose_name=_("office"), on_delete=models.CASCADE, related_name="tickets"
+    )
+    day = models.DateField(_("day"))
+    series = models.CharField(_("series"), max_length=1)
+    number = models.PositiveIntegerField(_("number"))
     # The ticket page's address: the number alone is easy to guess.
-    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="tickets")
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.WALK_IN)
+    token = models.UUIDField(_("page key"), default=uuid.uuid4, unique=True, editable=False)
+    service = models.ForeignKey(
+        Service, verbose_name=_("service"), on_delete=models.PROTECT, related_name="tickets"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.WALK_IN)
     priority = models.ForeignKey(
-        PriorityCategory, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        PriorityCategory,
+        verbose_name=_("priority category"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
-    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.WAITING
+    )
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
     resident = models.ForeignKey(
-        Resident, on_delete=models.SET_NULL, null=True, blank=True, related_name="cnap_tickets"
+        Resident,
+        verbose_name=_("resident"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cnap_tickets",
     )
+    # A visitor without an account who joined by a confirmed phone code
+    # (E.164); erased once the day is over.
+    phone = models.CharField(_("confirmed phone"), max_length=16, blank=True)
     booking = models.OneToOneField(
-        Booking, on_delete=models.SET_NULL, null=True, blank=True, related_name="ticket"
+        Booking,
+        verbose_name=_("booking"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="ticket",
     )
     desk = models.ForeignKey(
-        Desk, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Desk,
+        verbose_name=_("desk"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     # Set by a transfer to one desk: only that desk calls the ticket.
     target_desk = models.ForeignKey(
-        Desk, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Desk,
+        verbose_name=_("transferred to desk"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     # A remote join checks in at the kiosk with this code.
-    code = models.CharField(max_length=BOOKING_CODE_LENGTH, blank=True)
-    slot_at = models.DateTimeField(null=True, blank=True)
+    code = models.CharField(_("check-in code"), max_length=BOOKING_CODE_LENGTH, blank=True)
+    slot_at = models.DateTimeField(_("booked slot"), null=True, blank=True)
     # Place in the queue: kept by a transfer and by an air-raid pause.
-    queued_at = models.DateTimeField(default=timezone.now)
-    check_in_by = models.DateTimeField(null=True, blank=True)
-    checked_in_at = models.DateTimeField(null=True, blank=True)
-    called_at = models.DateTimeField(null=True, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    recalls = models.PositiveSmallIntegerField(default=0)
+    queued_at = models.DateTimeField(_("in the queue since"), default=timezone.now)
+    check_in_by = models.DateTimeField(_("check in by"), null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    called_at = models.DateTimeField(_("called at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("service started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    recalls = models.PositiveSmallIntegerField(_("calls again"), default=0)
+    # Each notification is claimed by stamping these first: sent once.
+    near_notified_at = models.DateTimeField(_("told 3 are ahead at"), null=True, blank=True)
+    called_notified_at = models.DateTimeField(_("told of the call at"), null=True, blank=True)
+    priority_confirmed_at = models.DateTimeField(
+        _("priority document checked at"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("ticket")
@@ -524,6 +599,12 @@ class Ticket(models.Model):
                 name="ticket_in_hand_has_desk",
             ),
             models.CheckConstraint(condition=Q(number__gte=1), name="ticket_number_positive"),
+            # A phone holds one open place per service a day.
+            models.UniqueConstraint(
+                fields=["office", "service", "day", "phone"],
+                condition=Q(status__in=["waiting", "called", "serving"]) & ~Q(phone=""),
+                name="ticket_one_open_per_phone",
+            ),
         ]
         indexes = [models.Index(fields=["office", "status", "queued_at"])]
 
@@ -556,24 +637,48 @@ class QueueEvent(models.Model):
         PAUSED = "paused", _("office paused")
         RESUMED = "resumed", _("office resumed")
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="+"
+    )
+    office = models.ForeignKey(
+        Office, verbose_name=_("office"), on_delete=models.CASCADE, related_name="+"
+    )
     ticket = models.ForeignKey(
-        Ticket, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+        Ticket,
+        verbose_name=_("ticket"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="events",
     )
     desk = models.ForeignKey(
-        Desk, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Desk,
+        verbose_name=_("desk"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     service = models.ForeignKey(
-        Service, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Service,
+        verbose_name=_("service"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     actor = models.ForeignKey(
-        Resident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Resident,
+        verbose_name=_("who"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    action = models.CharField(max_length=12, choices=Action.choices)
-    outcome = models.CharField(max_length=20, blank=True)
-    priority = models.BooleanField(default=False)
-    at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(_("action"), max_length=12, choices=Action.choices)
+    outcome = models.CharField(_("outcome"), max_length=20, blank=True)
+    priority = models.BooleanField(_("priority visitor"), default=False)
+    at = models.DateTimeField(_("when"), default=timezone.now)
 
     class Meta:
         verbose_name = _("queue event")
@@ -586,3 +691,108 @@ class QueueEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {timezone.localtime(self.at):%d.%m %H:%M}"
+
+
+PHONE_CODE_LENGTH = 6
+PHONE_CODE_MINUTES = 5
+PHONE_CODE_TRIES = 5
+
+
+class PhoneCode(models.Model):
+    """
+    A one-time code sent by SMS so a visitor without an account can join today's queue.
+
+    Only a keyed hash of the code is kept; the row dies after a few minutes
+    or `PHONE_CODE_TRIES` wrong tries, whichever comes first.
+    """
+
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="+"
+    )
+    office = models.ForeignKey(
+        Office, verbose_name=_("office"), on_delete=models.CASCADE, related_name="+"
+    )
+    service = models.ForeignKey(
+        Service, verbose_name=_("service"), on_delete=models.CASCADE, related_name="+"
+    )
+    # The confirmation page's address: what the visitor's browser holds.
+    token = models.UUIDField(_("page key"), default=uuid.uuid4, unique=True, editable=False)
+    phone = models.CharField(_("phone"), max_length=16)
+    code_hash = models.CharField(_("code hash"), max_length=64)
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("valid until"))
+    attempts = models.PositiveSmallIntegerField(_("wrong tries"), default=0)
+    used_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    ticket = models.OneToOneField(
+        Ticket,
+        verbose_name=_("ticket"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("phone code")
+        verbose_name_plural = _("phone codes")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(attempts__lte=PHONE_CODE_TRIES), name="phonecode_tries"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Phone code of %(at)s") % {"at": f"{self.created_at:%d.%m.%Y %H:%M}"})
+
+
+class PriorityUse(models.Model):
+    """
+    A priority document the operator checked: one a day per service per person.
+
+    The person is a keyed hash of the document's number, so the table holds
+    no document numbers and still tells the same person twice.
+    """
+
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField(_("day"))
+    service = models.ForeignKey(
+        Service, verbose_name=_("service"), on_delete=models.CASCADE, related_name="+"
+    )
+    person = models.CharField(_("document key"), max_length=64)
+    ticket = models.OneToOneField(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="priority_use"
+    )
+    category = models.ForeignKey(
+        PriorityCategory,
+        verbose_name=_("priority category"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    confirmed_by = models.ForeignKey(
+        Resident,
+        verbose_name=_("checked by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField(_("checked at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("priority document check")
+        verbose_name_plural = _("priority document checks")
+        ordering = ["-confirmed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "day", "service", "person"],
+                name="priorityuse_once_a_day",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day:%d.%m.%Y} {self.service}"
