@@ -18,7 +18,11 @@ MODULE = Module(
     # A booking holds a place others could use: a confirmed e-mail at least.
     actions={"book": Identity.EMAIL, "join": Identity.EMAIL},
     dashboard="hromada.cnap.selectors.dashboard_items",
-    schedules=[Schedule("hromada.cnap.tasks.expire_overdue", every_seconds=60)],
+    schedules=[
+        Schedule("hromada.cnap.tasks.expire_overdue", every_seconds=60),
+        # Reminders a day and an hour before a booking; each is claimed, so sent once.
+        Schedule("hromada.cnap.tasks.remind_bookings", every_seconds=300),
+    ],
     demo="hromada.cnap.demo.load",
     personal_data="hromada.cnap.selectors.personal_data",
     # Administrative services provided, per day, office and service: counts only.
