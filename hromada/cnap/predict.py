@@ -251,7 +251,10 @@ def predict_wait(
     Return the typical and upper wait (minutes) of a waiting ticket from now.
 
     Infinite when no desk on the roster calls it within the longest horizon.
+    ValueError when the ticket is not waiting in the snapshot (called meanwhile).
     """
+    if not any(w.id == ticket_id for w in snapshot.waiting):
+        raise ValueError(f"ticket {ticket_id} is not waiting")
     # The upper value is interpolated from the runs' sorted waits up to this
     # rank: the slower runs need not be played to their end.
     upper_rank = math.floor(PERCENTILE_UPPER / 100 * (runs - 1)) + 2

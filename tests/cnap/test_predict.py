@@ -8,6 +8,7 @@ from collections import deque
 from datetime import datetime, timedelta
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -96,6 +97,12 @@ def test_no_desk_for_the_service_means_no_estimate():
     snapshot = dataclasses.replace(snapshot, waiting=(*snapshot.waiting, walk_in(2000, 0, 7)))
     estimate = predict_wait(snapshot, 2000, TEN_MINUTES, rng_seed=1)
     assert math.isinf(estimate.typical_min)
+
+
+def test_a_ticket_no_longer_waiting_is_refused_with_a_value_error():
+    """The ticket page asks for a ticket a desk may have called a moment ago."""
+    with pytest.raises(ValueError):
+        predict_wait(queue_of(3), 4242, TEN_MINUTES, rng_seed=1)
 
 
 def snapshots_of(day: Day, history_seed: int = 11) -> dict[int, tuple[Snapshot, float | None]]:
