@@ -1,0 +1,5 @@
+"""Demo schools (filled in below)."""
+
+
+def load(community) -> None:
+    return None

@@ -1,0 +1,27 @@
+"""The registry entry of the schools module (class journal and e-diary): a declaration."""
+
+from django.utils.translation import gettext_lazy as _
+
+from hromada.core.models import Identity
+from hromada.core.registry import Module, Nav, Schedule
+
+MODULE = Module(
+    name="schools",
+    title=_("Schools"),
+    description=_(
+        "The electronic class journal for teachers and the e-diary for pupils and parents "
+        "of the community's schools: free, audited, private to each child's family."
+    ),
+    urls="hromada.schools.urls",
+    api_router="hromada.schools.api.router",
+    navigation=[Nav(_("School diary"), "schools:home")],
+    # Parents sign in with at least a confirmed e-mail; an absence note needs strong identity.
+    actions={"diary": Identity.EMAIL, "absence_note": Identity.STRONG},
+    dashboard="hromada.schools.selectors.dashboard_items",
+    schedules=[
+        Schedule("hromada.schools.tasks.daily_digest", every_seconds=3600),
+        Schedule("hromada.schools.tasks.absence_alerts", every_seconds=6 * 3600),
+    ],
+    demo="hromada.schools.demo.load",
+    personal_data="hromada.schools.selectors.personal_data",
+)

@@ -1,0 +1,37 @@
+// The column editor: Enter moves to the next pupil, "Everyone present" clears
+// every "н", a ticked box writes "н". Values are set as text, never as markup.
+(function () {
+  "use strict";
+  var form = document.getElementById("column-form");
+  if (!form) { return; }
+  var cells = Array.prototype.slice.call(form.querySelectorAll(".schools-cell"));
+  cells.forEach(function (cell, index) {
+    cell.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" || event.key === "ArrowDown") {
+        event.preventDefault();
+        var next = cells[index + 1];
+        if (next) { next.focus(); next.select(); } else { form.querySelector("button[type=submit]").focus(); }
+      } else if (event.key === "ArrowUp" && index > 0) {
+        event.preventDefault();
+        cells[index - 1].focus();
+        cells[index - 1].select();
+      }
+    });
+  });
+  form.querySelectorAll("[data-absent-for]").forEach(function (box) {
+    box.addEventListener("change", function () {
+      var cell = document.getElementById(box.getAttribute("data-absent-for"));
+      if (!cell) { return; }
+      if (box.checked) { cell.value = "н"; } else if (cell.value.trim().toLowerCase() === "н") { cell.value = ""; }
+    });
+  });
+  var all = form.querySelector("[data-all-present]");
+  if (all) {
+    all.addEventListener("click", function () {
+      cells.forEach(function (cell) {
+        if (cell.value.trim().toLowerCase() === "н") { cell.value = ""; }
+      });
+      form.querySelectorAll("[data-absent-for]").forEach(function (box) { box.checked = false; });
+    });
+  }
+})();
