@@ -59,6 +59,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=WORKERS)
     parser.add_argument("--child", default="")
+    # A shared installation: more reports in other communities (PostgreSQL only),
+    # generated in SQL; the measured community keeps --reports of its own.
+    parser.add_argument("--other-communities", type=int, default=0)
+    parser.add_argument("--other-reports", type=int, default=0)
     args = parser.parse_args()
     if args.child:
         child(args)
@@ -74,6 +78,9 @@ def main() -> None:
         command = [sys.executable, __file__, "--child", backend]
         command += ["--reports", str(args.reports), "--samples", str(args.samples)]
         command += ["--seconds", str(args.seconds), "--workers", str(args.workers)]
+        if backend == "postgresql":
+            command += ["--other-communities", str(args.other_communities)]
+            command += ["--other-reports", str(args.other_reports)]
         done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
         sys.stdout.write(done.stdout[: done.stdout.rfind("\n", 0, len(done.stdout) - 1) + 1])
         if done.returncode != 0:
@@ -159,6 +166,8 @@ def child(args) -> None:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
         print(f"analysed in {time.perf_counter() - started:.0f} s", flush=True)
+    if connection.vendor == "postgresql" and args.other_reports:
+        fill_other_communities(community, categories, args.other_communities, args.other_reports)
     from hromada.appeals.models import Appeal
     from hromada.appeals.services import issue_open311_key
 
@@ -198,6 +207,8 @@ def child(args) -> None:
         figures["submit_cpu_ms_persistent_connections"] = CPU_MS.get("submit")
     forget_submissions(community, baseline)
     figures["reports"] = count_reports(community)
+    figures["reports_all_communities"] = count_all_reports()
+    figures["communities_with_reports"] = count_communities()
     figures["bbox_cold_p95_ms"] = round(cold, 1)
     figures["open311_cold_p95_ms"] = round(cold_open311, 1)
     figures["load_average"] = round(os.getloadavg()[0], 1)
@@ -225,6 +236,106 @@ def prepare():
         )
     )
     return community, categories, streets
+
+
+def count_all_reports() -> int:
+    """Return the table's row count (the planner's estimate: exact after VACUUM ANALYZE)."""
+    from django.db import connection
+
+    from hromada.appeals.models import Appeal
+
+    if connection.vendor != "postgresql":
+        return Appeal.objects.count()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'appeals_appeal'")
+        return int(cursor.fetchone()[0])
+
+
+def count_communities() -> int:
+    from hromada.appeals.models import Appeal
+
+    return Appeal.objects.values("community").distinct().count()
+
+
+def fill_other_communities(community, categories, communities: int, reports: int) -> None:
+    """
+    Give `communities` other communities `reports` reports between them, in SQL.
+
+    A shared installation's table: the measured community's queries must not
+    slow down with everybody else's rows. Rows come from generate_series in
+    one INSERT … SELECT (plain indexes dropped and rebuilt once), each
+    community around its own point of the country, over six years.
+    """
+    from django.db import connection, transaction
+
+    from hromada.core.models import Community
+
+    others = []
+    for n in range(communities):
+        other, _ = Community.objects.get_or_create(
+            slug=f"bench-other-{n:03d}", defaults={"name": f"Громада для навантаження {n:03d}"}
+        )
+        others.append(other.pk)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM appeals_appeal WHERE community_id = ANY(%s)", [others])
+        have = cursor.fetchone()[0]
+    if have >= reports * 0.99:
+        print(f"other communities: {communities} with {have:,} reports", flush=True)
+        return
+    each = (reports - have) // max(1, len(others))
+    category = categories[0][0]
+    started = time.perf_counter()
+    indexes = plain_indexes(connection)
+    columns = ", ".join(COLUMNS)
+    # Status by age as rows() does, roughly: recent reports open, old ones closed.
+    sql = f"""
+        INSERT INTO appeals_appeal ({columns})
+        SELECT c.id, 'B' || c.id || '/' || lpad((g + %(offset)s)::text, 8, '0'), 'report', 'web',
+               st, st IN ('new', 'accepted', 'in_progress'), %(category)s, NULL, false,
+               '', '', '', '', 'Не світить ліхтар біля під''їзду.', lat, lon,
+               (floor(lat / %(cell)s) + 9000)::bigint * 100000 + floor(lon / %(cell)s) + 18000,
+               NULL, 'вулиця Тестова, ' || (g %% 120 + 1), '{{}}', '', '', '',
+               md5(c.id || ':' || (g + %(offset)s)), false, false,
+               created::date + 15, created::date + 20, '', '', '', '', 0, 0,
+               created, created, created + interval '6 hours', NULL, NULL
+        FROM unnest(%(others)s::bigint[]) AS c(id)
+        CROSS JOIN generate_series(1, %(each)s) AS g
+        CROSS JOIN LATERAL (SELECT
+            now() - random() * interval '6 years' AS created,
+            45 + (c.id * 7919 %% 700) / 100.0 + random() * 0.08 AS lat,
+            23 + (c.id * 104729 %% 1600) / 100.0 + random() * 0.12 AS lon) AS p
+        CROSS JOIN LATERAL (SELECT CASE
+            WHEN p.created > now() - interval '30 days'
+              THEN (ARRAY['accepted', 'in_progress', 'resolved', 'rejected'])[1 + (g %% 4)]
+            WHEN g %% 100 < 85 THEN 'closed' WHEN g %% 100 < 97 THEN 'rejected'
+            ELSE 'in_progress' END AS st) AS s
+    """
+    from hromada.appeals.models import CELL_DEGREES
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        for name, _sql in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+        cursor.execute(
+            sql,
+            {
+                "offset": have,
+                "category": category,
+                "cell": CELL_DEGREES,
+                "others": others,
+                "each": each,
+            },
+        )
+        loaded = cursor.rowcount
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        print(f"other communities: {loaded:,} reports in {time.perf_counter() - started:.0f} s")
+        started = time.perf_counter()
+        for _name, index_sql in indexes:
+            cursor.execute(index_sql)
+        print(f"rebuilt {len(indexes)} indexes in {time.perf_counter() - started:.0f} s")
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE appeals_appeal")
+    print(f"vacuumed in {time.perf_counter() - started:.0f} s", flush=True)
 
 
 def count_reports(community) -> int:

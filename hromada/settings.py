@@ -149,6 +149,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # The same backend, its health check without a statement per request.
+        DATABASES["default"]["ENGINE"] = "hromada.core.postgresql"
     # Behind PgBouncer in transaction mode (docs/deploy.md, "Connection
     # pooling") a named cursor could outlive the transaction that opened it
     # on one server connection, so .iterator() reads in chunks client-side.
