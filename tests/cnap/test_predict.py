@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hromada.cnap.dispatch import BOOKED, REMOTE, WALK_IN, Desk, Rules, Waiting, choose_next
-from hromada.cnap.predict import DeskState, ServiceTimeModel, Snapshot, predict_wait
+from hromada.cnap.predict import DeskState, ServiceTimeModel, Snapshot, predict_all, predict_wait
 from hromada.cnap.simulate import Day, generate_day, run_day
 
 NOW = datetime(2026, 3, 2, 11, 0)
@@ -250,10 +250,17 @@ def test_replay_calls_as_choose_next_does(tickets, desks, recent, chosen):
         rules=Rules(priority_cap=0.2),
     )
     ticket = waiting[chosen % len(waiting)]
-    expected = reference_waits(snapshot).get(ticket.id, math.inf)
+    reference = reference_waits(snapshot)
+    expected = reference.get(ticket.id, math.inf)
     estimate = predict_wait(snapshot, ticket.id, FIXED, rng_seed=1, runs=3)
     assert estimate.typical_min == expected
     assert estimate.upper_min == expected
+    # Every ticket followed in one replay is called at the same minutes too.
+    everyone = predict_all(snapshot, FIXED, rng_seed=1, runs=3)
+    assert set(everyone) == {w.id for w in waiting}
+    for w in waiting:
+        assert everyone[w.id].typical_min == everyone[w.id].upper_min
+        assert everyone[w.id].typical_min == reference.get(w.id, math.inf)
 
 
 def test_replay_matches_choose_next_when_a_capped_desk_passes_over_a_priority_visitor():
@@ -286,3 +293,23 @@ def test_replay_matches_choose_next_when_a_capped_desk_passes_over_a_priority_vi
     )
     assert reference_waits(snapshot)[2] == 13.0
     assert predict_wait(snapshot, 2, FIXED, rng_seed=1, runs=3).typical_min == 13.0
+
+
+def test_one_replay_for_every_ticket_agrees_with_one_per_ticket():
+    """predict_all draws otherwise than predict_wait but estimates the same waits."""
+    model = run_day(generate_day(3, 0)).model()
+    day = snapshots_of(generate_day(3, 1))
+    snapshot = max((s for s, _ in day.values()), key=lambda s: len(s.waiting))
+    assert len(snapshot.waiting) > 40
+    everyone = predict_all(snapshot, model, rng_seed=1)
+    for w in snapshot.waiting[::6]:
+        alone = predict_wait(snapshot, w.id, model, rng_seed=w.id)
+        together = everyone[w.id]
+        assert abs(together.typical_min - alone.typical_min) <= max(3.0, 0.15 * alone.typical_min)
+        assert together.typical_min <= together.upper_min
+
+
+def test_every_estimate_of_an_empty_queue_is_none():
+    assert predict_all(queue_of(0), TEN_MINUTES, rng_seed=1)[1000].typical_min < 0.01
+    empty = dataclasses.replace(queue_of(0), waiting=())
+    assert predict_all(empty, TEN_MINUTES) == {}
