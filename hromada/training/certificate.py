@@ -83,13 +83,14 @@ def render(certificate: Certificate) -> bytes:
     if certificate.score is not None:
         facts.append((_("Score"), f"{certificate.score} %"))
     if certificate.expires_on:
-        facts.append(
-            (_("Valid until"), formats.date_format(certificate.expires_on, "DATE_FORMAT"))
-        )
+        facts.append((_("Valid until"), formats.date_format(certificate.expires_on, "DATE_FORMAT")))
     for area, score in certificate.area_scores.items():
         facts.append((area, f"{score} %"))
     table = Table(
-        [[Paragraph(text(k), styles["Normal"]), Paragraph(text(v), styles["Normal"])] for k, v in facts],
+        [
+            [Paragraph(text(k), styles["Normal"]), Paragraph(text(v), styles["Normal"])]
+            for k, v in facts
+        ],
         colWidths=[100 * mm, 60 * mm],
     )
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
@@ -98,7 +99,9 @@ def render(certificate: Certificate) -> bytes:
         table,
         Spacer(1, 8 * mm),
         _qr(link),
-        Paragraph(text(_("Code: %(code)s") % {"code": certificate.display_code}), styles["Heading3"]),
+        Paragraph(
+            text(_("Code: %(code)s") % {"code": certificate.display_code}), styles["Heading3"]
+        ),
         Paragraph(text(_("Check this certificate at %(link)s") % {"link": link}), styles["Small"]),
     ]
     build(story)

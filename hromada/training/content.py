@@ -66,7 +66,9 @@ def embed_url(link: str) -> str | None:
         elif parsed.path.startswith(("/embed/", "/shorts/")):
             video = parsed.path.split("/")[2]
     if video is not None:
-        return f"https://www.youtube-nocookie.com/embed/{video}" if _YOUTUBE_ID.match(video) else None
+        return (
+            f"https://www.youtube-nocookie.com/embed/{video}" if _YOUTUBE_ID.match(video) else None
+        )
     if host in ("vimeo.com", "player.vimeo.com"):
         video = parsed.path.rstrip("/").rsplit("/", 1)[-1]
         return f"https://player.vimeo.com/video/{video}" if _VIMEO_ID.match(video) else None

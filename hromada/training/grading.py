@@ -61,8 +61,10 @@ def check_question_data(kind: str, data) -> None:
             raise error
     elif kind == "short":
         variants = data.get("variants")
-        if not isinstance(variants, list) or not variants or not all(
-            isinstance(v, str) and v.strip() for v in variants
+        if (
+            not isinstance(variants, list)
+            or not variants
+            or not all(isinstance(v, str) and v.strip() for v in variants)
         ):
             raise error
     elif kind == "numeric":
@@ -91,7 +93,10 @@ def public_question(question, seed: int) -> dict:
     if question.kind in CHOICE_KINDS:
         shown["options"] = _shuffled(data["options"], rng)
     elif question.kind == "true_false":
-        shown["options"] = [{"id": "true", "text": str(_("True"))}, {"id": "false", "text": str(_("False"))}]
+        shown["options"] = [
+            {"id": "true", "text": str(_("True"))},
+            {"id": "false", "text": str(_("False"))},
+        ]
     elif question.kind == "matching":
         shown["left"] = _shuffled(data["left"], rng)
         shown["right"] = _shuffled(data["right"], rng)
@@ -154,7 +159,9 @@ def parse_response(question, raw) -> dict:
         if isinstance(raw, bool):
             raise BadAnswer
         try:
-            number = float(_text(raw).replace(",", ".").strip()) if isinstance(raw, str) else float(raw)
+            number = (
+                float(_text(raw).replace(",", ".").strip()) if isinstance(raw, str) else float(raw)
+            )
         except (TypeError, ValueError):
             raise BadAnswer from None
         if not math.isfinite(number):

@@ -101,9 +101,7 @@ def person_progress(*, resident: Resident, community: Community, year: int) -> P
         .order_by("-started_at")
     )
     certificates = list(
-        Certificate.objects.filter(community=community, resident=resident).select_related(
-            "course"
-        )
+        Certificate.objects.filter(community=community, resident=resident).select_related("course")
     )
     records = list(ExternalRecord.objects.filter(community=community, resident=resident))
     start = year_start(year)
@@ -246,9 +244,7 @@ def department_summary(
                 "completed": done,
                 "completion": round(100 * done / total, 1) if total else None,
                 "overdue": overdue,
-                "areas": [
-                    (area, areas.get((department.pk, area.pk))) for area in area_list
-                ],
+                "areas": [(area, areas.get((department.pk, area.pk))) for area in area_list],
                 "hours": (hours.get(department.pk) or Decimal(0))
                 + (external.get(department.pk) or Decimal(0)),
             }

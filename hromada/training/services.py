@@ -266,9 +266,8 @@ def complete_lesson(
     """Mark a lesson done; a lesson with a check needs its right answer."""
     now = now or timezone.now()
     enrollment = open_lesson(lesson=lesson, resident=resident)
-    if lesson.check_question and lesson.check_correct:
-        if check_answer != lesson.check_correct:
-            raise WrongCheck(fields={"check": "wrong"})
+    if lesson.check_question and lesson.check_correct and check_answer != lesson.check_correct:
+        raise WrongCheck(fields={"check": "wrong"})
     progress, _created = LessonProgress.objects.get_or_create(
         lesson=lesson, resident=resident, defaults={"completed_at": now}
     )
@@ -508,14 +507,12 @@ def _grade_attempt(attempt: Attempt) -> None:
 
 def _grade_enrollment(*, enrollment: Enrollment, now: datetime) -> None:
     """Grade the course by its method from the graded attempts; pass once."""
-    enrollment = Enrollment.objects.select_for_update().select_related("course").get(
-        pk=enrollment.pk
+    enrollment = (
+        Enrollment.objects.select_for_update().select_related("course").get(pk=enrollment.pk)
     )
     course = enrollment.course
     graded = list(
-        enrollment.attempts.filter(status__in=[AS.SUBMITTED, AS.AUTO_SUBMITTED]).order_by(
-            "number"
-        )
+        enrollment.attempts.filter(status__in=[AS.SUBMITTED, AS.AUTO_SUBMITTED]).order_by("number")
     )
     used = enrollment.attempts.count()
     if not graded:
@@ -607,7 +604,9 @@ def _issue_certificate(*, enrollment: Enrollment, today: date, areas: dict | Non
         return None
     course = enrollment.course
     resident = enrollment.resident
-    names = dict(CompetenceArea.objects.filter(community=course.community).values_list("pk", "name"))
+    names = dict(
+        CompetenceArea.objects.filter(community=course.community).values_list("pk", "name")
+    )
     named = {names.get(int(k), k): v for k, v in (areas or {}).items()}
     with transaction.atomic():
         certificate = Certificate.objects.create(

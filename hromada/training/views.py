@@ -18,11 +18,11 @@ from django.views.decorators.http import require_POST
 from hromada.core.errors import DomainError
 from hromada.core.exports import xlsx_response
 from hromada.core.identity import level_required
+from hromada.core.models import Department
 from hromada.core.params import parse_date, parse_int
 from hromada.core.ratelimit import address_bucket, over_any
 from hromada.training import certificate as certificate_pdf_module
 from hromada.training import content, grading, selectors, services
-from hromada.core.models import Department
 from hromada.training.models import (
     Certificate,
     CompetenceArea,
@@ -282,6 +282,8 @@ def _result(request, found):
         "rows": rows,
         "areas": areas,
         "certificate": enrollment.certificates.first(),
+        # Right answers only once no attempt is left to take with them.
+        "show_answers": enrollment.status != enrollment.Status.IN_PROGRESS,
     }
     return render(request, "training/result.html", context)
 
@@ -294,8 +296,12 @@ def save_answer(request, pk: int):
     question_id = parse_int(request.POST.get("question"))
     if question_id is None or question_id not in found.questions:
         return JsonResponse(
-            {"error": {"code": "training_question_not_in_attempt",
-                       "message": str(services.QuestionNotInAttempt.message)}},
+            {
+                "error": {
+                    "code": "training_question_not_in_attempt",
+                    "message": str(services.QuestionNotInAttempt.message),
+                }
+            },
             status=400,
         )
     question = Question.objects.get(pk=question_id)
@@ -303,9 +309,7 @@ def save_answer(request, pk: int):
     try:
         if raw is None:
             return JsonResponse({"saved": False})
-        services.save_answer(
-            attempt=found, resident=request.user, question_id=question_id, raw=raw
-        )
+        services.save_answer(attempt=found, resident=request.user, question_id=question_id, raw=raw)
     except DomainError as error:
         return JsonResponse(
             {"error": {"code": error.code, "message": str(error)}}, status=error.status
@@ -384,7 +388,10 @@ def add_record(request):
             "areas": CompetenceArea.objects.filter(community=request.community),
             "errors": error.fields,
             "error": str(error),
-            "form": {k: data.get(k, "")[:300] for k in ("title", "provider", "number", "hours", "completed_on", "area")},
+            "form": {
+                k: data.get(k, "")[:300]
+                for k in ("title", "provider", "number", "hours", "completed_on", "area")
+            },
         }
         return render(request, "training/mine.html", context, status=400)
     messages.success(request, _("Recorded. HR will confirm it."))
@@ -462,9 +469,7 @@ def revoke(request, pk: int):
 
 @login_required
 def progress(request):
-    departments = selectors.visible_departments(
-        resident=request.user, community=request.community
-    )
+    departments = selectors.visible_departments(resident=request.user, community=request.community)
     if not departments and not services.is_hr(request.user, request.community):
         return _forbidden(request)
     today = timezone.localdate()
@@ -482,9 +487,7 @@ def progress(request):
 
 @login_required
 def progress_export(request):
-    departments = selectors.visible_departments(
-        resident=request.user, community=request.community
-    )
+    departments = selectors.visible_departments(resident=request.user, community=request.community)
     if not departments:
         return _forbidden(request)
     today = timezone.localdate()
@@ -539,7 +542,14 @@ def department_export(request, pk: int):
     found = _department(request, pk)
     today = timezone.localdate()
     rows = selectors.department_staff(community=request.community, department=found, today=today)
-    fields = [_("Staff member"), _("Mandatory courses"), _("Passed"), _("Overdue"), _("Hours this year"), _("Certificates")]
+    fields = [
+        _("Staff member"),
+        _("Mandatory courses"),
+        _("Passed"),
+        _("Overdue"),
+        _("Hours this year"),
+        _("Certificates"),
+    ]
     return xlsx_response(
         (
             dict(
