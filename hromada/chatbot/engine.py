@@ -22,6 +22,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from hromada.chatbot.models import Chat, ChatMessage, KnowledgeEntry
 from hromada.chatbot.replies import Button, Incoming, Reply
@@ -39,9 +40,9 @@ LINK_COMMAND = re.compile(r"^/link\s+(\S{4,32})$", re.IGNORECASE)
 
 def menu_title(key: str) -> str:
     return {
-        "services": _("Services"),
-        "power": _("Me + Council"),
-        "community": _("My community"),
+        "services": pgettext("chatbot menu", "Services"),
+        "power": pgettext("chatbot menu", "Me + Council"),
+        "community": pgettext("chatbot menu", "My community"),
     }[key]
 
 

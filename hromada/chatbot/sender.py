@@ -22,14 +22,15 @@ logger = logging.getLogger(__name__)
 ATTEMPTS = 4
 MAX_RETRY_AFTER = 60.0
 
-_clients: dict[tuple[int, str], object] = {}
+_clients: dict[tuple[int, str, str], object] = {}
 _lock = threading.Lock()
 
 
 def client_for(bot: Bot):
     token = bot.token
+    base = conf.telegram_api() if bot.channel == Bot.Channel.TELEGRAM else conf.viber_api()
     with _lock:
-        key = (bot.pk, token)
+        key = (bot.pk, token, base)
         client = _clients.get(key)
         if client is None:
             if bot.channel == Bot.Channel.TELEGRAM:
