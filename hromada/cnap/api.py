@@ -248,6 +248,54 @@ def join_queue(request, payload: JoinIn):
     return Status(201, ticket)
 
 
+class PhoneCodeIn(Schema):
+    service_id: Id
+    office_id: Id
+    phone: str = Field(..., max_length=40, description="A Ukrainian mobile number")
+
+
+class PhoneCodeOut(Schema):
+    token: UUID = Field(..., description="Send it back with the code the phone received")
+    expires_at: datetime
+
+
+class PhoneConfirmIn(Schema):
+    token: UUID
+    code: str = Field(..., max_length=20)
+
+
+@router.post(
+    "/queue/phone-code",
+    response={201: PhoneCodeOut},
+    auth=None,
+    summary="Text a one-time code to join today's queue without an account",
+)
+def request_phone_code(request, payload: PhoneCodeIn):
+    challenge = services.request_phone_code(
+        office=_office(request, payload.office_id),
+        service=_service(request, payload.service_id),
+        phone=payload.phone,
+        address=request.META.get("REMOTE_ADDR", ""),
+    )
+    return Status(201, challenge)
+
+
+@router.post(
+    "/queue/phone-confirm",
+    response={201: TicketOut},
+    auth=None,
+    summary="Confirm the texted code and join today's queue",
+)
+def confirm_phone_code(request, payload: PhoneConfirmIn):
+    ticket = services.confirm_phone_code(
+        community=request.community,
+        token=payload.token,
+        code=payload.code,
+        address=request.META.get("REMOTE_ADDR", ""),
+    )
+    return Status(201, ticket)
+
+
 @router.get("/tickets/{uuid:token}", response=TicketOut, auth=None, summary="Ticket status")
 def ticket_status(request, token: UUID):
     ticket = services.ticket_by_token(token=token)

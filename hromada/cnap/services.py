@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from hromada.cnap import board, dispatch
@@ -29,7 +30,9 @@ from hromada.cnap.models import (
     Desk,
     Office,
     OfficeException,
+    PhoneCode,
     PriorityCategory,
+    PriorityUse,
     QueueEvent,
     ReceptionHours,
     Service,
@@ -37,10 +40,18 @@ from hromada.cnap.models import (
     TicketCounter,
 )
 from hromada.core import audit
-from hromada.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from hromada.core.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    ValidationFailed,
+)
 from hromada.core.identity import require_level
 from hromada.core.models import Community, Resident
 from hromada.core.notifications import notify
+from hromada.core.ratelimit import address_bucket, over_any
 
 # Staff roles of the service centre (core's StaffRole.Role lists them).
 CNAP_HEAD = "cnap_head"  # everything in the community's ЦНАП
@@ -662,14 +673,8 @@ def call_next(*, desk: Desk, actor: Resident, now: datetime | None = None) -> Ti
             ticket.office = office
             _event(ticket, EV.CALLED, actor=actor, desk=desk, at=now)
             _board_changed(office.pk)
-            if ticket.resident is not None:
-                notify(
-                    ticket.resident,
-                    "cnap/called",
-                    community=office.community,
-                    ticket=ticket,
-                    desk=desk,
-                )
+            tell_called(ticket=ticket, desk=desk, now=now)
+            tell_near(office=office, now=now)
             return ticket
     return None
 
@@ -1050,6 +1055,9 @@ def expire_overdue(*, now: datetime | None = None) -> dict[str, int]:
     stale = Ticket.objects.filter(day__lt=today, status__in=Ticket.OPEN).update(
         status=TS.LAPSED, desk=None, finished_at=now
     )
+    # A visitor's phone serves the day's messages only; codes live minutes.
+    Ticket.objects.filter(day__lt=today).exclude(phone="").update(phone="")
+    PhoneCode.objects.filter(created_at__lt=now - timedelta(days=1)).delete()
     return {"lapsed": len(lapsed), "no_shows": no_shows, "stale": stale}
 
 
@@ -1058,3 +1066,450 @@ def ticket_by_token(*, token) -> Ticket:
         return Ticket.objects.select_related("office", "service", "desk").get(token=token)
     except (Ticket.DoesNotExist, ValueError, ValidationError):
         raise TicketNotFound() from None
+
+
+# Joining by phone ------------------------------------------------------------------
+
+# A phone gets a few codes a quarter of an hour; an address a few more an
+# hour (a family's phones behind one router); confirmations are counted per
+# address on top of each code's own lock-out.
+PHONE_CODE_RATE = "3/15m"
+PHONE_ADDRESS_RATE = "10/h"
+CONFIRM_ADDRESS_RATE = "30/h"
+
+
+class PhoneCodeNotFound(NotFound):
+    code = "cnap_phone_code_not_found"
+    message = _("This confirmation page is not valid. Ask for a new code.")
+
+
+class PhoneCodeWrong(Conflict):
+    code = "cnap_phone_code_wrong"
+    message = _("The code is wrong. Check the text message: %(left)d tries left.")
+
+
+class PhoneCodeExpired(Conflict):
+    code = "cnap_phone_code_expired"
+    message = _("The code is no longer valid. Ask for a new one.")
+
+
+class PhoneCodeLocked(Conflict):
+    code = "cnap_phone_code_locked"
+    message = _("Too many wrong codes. This code is blocked; ask for a new one.")
+
+
+class TooManyCodes(RateLimited):
+    code = "cnap_too_many_codes"
+    message = _("Too many codes were asked for. Please try again in a quarter of an hour.")
+
+
+class SmsNotSent(DomainError):
+    code = "cnap_sms_not_sent"
+    status = 503
+    message = _("The text message could not be sent now. Please try again in a few minutes.")
+
+
+def _code_hash(token, code: str) -> str:
+    return salted_hmac("hromada.cnap.phone_code", f"{token}:{code}", algorithm="sha256").hexdigest()
+
+
+def _phone_holds_place(*, office: Office, service: Service, phone: str, day: date) -> bool:
+    return Ticket.objects.filter(
+        office=office, service=service, day=day, phone=phone, status__in=Ticket.OPEN
+    ).exists()
+
+
+@transaction.atomic
+def request_phone_code(
+    *,
+    office: Office,
+    service: Service,
+    phone: str,
+    address: str = "",
+    now: datetime | None = None,
+) -> PhoneCode:
+    """
+    Text a one-time code to a phone so its owner can join today's queue without an account.
+
+    Only a keyed hash of the code is stored; the code is valid for
+    `PHONE_CODE_MINUTES`. Codes are rate-limited per phone and per address,
+    and nothing is sent for an office or a service that cannot take the visitor now.
+    """
+    from hromada.cnap.models import PHONE_CODE_LENGTH, PHONE_CODE_MINUTES
+    from hromada.core import sms
+
+    now = now or timezone.now()
+    phone = sms.normalise_phone(str(phone or "")[:40])
+    if service.community_id != office.community_id:
+        raise ServiceNotFound()
+    _check_can_queue(office=office, service=service, now=now)
+    if _phone_holds_place(
+        office=office, service=service, phone=phone, day=timezone.localtime(now).date()
+    ):
+        raise AlreadyInQueue()
+    if over_any(
+        group="cnap.phone_code",
+        checks=[(phone, PHONE_CODE_RATE), (address_bucket(address), PHONE_ADDRESS_RATE)],
+    ):
+        raise TooManyCodes()
+    code = f"{secrets.randbelow(10**PHONE_CODE_LENGTH):0{PHONE_CODE_LENGTH}d}"
+    row = PhoneCode(
+        community_id=office.community_id,
+        office=office,
+        service=service,
+        phone=phone,
+        created_at=now,
+        expires_at=now + timedelta(minutes=PHONE_CODE_MINUTES),
+    )
+    row.code_hash = _code_hash(row.token, code)
+    row.save()
+    text = _("ЦНАП code: %(code)s. Valid %(minutes)d min. Tell it to no one.") % {
+        "code": code,
+        "minutes": PHONE_CODE_MINUTES,
+    }
+    try:
+        # Sent before the commit: a code that never left is not kept either.
+        sms.send_sms(phone=phone, text=str(text), reference=f"cnap.phone_code.{row.pk}")
+    except sms.SmsError:
+        raise SmsNotSent() from None
+    return row
+
+
+def phone_code_by_token(*, community: Community, token) -> PhoneCode:
+    try:
+        return PhoneCode.objects.select_related("office", "service").get(
+            community=community, token=token, used_at__isnull=True
+        )
+    except (PhoneCode.DoesNotExist, ValueError, ValidationError):
+        raise PhoneCodeNotFound() from None
+
+
+def confirm_phone_code(
+    *,
+    community: Community,
+    token,
+    code: str,
+    address: str = "",
+    now: datetime | None = None,
+) -> Ticket:
+    """
+    Check the code texted to the phone and give its owner a place in today's queue.
+
+    The code is compared in constant time. A wrong code counts a try, which
+    is kept although the call fails; after `PHONE_CODE_TRIES` the code is
+    blocked. Nothing else changes until the right code comes in time.
+    """
+    from hromada.cnap.models import PHONE_CODE_TRIES
+
+    now = now or timezone.now()
+    code = str(code or "").strip()[:20]
+    if over_any(
+        group="cnap.phone_confirm", checks=[(address_bucket(address), CONFIRM_ADDRESS_RATE)]
+    ):
+        raise RateLimited()
+    failure: DomainError | None = None
+    with transaction.atomic():
+        try:
+            row = (
+                PhoneCode.objects.select_for_update()
+                .select_related("office", "service")
+                .get(community=community, token=token)
+            )
+        except (PhoneCode.DoesNotExist, ValueError, ValidationError):
+            raise PhoneCodeNotFound() from None
+        if row.used_at is not None:
+            failure = PhoneCodeExpired()
+        elif row.attempts >= PHONE_CODE_TRIES:
+            failure = PhoneCodeLocked()
+        elif row.expires_at <= now:
+            failure = PhoneCodeExpired()
+        elif not constant_time_compare(row.code_hash, _code_hash(row.token, code)):
+            row.attempts += 1
+            row.save(update_fields=["attempts"])
+            left = PHONE_CODE_TRIES - row.attempts
+            failure = PhoneCodeWrong(left=left) if left else PhoneCodeLocked()
+        else:
+            ticket = _join_by_phone(row=row, now=now)
+            row.used_at = now
+            row.ticket = ticket
+            row.save(update_fields=["used_at", "ticket"])
+            return ticket
+    # Raised after the commit: the counted try stays counted.
+    raise failure
+
+
+def _join_by_phone(*, row: PhoneCode, now: datetime) -> Ticket:
+    office, service = row.office, row.service
+    office.community = Community.objects.get(pk=row.community_id)
+    _check_can_queue(office=office, service=service, now=now)
+    day = timezone.localtime(now).date()
+    if _phone_holds_place(office=office, service=service, phone=row.phone, day=day):
+        raise AlreadyInQueue()
+    rules = rules_for(office.community)
+    try:
+        with transaction.atomic():
+            ticket = _new_ticket(
+                office=office,
+                service=service,
+                kind=Ticket.Kind.REMOTE,
+                now=now,
+                phone=row.phone,
+                code=_new_code(office=office),
+                check_in_by=now + timedelta(minutes=rules.check_in_minutes),
+            )
+    except IntegrityError:
+        raise AlreadyInQueue() from None  # the same phone confirmed twice at once
+    _event(ticket, EV.JOINED, at=now)
+    _board_changed(office.pk)
+    return ticket
+
+
+# Telling the ticket's owner --------------------------------------------------------
+
+NEAR_AHEAD = 3
+NEAR_CANDIDATES = 200
+
+
+def _text_ticket(ticket: Ticket, event: str) -> None:
+    if ticket.phone:
+        transaction.on_commit(lambda: _enqueue_ticket_sms(ticket.pk, event))
+
+
+def _enqueue_ticket_sms(ticket_id: int, event: str) -> None:
+    from hromada.cnap.tasks import send_ticket_sms
+
+    send_ticket_sms.enqueue(ticket_id, event)
+
+
+def tell_called(*, ticket: Ticket, desk: Desk, now: datetime | None = None) -> bool:
+    """Tell the owner (e-mail, SMS to a confirmed phone) the ticket is called: once per ticket."""
+    now = now or timezone.now()
+    if ticket.resident_id is None and not ticket.phone:
+        return False
+    claimed = Ticket.objects.filter(
+        pk=ticket.pk, status__in=Ticket.IN_HAND, called_notified_at__isnull=True
+    ).update(called_notified_at=now)
+    if not claimed:
+        return False
+    if ticket.resident_id is not None:
+        notify(
+            ticket.resident,
+            "cnap/called",
+            community=ticket.office.community,
+            ticket=ticket,
+            desk=desk,
+        )
+    _text_ticket(ticket, "called")
+    return True
+
+
+def tell_near(*, office: Office, now: datetime | None = None) -> int:
+    """
+    Tell the owners of waiting tickets with at most three ahead that their turn is near.
+
+    Each ticket is claimed by a conditional UPDATE before anything is sent,
+    so however often this runs its owner hears it once; a lapsed, cancelled
+    or called ticket is never told.
+    """
+    now = now or timezone.now()
+    owned = list(
+        Ticket.objects.filter(
+            office=office,
+            status=TS.WAITING,
+            near_notified_at__isnull=True,
+            day=timezone.localtime(now).date(),
+        )
+        .exclude(resident__isnull=True, phone="")
+        .select_related("resident", "service")
+        .order_by("queued_at", "id")[:NEAR_CANDIDATES]
+    )
+    if not owned:
+        return 0
+    # Positions from one query: the callable tickets per service in queue order.
+    lines: dict[int, list[tuple]] = {}
+    for service_id, queued_at, pk in (
+        Ticket.objects.filter(office=office, status=TS.WAITING, checked_in_at__isnull=False)
+        .order_by("queued_at", "id")
+        .values_list("service_id", "queued_at", "id")
+    ):
+        lines.setdefault(service_id, []).append((queued_at, pk))
+    told = 0
+    for ticket in owned:
+        line = lines.get(ticket.service_id, [])
+        ahead = sum(1 for entry in line if entry < (ticket.queued_at, ticket.pk))
+        if ahead > NEAR_AHEAD:
+            continue
+        if not Ticket.objects.filter(
+            pk=ticket.pk, status=TS.WAITING, near_notified_at__isnull=True
+        ).update(near_notified_at=now):
+            continue
+        ticket.office = office
+        if ticket.resident_id is not None:
+            notify(
+                ticket.resident,
+                "cnap/near",
+                community=office.community,
+                ticket=ticket,
+                ahead=ahead,
+            )
+        _text_ticket(ticket, "near")
+        told += 1
+    return told
+
+
+def ticket_sms_text(ticket: Ticket, event: str) -> str:
+    office = ticket.office.name[:60]
+    if event == "called":
+        desk = ticket.desk.number if ticket.desk_id else ""
+        return str(
+            _("Ticket %(ticket)s: please come to desk %(desk)s now. %(office)s")
+            % {"ticket": ticket.label, "desk": desk, "office": office}
+        )
+    return str(
+        _("Ticket %(ticket)s: your turn is near, please come to %(office)s.")
+        % {"ticket": ticket.label, "office": office}
+    )
+
+
+def send_ticket_sms(*, ticket_id: int, event: str) -> bool:
+    """
+    Text the ticket's confirmed phone (the background job's body).
+
+    Sent only while the ticket is still in the state the message speaks of:
+    a ticket cancelled or lapsed meanwhile gets nothing.
+    """
+    from django.conf import settings
+    from django.utils import translation
+
+    from hromada.core import sms
+
+    ticket = Ticket.objects.select_related("office", "desk").filter(pk=ticket_id).first()
+    if ticket is None or not ticket.phone:
+        return False
+    still = TS.WAITING if event == "near" else Ticket.IN_HAND
+    if ticket.status not in still:
+        return False
+    with translation.override(settings.LANGUAGE_CODE):
+        text = ticket_sms_text(ticket, event)
+    sms.send_sms(phone=ticket.phone, text=text, reference=f"cnap.ticket.{ticket.pk}.{event}")
+    return True
+
+
+# Booking reminders -----------------------------------------------------------------
+
+
+def remind_bookings(*, now: datetime | None = None) -> dict[str, int]:
+    """
+    Remind residents of their bookings a day and an hour before (scheduled, idempotent).
+
+    Each reminder is claimed by stamping the booking first, so two runs at
+    once, or a run repeated, send it once. A booking made less than a day
+    ahead gets only the hour's reminder; a cancelled one gets none.
+    """
+    now = now or timezone.now()
+    sent = {"day": 0, "hour": 0}
+    due = Booking.objects.filter(
+        status=Booking.Status.BOOKED, starts_at__gt=now, starts_at__lte=now + timedelta(hours=24)
+    ).select_related("resident", "office", "service", "community")
+    for booking in due.filter(
+        reminded_hour_at__isnull=True, starts_at__lte=now + timedelta(hours=1)
+    ):
+        sent["hour"] += _remind(booking, "reminded_hour_at", hours=1, now=now)
+    for booking in due.filter(
+        reminded_day_at__isnull=True,
+        starts_at__gt=now + timedelta(hours=1),
+        created_at__lte=F("starts_at") - timedelta(hours=24),
+    ):
+        sent["day"] += _remind(booking, "reminded_day_at", hours=24, now=now)
+    return sent
+
+
+def _remind(booking: Booking, stamp: str, *, hours: int, now: datetime) -> int:
+    with transaction.atomic():
+        claimed = Booking.objects.filter(
+            pk=booking.pk, status=Booking.Status.BOOKED, **{f"{stamp}__isnull": True}
+        ).update(**{stamp: now})
+        if not claimed:
+            return 0
+        notify(
+            booking.resident,
+            "cnap/reminder",
+            community=booking.community,
+            booking=booking,
+            office=booking.office,
+            hours=hours,
+        )
+    return 1
+
+
+# Priority --------------------------------------------------------------------------
+
+
+class NotPriority(Conflict):
+    code = "cnap_not_priority"
+    message = _("This ticket is not a priority one.")
+
+
+class PriorityUsedToday(Conflict):
+    code = "cnap_priority_used_today"
+    message = _(
+        "This document has already given priority for this service today. "
+        "Serve the visitor in the usual order."
+    )
+
+
+def _document_key(*, community_id: int, document: str) -> str:
+    folded = "".join(ch for ch in str(document or "").upper() if ch.isalnum())
+    if not 2 <= len(folded) <= 40:
+        raise ValidationFailed(
+            fields={"document": str(_("Enter the series and number of the document."))}
+        )
+    return salted_hmac(
+        "hromada.cnap.priority", f"{community_id}:{folded}", algorithm="sha256"
+    ).hexdigest()
+
+
+@transaction.atomic
+def confirm_priority(
+    *, desk: Desk, actor: Resident, document: str, now: datetime | None = None
+) -> PriorityUse:
+    """
+    The operator checked the visitor's priority document at the desk.
+
+    A document gives priority at most once a day per service (a unique
+    row of a keyed hash of its number: no numbers are stored); a second
+    check the same day is refused and the visitor is served as usual.
+    """
+    now = now or timezone.now()
+    ticket = _hand(desk=desk, actor=actor, statuses=[TS.CALLED, TS.SERVING])
+    if ticket.priority_id is None:
+        raise NotPriority()
+    person = _document_key(community_id=ticket.community_id, document=document)
+    existing = PriorityUse.objects.filter(ticket=ticket).first()
+    if existing is not None:
+        if existing.person != person:
+            raise WrongTicketStatus(status=ticket.get_status_display())
+        return existing
+    try:
+        with transaction.atomic():
+            use = PriorityUse.objects.create(
+                community_id=ticket.community_id,
+                day=ticket.day,
+                service_id=ticket.service_id,
+                person=person,
+                ticket=ticket,
+                category_id=ticket.priority_id,
+                confirmed_by=actor,
+                confirmed_at=now,
+            )
+    except IntegrityError:
+        raise PriorityUsedToday() from None
+    Ticket.objects.filter(pk=ticket.pk).update(priority_confirmed_at=now)
+    audit.record(
+        actor=actor,
+        action="cnap_ticket.priority_confirmed",
+        target=ticket,
+        community=desk.office.community,
+        after={"category": str(ticket.priority), "desk": desk.number},
+    )
+    return use

@@ -235,6 +235,60 @@ def join(request, pk: int):
     return redirect(ticket)
 
 
+def join_phone(request, pk: int):
+    """Without an account: text a one-time code to the phone, then confirm it."""
+    community = request.community
+    found = _or_404(selectors.service_in, community=community, pk=pk)
+    offices = selectors.offices_for(service=found)
+    context = {"service": found, "offices": offices, "phone": "", "chosen": None}
+    status = 200
+    if request.method == "POST":
+        chosen = next((o for o in offices if str(o.pk) == request.POST.get("office")), None)
+        context["phone"] = request.POST.get("phone", "")[:20]
+        context["chosen"] = chosen.pk if chosen else None
+        try:
+            if chosen is None:
+                raise services.OfficeNotFound()
+            challenge = services.request_phone_code(
+                office=chosen,
+                service=found,
+                phone=request.POST.get("phone", ""),
+                address=request.META.get("REMOTE_ADDR", ""),
+            )
+        except DomainError as error:
+            context["error"] = str(error)
+            status = error.status
+        else:
+            return redirect("cnap:confirm_phone", token=challenge.token)
+    return render(request, "cnap/join_phone.html", context, status=status)
+
+
+def confirm_phone(request, token):
+    community = request.community
+    challenge = _or_404(services.phone_code_by_token, community=community, token=token)
+    context = {"service": challenge.service, "challenge": challenge}
+    status = 200
+    if request.method == "POST":
+        try:
+            ticket = services.confirm_phone_code(
+                community=community,
+                token=challenge.token,
+                code=request.POST.get("code", ""),
+                address=request.META.get("REMOTE_ADDR", ""),
+            )
+        except DomainError as error:
+            context["error"] = str(error)
+            status = error.status
+        else:
+            messages.success(
+                request,
+                _("You are in the queue. Check in at the kiosk with code %(code)s.")
+                % {"code": ticket.code},
+            )
+            return redirect(ticket)
+    return render(request, "cnap/join_phone.html", context, status=status)
+
+
 @login_required
 def mine(request):
     context = {
