@@ -57,7 +57,9 @@ class ConsultationForm(forms.Form):
         label=_("Hearing date and time"), widget=DATETIME, required=False
     )
     place = forms.CharField(label=_("Place"), max_length=300, required=False)
-    online_link = forms.URLField(label=_("Online link"), required=False, max_length=200)
+    online_link = forms.URLField(
+        label=_("Online link"), required=False, max_length=200, assume_scheme="https"
+    )
     agenda = forms.CharField(
         label=_("Agenda"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -174,7 +176,9 @@ class MinutesForm(forms.Form):
     minutes = forms.CharField(
         label=_("Minutes"), widget=forms.Textarea(attrs={"rows": 8}), max_length=100_000
     )
-    video_url = forms.URLField(label=_("Video recording"), required=False, max_length=200)
+    video_url = forms.URLField(
+        label=_("Video recording"), required=False, max_length=200, assume_scheme="https"
+    )
 
 
 class InitiativeForm(forms.Form):

@@ -349,7 +349,7 @@ def announce_consultation(*, actor: Resident, consultation: Consultation) -> Con
     consultation_id = consultation.pk
     transaction.on_commit(lambda: _enqueue("notify_subscribers", consultation_id))
     if consultation.opens_at <= timezone.now():
-        open_consultation(actor=actor, consultation=consultation)
+        consultation = open_consultation(actor=actor, consultation=consultation)
     return consultation
 
 
@@ -1064,6 +1064,7 @@ def start_initiative(
         ends_at=timezone.now() + timedelta(days=rules.initiative_days),
     )
     sign_initiative(initiative=initiative, resident=author)
+    initiative.refresh_from_db()
     return initiative
 
 
