@@ -10,6 +10,7 @@ KB_DIR = Path(__file__).resolve().parent / "kb"
 
 def load(community) -> None:
     """Load the demo knowledge base of the community, if one ships with the code."""
+    from hromada.chatbot import knowledge
     from hromada.chatbot.services import import_knowledge
 
     path = KB_DIR / f"{community.slug}.json"
@@ -17,4 +18,6 @@ def load(community) -> None:
         path = KB_DIR / "chornomorsk.json"
     if not path.exists():
         return
+    knowledge.preload_vectors(path.with_suffix(".vectors.npz"))
     import_knowledge(community=community, items=json.loads(path.read_text("utf-8")), actor=None)
+    knowledge.refresh(community)

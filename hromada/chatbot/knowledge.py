@@ -505,6 +505,43 @@ def build_index(community, signature: tuple | None = None) -> Index:
     return index
 
 
+# Vectors embedded in this process or preloaded, by (method, text hash): the
+# same texts (the off-topic list, a demo knowledge base) are embedded once.
+_memo: dict[tuple[str, str], np.ndarray] = {}
+MEMO_LIMIT = 200_000
+
+
+def preload_vectors(path) -> int:
+    """Remember vectors shipped in a file written by `save_vectors`; return how many."""
+    model = embedder()
+    if model is None:
+        return 0
+    method = method_name()
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if str(data["method"]) != method:
+                return 0
+            hashes = [str(h) for h in data["hashes"]]
+            vectors = data["vectors"].astype(np.float32)
+    except (OSError, KeyError, ValueError):
+        return 0
+    _memo.update({(method, h): v for h, v in zip(hashes, vectors, strict=True)})
+    return len(hashes)
+
+
+def save_vectors(community, path) -> int:
+    """Write the community's cached vectors to a file (to ship with demo data)."""
+    index_for(community)
+    method = method_name()
+    row = KnowledgeIndex.objects.filter(community=community, method=method).first()
+    if row is None:
+        return 0
+    with np.load(io.BytesIO(bytes(row.data)), allow_pickle=False) as data:
+        hashes, vectors = data["hashes"], data["vectors"]
+    np.savez_compressed(path, method=np.asarray(method), hashes=hashes, vectors=vectors)
+    return len(hashes)
+
+
 def _cached_vectors(community, model, *, queries: list[str], passages: list[str]) -> np.ndarray:
     """Return the vectors of the texts (queries first), embedding only those not cached."""
     method = method_name()
@@ -514,9 +551,14 @@ def _cached_vectors(community, model, *, queries: list[str], passages: list[str]
     cache = _load_cache(community, method)
     for passage in (False, True):
         missing = {h: t for h, t, p in wanted if p == passage and h not in cache}
+        for h in [h for h in missing if (method, h) in _memo]:
+            cache[h] = _memo[method, h]
+            del missing[h]
         if missing:
             vectors = _embed(model, list(missing.values()), passage=passage)
             cache.update(zip(missing.keys(), vectors, strict=True))
+            if len(_memo) < MEMO_LIMIT:
+                _memo.update({(method, h): cache[h] for h in missing})
     kept = {h: cache[h] for h, _t, _p in wanted}
     fingerprint = hashlib.sha256("\n".join(sorted(kept)).encode()).hexdigest()
     stored = KnowledgeIndex.objects.filter(community=community, method=method).values_list(

@@ -6,6 +6,8 @@
   "tags"}``; ``--replace`` deletes the community's other entries. Importing the
   same file twice changes nothing. Prints the counts as one JSON object.
 - ``kb-export --community SLUG`` prints the entries in the import format.
+- ``kb-vectors FILE --community SLUG`` writes the matcher's cached vectors to
+  FILE (the demo ships them, so a fresh install answers at once).
 - ``ask [TEXT] --community SLUG`` answers TEXT, or each line of standard input
   in order, printing one JSON object per line: ``{"answer_id", "confidence",
   "alternatives", "handover", "answer"}``.
@@ -36,6 +38,9 @@ class Command(BaseCommand):
         )
         exp = sub.add_parser("kb-export", help="Print the knowledge base in the import format.")
         exp.add_argument("--community", required=True, help="The community's short name.")
+        vec = sub.add_parser("kb-vectors", help="Write the cached vectors to a file to ship.")
+        vec.add_argument("file")
+        vec.add_argument("--community", required=True, help="The community's short name.")
         ask = sub.add_parser("ask", help="Answer a question, or each line of standard input.")
         ask.add_argument("text", nargs="?")
         ask.add_argument("--community", required=True, help="The community's short name.")
@@ -82,6 +87,12 @@ class Command(BaseCommand):
 
         rows = export_knowledge(self._community(community))
         self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1))
+
+    def _kb_vectors(self, *, file, community, **_):
+        from hromada.chatbot import knowledge
+
+        count = knowledge.save_vectors(self._community(community), file)
+        self.stdout.write(json.dumps({"vectors": count}))
 
     def _ask(self, *, text=None, community, **_):
         from hromada.chatbot import knowledge
