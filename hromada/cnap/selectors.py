@@ -284,6 +284,30 @@ def _snapshot(office: Office, now: datetime):
     )
 
 
+# An office's ticket pages share one replay of its whole queue
+# (predict.predict_all) while the board has not changed, or for this many
+# seconds at most, unless a ticket the replay did not know asks: a replay
+# per page poll would cost each poll a replay.
+ESTIMATES_SECONDS = 15
+
+
+def _office_estimates(office: Office, now: datetime, ticket_id: int) -> dict:
+    """Return every waiting ticket's estimate (predict.Estimate by id), shared through the cache."""
+    from hromada.cnap import board, predict
+
+    key = f"cnap:estimates:{office.pk}"
+    version = board.version(office.pk)
+    cached = cache.get(key)
+    if cached is not None:
+        known_version, at, estimates = cached
+        recent = abs((now - at).total_seconds()) < ESTIMATES_SECONDS
+        if (known_version == version or recent) and ticket_id in estimates:
+            return estimates
+    estimates = predict.predict_all(_snapshot(office, now), _service_model(office), office.pk)
+    cache.set(key, (version, now, estimates), 4 * ESTIMATES_SECONDS)
+    return estimates
+
+
 def estimate(ticket: Ticket, *, now: datetime | None = None) -> tuple[int, int] | None:
     """
     Return the typical and the upper (80th percentile) wait in whole minutes.
@@ -296,12 +320,8 @@ def estimate(ticket: Ticket, *, now: datetime | None = None) -> tuple[int, int] 
         return None
     now = now or timezone.now()
     try:
-        from hromada.cnap import predict
-
-        result = predict.predict_wait(
-            _snapshot(ticket.office, now), ticket.pk, _service_model(ticket.office), ticket.pk
-        )
-        if math.isfinite(result.typical_min):
+        result = _office_estimates(ticket.office, now, ticket.pk).get(ticket.pk)
+        if result is not None and math.isfinite(result.typical_min):
             return round(result.typical_min), max(
                 round(result.upper_min), round(result.typical_min)
             )
