@@ -44,7 +44,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from bench._server import gunicorn_command
+from bench._server import database_cpu, database_cpu_spent, gunicorn_command, tree_cpu
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
@@ -294,8 +294,8 @@ def start_gunicorn(port: int) -> subprocess.Popen:
     raise SystemExit("gunicorn did not start")
 
 
-def vote_over_http(port: int, cycle, categories, keys: list[str]) -> dict:
-    """Cast one ballot per key in parallel; return throughput and latencies."""
+def vote_over_http(port: int, cycle, categories, keys: list[str], server=None) -> dict:
+    """Cast one ballot per key in parallel; return throughput, latencies and CPU per ballot."""
     import threading
 
     import requests
@@ -333,9 +333,13 @@ def vote_over_http(port: int, cycle, categories, keys: list[str]) -> dict:
     warm, jobs = jobs[: CLIENTS * 2], jobs[CLIENTS * 2 :]
     with ThreadPoolExecutor(CLIENTS) as pool:
         list(pool.map(cast, warm))
+        app_before = tree_cpu(server.pid) if server else 0.0
+        db_before = database_cpu(f"{PG}/postgres", DB_NAME)
         started = time.perf_counter()
         results = list(pool.map(cast, jobs))
         elapsed = time.perf_counter() - started
+        app_spent = tree_cpu(server.pid) - app_before if server else 0.0
+        db_spent = database_cpu_spent(db_before, database_cpu(f"{PG}/postgres", DB_NAME))
     latencies = sorted(r[0] for r in results)
     statuses = [r[1] for r in results]
     return {
@@ -346,6 +350,8 @@ def vote_over_http(port: int, cycle, categories, keys: list[str]) -> dict:
         "per_s": statuses.count(201) / elapsed,
         "p50_ms": 1000 * statistics.median(latencies),
         "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+        "app_cpu_ms": 1000 * app_spent / max(1, statuses.count(201)),
+        "db_cpu_ms": 1000 * db_spent / max(1, statuses.count(201)),
     }
 
 
@@ -422,11 +428,14 @@ def main() -> int:
         keys = make_voters(community, BALLOTS + CLIENTS * 2)
         port = free_port()
         server = start_gunicorn(port)
-        http = vote_over_http(port, cycle, categories, keys)
+        http = vote_over_http(port, cycle, categories, keys, server)
         log(f"Voting over HTTP: gunicorn with {WORKERS} workers, {CLIENTS} parallel clients")
         log(
             f"  {http['ok']} ballots in {http['seconds']:.1f} s: {http['per_s']:.0f} ballots/s, "
             f"p50 {http['p50_ms']:.0f} ms, p99 {http['p99_ms']:.0f} ms, errors {http['errors']}"
+        )
+        log(
+            f"  CPU per ballot: app {http['app_cpu_ms']:.2f} ms, database {http['db_cpu_ms']:.2f} ms"
         )
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -459,6 +468,10 @@ def main() -> int:
             "vote_per_s": round(http["per_s"], 1),
             "vote_p99_ms": round(http["p99_ms"], 1),
             "vote_errors": http["errors"],
+            "vote_cpu_ms": {
+                "app": round(http["app_cpu_ms"], 2),
+                "db": round(http["db_cpu_ms"], 2),
+            },
             "tally_load_s": round(tally["load"], 3),
             "tally_greedy_s": round(tally["greedy"], 4),
             "tally_mes_s": round(tally["mes"], 4),
