@@ -51,6 +51,26 @@ def report_category(conversation, message: Incoming) -> Reply:
     if category is None:
         return _categories(conversation)
     conversation.data["category"] = category.pk
+    conversation.data["attributes"] = {}
+    return _next_question(conversation, category)
+
+
+def _questions(category) -> list:
+    return [a for a in category.attributes.all() if a.variable and a.required]
+
+
+def _next_question(conversation, category) -> Reply:
+    """Ask the category's required questions (a size, yes or no) before the place."""
+    answered = conversation.data.get("attributes", {})
+    for attribute in _questions(category):
+        if attribute.code in answered:
+            continue
+        conversation.data["asking"] = attribute.code
+        rows = [
+            [Button(str(name)[:60], f"v:{index}")]
+            for index, (_key, name) in enumerate(attribute.choices[:MAX_BUTTONS])
+        ]
+        return Reply(attribute.description, rows, next_step=P + "report_attribute")
     return Reply(
         _(
             "Where is it (step 2 of 4)? Share your location with the button below, "
@@ -59,6 +79,32 @@ def report_category(conversation, message: Incoming) -> Reply:
         request_location=True,
         next_step=P + "report_location",
     )
+
+
+def report_attribute(conversation, message: Incoming) -> Reply:
+    data = conversation.data
+    category = (
+        selectors.leaf_categories(conversation.community).filter(pk=data.get("category")).first()
+    )
+    if category is None:
+        return _categories(conversation)
+    attribute = next((a for a in _questions(category) if a.code == data.get("asking")), None)
+    if attribute is None:
+        return _next_question(conversation, category)
+    choices = list(attribute.choices)
+    if choices:
+        value = message.data[2:] if message.data.startswith("v:") else ""
+        if not value.isdigit() or int(value) >= len(choices):
+            return _next_question(conversation, category)
+        answer = choices[int(value)][0]
+        if attribute.datatype == attribute.Datatype.MULTI:
+            answer = [answer]
+    else:
+        answer = " ".join(message.text.split())[:300]
+        if not answer:
+            return _next_question(conversation, category)
+    data.setdefault("attributes", {})[attribute.code] = answer
+    return _next_question(conversation, category)
 
 
 def _match_street(community, text: str) -> Street | None:
@@ -150,6 +196,7 @@ def report_photo(conversation, message: Incoming) -> Reply:
         address=data.get("address", ""),
         photos=photos,
         author=conversation.resident,
+        attributes=data.get("attributes") or {},
         channel=Appeal.Channel.CHATBOT,
     )
     return Reply(
