@@ -14,6 +14,7 @@ board plays its chime and shows the text.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import shutil
 import subprocess
@@ -125,7 +126,21 @@ def bump(office_id: int) -> None:
 
 
 def voice_available() -> bool:
-    return shutil.which("espeak-ng") is not None
+    """Return whether espeak-ng and its Ukrainian voice are installed on this server."""
+    program = shutil.which("espeak-ng")
+    return program is not None and _has_ukrainian(program)
+
+
+@functools.lru_cache(maxsize=4)
+def _has_ukrainian(program: str) -> bool:
+    """Ask espeak-ng once per process whether it lists a Ukrainian voice."""
+    try:
+        done = subprocess.run(
+            [program, "--voices=uk"], capture_output=True, text=True, timeout=5, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return any(line.split()[1:2] == ["uk"] for line in done.stdout.splitlines()[1:])
 
 
 def voice_wav(text: str) -> bytes | None:

@@ -534,7 +534,13 @@ def console(request):
         for office in selectors.offices(community=request.community)
         if services.may_run_office(request.user, office)
     ]
-    return render(request, "cnap/console.html", {"desks": desks, "offices": runs})
+    context = {
+        "desks": desks,
+        "offices": runs,
+        # The settings section: whether the board can read calls aloud here.
+        "voice_available": board.voice_available(),
+    }
+    return render(request, "cnap/console.html", context)
 
 
 def _desk(request, pk) -> Desk:
@@ -590,6 +596,9 @@ DESK_ACTIONS = {
             community_id=desk.office.community_id, pk=_int(post.get("to_service"))
         ).first(),
         to_desk=Desk.objects.filter(office_id=desk.office_id, pk=_int(post.get("to_desk"))).first(),
+    ),
+    "priority": lambda desk, actor, post: services.confirm_priority(
+        desk=desk, actor=actor, document=post.get("document", "")[:100]
     ),
     "break": lambda desk, actor, post: services.set_desk_state(
         desk=desk, actor=actor, on_break=not desk.on_break

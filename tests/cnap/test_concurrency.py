@@ -97,3 +97,27 @@ def test_kiosks_issuing_at_once_get_consecutive_numbers(community, office, desks
         [lambda: services.issue_ticket(office=office, service=passport) for _ in range(15)]
     )
     assert sorted(ticket.number for ticket in results) == list(range(1, 16))
+
+
+def test_one_priority_document_checked_at_two_desks_at_once_counts_once(
+    community, office, desks, passport, veterans
+):
+    """The same document shown at desks 1 and 2 at once: one check stands, one is refused."""
+    from hromada.cnap.models import PriorityUse
+
+    now = at(0, 11)
+    for _ in range(2):
+        services.issue_ticket(office=office, service=passport, priority=veterans, now=now)
+    for desk in desks[:2]:
+        services.call_next(desk=desk, actor=desk.operator, now=now)
+    results = race(
+        [
+            lambda desk=desk: services.confirm_priority(
+                desk=desk, actor=desk.operator, document="АА 123456", now=now
+            )
+            for desk in desks[:2]
+        ]
+    )
+    assert sum(isinstance(result, PriorityUse) for result in results) == 1
+    assert sum(isinstance(result, services.PriorityUsedToday) for result in results) == 1
+    assert PriorityUse.objects.count() == 1
