@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hromada.core.models import Community, Resident, Settlement
 
@@ -36,7 +37,7 @@ class KnowledgeEntry(models.Model):
     # Buttons under the answer: [{"title": "...", "url": "..."} or {"title": "...", "flow": "..."}].
     buttons = models.JSONField(_("buttons"), default=list, blank=True)
     tags = models.JSONField(_("tags"), default=list, blank=True)
-    active = models.BooleanField(_("active"), default=True)
+    active = models.BooleanField(pgettext_lazy("knowledge entry", "active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -75,7 +76,7 @@ class KnowledgeGap(models.Model):
         verbose_name=_("closest entry"),
     )
     confidence = models.FloatField(_("confidence"), default=0.0)
-    resolved = models.BooleanField(_("resolved"), default=False)
+    resolved = models.BooleanField(pgettext_lazy("knowledge gap", "resolved"), default=False)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     # The entry that now answers the question.
     entry = models.ForeignKey(
@@ -84,7 +85,7 @@ class KnowledgeGap(models.Model):
         null=True,
         blank=True,
         related_name="gaps",
-        verbose_name=_("answered by"),
+        verbose_name=pgettext_lazy("knowledge gap", "answered by"),
     )
 
     class Meta:
@@ -161,7 +162,7 @@ class Bot(models.Model):
     token_encrypted = models.TextField(_("token (encrypted)"), editable=False, blank=True)
     # Telegram's webhook secret, sent back by Telegram in X-Telegram-Bot-Api-Secret-Token.
     secret_encrypted = models.TextField(_("webhook secret (encrypted)"), editable=False, blank=True)
-    active = models.BooleanField(_("active"), default=True)
+    active = models.BooleanField(pgettext_lazy("knowledge entry", "active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
