@@ -27,36 +27,36 @@ DRAFT_TEXT = """# Загальні положення
 """
 
 QUESTIONS = [
-    dict(
-        kind="single",
-        text="Як часто ви їздите автобусом?",
-        required=True,
-        options=["Щодня", "Щотижня", "Рідко"],
-    ),
-    dict(kind="multiple", text="Які маршрути потрібні?", options=["№1", "№2", "№3"]),
-    dict(kind="ranking", text="Що важливіше?", options=["Частота", "Ціна", "Комфорт"]),
-    dict(kind="scale", text="Оцініть мережу", minimum=1, maximum=5, required=True),
-    dict(kind="number", text="Скільки хвилин чекаєте?", minimum=0, maximum=180),
-    dict(kind="date", text="Коли востаннє їздили?"),
-    dict(kind="short", text="Ваша зупинка"),
-    dict(
-        kind="long",
-        text="Чому рідко?",
-        required=True,
-        condition={"join": "and", "rules": [{"question": 1, "test": "equals", "value": 2}]},
-    ),
-    dict(
-        kind="matrix_single",
-        text="Оцініть маршрути",
-        options=["Погано", "Добре"],
-        rows=["№1", "№2"],
-    ),
-    dict(
-        kind="matrix_multiple",
-        text="Коли їздите?",
-        options=["Ранок", "Вечір"],
-        rows=["Будні", "Вихідні"],
-    ),
+    {
+        "kind": "single",
+        "text": "Як часто ви їздите автобусом?",
+        "required": True,
+        "options": ["Щодня", "Щотижня", "Рідко"],
+    },
+    {"kind": "multiple", "text": "Які маршрути потрібні?", "options": ["№1", "№2", "№3"]},
+    {"kind": "ranking", "text": "Що важливіше?", "options": ["Частота", "Ціна", "Комфорт"]},
+    {"kind": "scale", "text": "Оцініть мережу", "minimum": 1, "maximum": 5, "required": True},
+    {"kind": "number", "text": "Скільки хвилин чекаєте?", "minimum": 0, "maximum": 180},
+    {"kind": "date", "text": "Коли востаннє їздили?"},
+    {"kind": "short", "text": "Ваша зупинка"},
+    {
+        "kind": "long",
+        "text": "Чому рідко?",
+        "required": True,
+        "condition": {"join": "and", "rules": [{"question": 1, "test": "equals", "value": 2}]},
+    },
+    {
+        "kind": "matrix_single",
+        "text": "Оцініть маршрути",
+        "options": ["Погано", "Добре"],
+        "rows": ["№1", "№2"],
+    },
+    {
+        "kind": "matrix_multiple",
+        "text": "Коли їздите?",
+        "options": ["Ранок", "Вечір"],
+        "rows": ["Будні", "Вихідні"],
+    },
 ]
 
 
@@ -77,14 +77,14 @@ def strong_resident(community):
 
 def make_consultation(community, staff, kind, *, days=20, start=-1, **extra) -> Consultation:
     now = timezone.now()
-    values = dict(
-        title=extra.pop("title", "Правила благоустрою території"),
-        summary="Проєкт рішення",
-        body="Виконавчий комітет",
-        legal_basis="Закон України «Про публічні консультації»",
-        opens_at=now + timedelta(days=start),
-        closes_at=now + timedelta(days=start + days),
-    )
+    values = {
+        "title": extra.pop("title", "Правила благоустрою території"),
+        "summary": "Проєкт рішення",
+        "body": "Виконавчий комітет",
+        "legal_basis": "Закон України «Про публічні консультації»",
+        "opens_at": now + timedelta(days=start),
+        "closes_at": now + timedelta(days=start + days),
+    }
     values.update(extra)
     return services.create_consultation(actor=staff, community=community, kind=kind, **values)
 
