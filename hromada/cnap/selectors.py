@@ -98,17 +98,44 @@ def search_terms(query: str) -> list[str]:
     return terms
 
 
+# How close a misspelt word must come to a word of the service (pg_trgm's
+# word similarity: "паспотр" against "паспорта" is 0.625).
+TRIGRAM_THRESHOLD = 0.5
+# Shorter stems match too much by trigrams: they are looked up by full text only.
+TRIGRAM_MIN_LENGTH = 4
+
+
 def _match(services_qs: QuerySet[Service], terms: list[str]) -> QuerySet[Service]:
-    """Match every stem as a word prefix: full text on PostgreSQL, `contains` on SQLite."""
+    """
+    Match every stem as a word prefix: full text on PostgreSQL, `contains` on SQLite.
+
+    On PostgreSQL a service also matches when each word of the query comes
+    close to one of its words by trigram similarity (pg_trgm), so a typo
+    still finds it.
+    """
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchVector
+        from django.contrib.postgres.search import (
+            SearchQuery,
+            SearchVector,
+            TrigramWordSimilarity,
+        )
 
         # The 'simple' configuration keeps Ukrainian words whole; a prefix
         # query (stem:*) then finds every form of the word.
         raw = " & ".join(f"{term}:*" for term in terms)
-        return services_qs.annotate(document=SearchVector("search_text", config="simple")).filter(
-            document=SearchQuery(raw, config="simple", search_type="raw")
-        )
+        found = services_qs.annotate(document=SearchVector("search_text", config="simple"))
+        matches = Q(document=SearchQuery(raw, config="simple", search_type="raw"))
+        if all(len(term) >= TRIGRAM_MIN_LENGTH for term in terms):
+            similar = {
+                f"similar_{index}": TrigramWordSimilarity(term, "search_text")
+                for index, term in enumerate(terms)
+            }
+            found = found.annotate(**similar)
+            fuzzy = Q()
+            for name in similar:
+                fuzzy &= Q(**{f"{name}__gte": TRIGRAM_THRESHOLD})
+            matches |= fuzzy
+        return found.filter(matches)
     for term in terms:
         # search_text is folded when saved: SQLite's LIKE folds ASCII only.
         services_qs = services_qs.filter(search_text__contains=term)
