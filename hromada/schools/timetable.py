@@ -23,7 +23,13 @@ class Need(NamedTuple):
 
 
 def solve(
-    needs: list[Need], *, rooms: list[int], periods: int = 7, seconds: float = 60, workers: int = 2
+    needs: list[Need],
+    *,
+    rooms: list[int],
+    periods: int = 7,
+    seconds: float = 60,
+    workers: int = 2,
+    optimise: bool = True,
 ) -> list[tuple[int, int, int, int | None]] | None:
     """Return [(key, weekday, period, room)] or None when no timetable fits."""
     from ortools.sat.python import cp_model
@@ -55,8 +61,8 @@ def solve(
         for variables in by_slot.values():
             if len(variables) > len(rooms):
                 model.add(sum(variables) <= len(rooms))
-    # Prefer early lessons: fewer late periods, shorter days.
-    model.minimize(sum(var * key[2] for key, var in x.items()))
+    if optimise:  # prefer early lessons: fewer late periods, shorter days
+        model.minimize(sum(var * key[2] for key, var in x.items()))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(seconds)
     solver.parameters.num_workers = workers
