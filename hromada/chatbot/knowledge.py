@@ -343,13 +343,13 @@ class NgramIndex:
 
     def scores(self, text: str) -> np.ndarray:
         grams = _ngrams(skeleton(text))
-        scores = np.zeros(self.size, dtype=np.float32)
         query = {g: (1 + math.log(c)) * self.idf[g] for g, c in grams.items() if g in self.idf}
-        norm = math.sqrt(sum(w * w for w in query.values())) or 1.0
-        for gram, weight in query.items():
-            rows, weights = self.postings[gram]
-            scores[rows] += weights * (weight / norm)
-        return scores
+        if not query:
+            return np.zeros(self.size, dtype=np.float32)
+        norm = math.sqrt(sum(w * w for w in query.values()))
+        rows = np.concatenate([self.postings[g][0] for g in query])
+        weights = np.concatenate([self.postings[g][1] * (w / norm) for g, w in query.items()])
+        return np.bincount(rows, weights=weights, minlength=self.size).astype(np.float32)
 
 
 # The embedding model -------------------------------------------------------
@@ -402,6 +402,7 @@ class Index:
     keys: list[str]  # entry keys, by entry row
     answers: list[str]  # entry answers, by entry row
     owner: np.ndarray  # phrasing row → entry row
+    starts: np.ndarray  # entry row → its first phrasing row
     ngram: NgramIndex
     phrasing_vectors: np.ndarray | None = None  # (phrasings, 384)
     answer_vectors: np.ndarray | None = None  # (entries, 384)
@@ -462,7 +463,8 @@ def _save_cache(community, method: str, fingerprint: str, cache: dict[str, np.nd
 
 
 def _phrasings(entry: KnowledgeEntry) -> list[str]:
-    texts = [entry.question] + [v for v in entry.variants or [] if isinstance(v, str)]
+    variants = entry.variants if isinstance(entry.variants, list) else []
+    texts = [entry.question] + [v for v in variants if isinstance(v, str)]
     seen, out = set(), []
     for text in texts:
         norm = normalize(text)
@@ -484,7 +486,7 @@ def build_index(community, signature: tuple | None = None) -> Index:
     for row, entry in enumerate(entries):
         keys.append(entry.key)
         answers.append(entry.answer)
-        for text in _phrasings(entry):
+        for text in _phrasings(entry) or [entry.key]:
             texts.append(text)
             owner.append(row)
     index = Index(
@@ -492,6 +494,7 @@ def build_index(community, signature: tuple | None = None) -> Index:
         keys=keys,
         answers=answers,
         owner=np.asarray(owner, dtype=np.int32),
+        starts=np.searchsorted(np.asarray(owner), np.arange(len(keys))).astype(np.int64),
         ngram=NgramIndex(texts),
     )
     model = embedder()
@@ -599,17 +602,15 @@ def forget_cached() -> None:
 
 def _rank(index: Index, text: str, limit: int) -> tuple[list[int], float]:
     """Return the rows of the best entries and the calibrated confidence of the first."""
-    count = len(index.keys)
     norm = normalize(text)
-    ngram = np.zeros(count, dtype=np.float32)
-    np.maximum.at(ngram, index.owner, index.ngram.scores(norm))
+    # Phrasings are grouped by entry: an entry scores as its best phrasing.
+    ngram = np.maximum.reduceat(index.ngram.scores(norm), index.starts)
     model = embedder() if index.phrasing_vectors is not None else None
     if model is None:
         scores = ngram
     else:
         query = _embed(model, [norm], passage=False)[0]
-        phrasing = np.full(count, -1.0, dtype=np.float32)
-        np.maximum.at(phrasing, index.owner, index.phrasing_vectors @ query)
+        phrasing = np.maximum.reduceat(index.phrasing_vectors @ query, index.starts)
         scores = W_EMBED * phrasing + W_EMBED_ANSWER * (index.answer_vectors @ query)
         scores += W_NGRAM * ngram
     order = np.argsort(-scores, kind="stable")[: max(limit, 2)]
