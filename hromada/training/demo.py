@@ -9,6 +9,7 @@ the demo holds what the pages would have made. Loads once per community.
 
 from __future__ import annotations
 
+import contextlib
 import random
 from datetime import date, timedelta
 
@@ -257,7 +258,7 @@ def _raw(question: Question, right: bool):
     if kind == "true_false":
         return "true" if data["correct"] == right else "false"
     if kind == "matching":
-        return data["correct"] if right else {k: data["right"][0]["id"] for k in data["correct"]}
+        return data["correct"] if right else dict.fromkeys(data["correct"], data["right"][0]["id"])
     if kind == "ordering":
         ids = [item["id"] for item in data["items"]]
         return ids if right else list(reversed(ids))
@@ -370,10 +371,9 @@ def load(community: Community) -> None:
         if stage == 0:  # both mandatory courses passed, and the platform course
             _take_test(safety, person, 0.95, rng, when)
             _take_test(documents, person, 0.9, rng, when + timedelta(days=2))
-            try:
+            # A draw that failed safety leaves the platform course waiting for it.
+            with contextlib.suppress(DomainError):
                 _take_test(hromada, person, 0.9, rng, when + timedelta(days=4))
-            except DomainError:
-                pass  # the draw failed safety: the platform course waits for it
         elif stage == 1:  # safety passed, document flow in progress
             _take_test(safety, person, 0.85, rng, when)
             services.open_lesson(lesson=documents.lessons.first(), resident=person)

@@ -390,25 +390,46 @@ def _check_open(attempt: Attempt, now: datetime) -> None:
         raise TooLate()
 
 
-def _store(attempt: Attempt, question: Question, raw, now: datetime) -> Answer:
+def _parse(question: Question, raw) -> dict:
     try:
-        response = grading.parse_response(question, raw)
+        return grading.parse_response(question, raw)
     except grading.BadAnswer:
         raise InvalidAnswer(fields={f"q{question.pk}": "invalid"}) from None
-    updated = Answer.objects.filter(attempt=attempt, question=question).update(
-        response=response, saved_at=now
-    )
-    if not updated:
-        try:
-            with transaction.atomic():
-                Answer.objects.create(
-                    attempt=attempt, question=question, response=response, saved_at=now
-                )
-        except IntegrityError:
-            Answer.objects.filter(attempt=attempt, question=question).update(
-                response=response, saved_at=now
+
+
+def _lock_open(attempt: Attempt) -> None:
+    """
+    Lock the attempt's row while it is open, or raise AttemptClosed.
+
+    Saving and submitting take this lock first: a second submission waits
+    for the first to commit, then finds the attempt closed and stores nothing.
+    """
+    if not Attempt.objects.select_for_update().filter(pk=attempt.pk, status=AS.OPEN).exists():
+        raise AttemptClosed()
+
+
+def _store_many(attempt: Attempt, responses: dict[int, dict], now: datetime) -> None:
+    """Insert or update the attempt's answers in two queries (the row lock is held)."""
+    if not responses:
+        return
+    existing = {
+        answer.question_id: answer
+        for answer in Answer.objects.filter(attempt=attempt, question_id__in=list(responses))
+    }
+    changed, fresh = [], []
+    for question_id, response in responses.items():
+        answer = existing.get(question_id)
+        if answer is None:
+            fresh.append(
+                Answer(attempt=attempt, question_id=question_id, response=response, saved_at=now)
             )
-    return Answer(attempt=attempt, question=question, response=response, saved_at=now)
+        elif answer.response != response:
+            answer.response, answer.saved_at = response, now
+            changed.append(answer)
+    if changed:
+        Answer.objects.bulk_update(changed, ["response", "saved_at"])
+    if fresh:
+        Answer.objects.bulk_create(fresh)
 
 
 def _questions_of(attempt: Attempt, ids) -> dict[int, Question]:
@@ -431,9 +452,12 @@ def save_answer(*, attempt: Attempt, resident: Resident, question_id, raw, now=N
     if attempt.enrollment.resident_id != resident.pk:
         raise AttemptNotFound()
     _check_open(attempt, now)
-    question = _questions_of(attempt, [question_id])
+    question = next(iter(_questions_of(attempt, [question_id]).values()))
+    response = _parse(question, raw)
     with transaction.atomic():
-        return _store(attempt, next(iter(question.values())), raw, now)
+        _lock_open(attempt)
+        _store_many(attempt, {question.pk: response}, now)
+    return Answer(attempt=attempt, question=question, response=response, saved_at=now)
 
 
 def submit_attempt(
@@ -451,13 +475,16 @@ def submit_attempt(
     _check_open(attempt, now)
     responses = responses or {}
     questions = _questions_of(attempt, responses.keys())
+    # Every answer is checked before anything is stored.
+    parsed = {
+        int(raw_id): _parse(questions[int(raw_id)], raw)
+        for raw_id, raw in responses.items()
+        if raw not in (None, "", [], {})
+    }
     with transaction.atomic():
-        for raw_id, raw in responses.items():
-            if raw in (None, "", [], {}):
-                continue
-            _store(attempt, questions[int(raw_id)], raw, now)
-        # The conditional UPDATE inside decides between racing submissions:
-        # the loser's answers above roll back with its refusal.
+        _lock_open(attempt)
+        _store_many(attempt, parsed, now)
+        # The conditional UPDATE decides too, should a writer skip the lock.
         if not _finish(attempt=attempt, status=AS.SUBMITTED, now=now):
             raise AttemptClosed()
         audit.record(actor=resident, action="training_attempt.submitted", target=attempt)
