@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hromada.core.models import Community
 from hromada.core.storage import private_storage
@@ -389,7 +390,10 @@ class Assignment(models.Model):
         SchoolClass, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("class")
     )
     subject = models.ForeignKey(
-        Subject, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("subject")
+        Subject,
+        on_delete=models.CASCADE,
+        related_name="assignments",
+        verbose_name=pgettext_lazy("school", "subject"),
     )
     teacher = models.ForeignKey(
         RESIDENT, on_delete=models.PROTECT, related_name="+", verbose_name=_("teacher")
@@ -675,9 +679,9 @@ class AbsenceNote(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("decided by"),
+        verbose_name=pgettext_lazy("school", "decided by"),
     )
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_at = models.DateTimeField(pgettext_lazy("school", "decided at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("absence note")
@@ -708,7 +712,7 @@ class Notice(models.Model):
         related_name="notices",
         verbose_name=_("class"),
     )
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("school", "title"), max_length=200)
     body = models.TextField(_("text"), max_length=4000)
     author = models.ForeignKey(
         RESIDENT, on_delete=models.PROTECT, related_name="+", verbose_name=_("author")
