@@ -356,6 +356,7 @@ class NgramIndex:
 
 _model = None
 _model_lock = threading.Lock()
+_embed_lock = threading.Lock()
 _MODEL_FAILED = object()
 
 
@@ -424,7 +425,8 @@ def _signature(community) -> tuple:
 def _embed(model, texts: list[str], *, passage: bool) -> np.ndarray:
     if not texts:
         return np.zeros((0, 384), dtype=np.float32)
-    vectors = model.passage(texts) if passage else model.query(texts)
+    with _embed_lock:  # one model per process; its C engine is not documented thread-safe
+        vectors = model.passage(texts) if passage else model.query(texts)
     vectors = np.asarray(vectors, dtype=np.float32)
     return vectors.reshape(len(texts), -1)
 

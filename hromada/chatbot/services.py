@@ -174,6 +174,8 @@ def import_knowledge(
         if fields["key"] in cleaned:
             raise InvalidKnowledge(_("Entry id %(id)s appears twice."), id=fields["key"])
         cleaned[fields["key"]] = fields
+    # One import per community at a time: the second waits and finds the entries made.
+    Community.objects.select_for_update().filter(pk=community.pk).first()
     existing = {
         entry.key: entry
         for entry in KnowledgeEntry.objects.select_for_update().filter(community=community)
