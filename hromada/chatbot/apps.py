@@ -14,3 +14,6 @@ class ChatbotConfig(AppConfig):
 
         notifications.CHANNELS["chatbot"] = sender.send_notification
         notifications.OPTIONAL_CHANNELS["chatbot"] = sender.wants_chatbot
+        # The channels' back office (bots, conversations, broadcasts); admin.py holds the
+        # knowledge base's.
+        from hromada.chatbot import admin_bots  # noqa: F401

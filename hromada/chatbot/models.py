@@ -158,7 +158,7 @@ class Bot(models.Model):
     )
     name = models.CharField(_("name"), max_length=28)
     # Telegram: the bot's username (t.me/<username>); Viber: the chat URI.
-    username = models.CharField(_("username"), max_length=64, blank=True)
+    username = models.CharField(_("bot's username"), max_length=64, blank=True)
     token_encrypted = models.TextField(_("token (encrypted)"), editable=False, blank=True)
     # Telegram's webhook secret, sent back by Telegram in X-Telegram-Bot-Api-Secret-Token.
     secret_encrypted = models.TextField(_("webhook secret (encrypted)"), editable=False, blank=True)
@@ -391,7 +391,7 @@ class Subscription(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("settlement"),
+        verbose_name=_("place (settlement)"),
     )
     created_at = models.DateTimeField(_("subscribed"), auto_now_add=True)
 
@@ -435,7 +435,7 @@ class Broadcast(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("settlement"),
+        verbose_name=_("place (settlement)"),
     )
     text = models.TextField(_("text"), max_length=2000)
     status = models.CharField(
