@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from django.db.models import Avg, Count, Sum
+from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -166,17 +166,51 @@ def _requirements(community: Community, department_ids) -> dict[int, list[tuple]
     return found
 
 
-def _passed(community: Community, department_ids) -> set[tuple[int, object]]:
+def _passed(community: Community, resident_ids, series) -> set[tuple[int, object]]:
+    """Return (resident, series) pairs passed, for the given people and courses only."""
+    if not resident_ids or not series:
+        return set()
     return set(
         Enrollment.objects.filter(
             community=community,
             status=ES.PASSED,
-            resident__staff_roles__community=community,
-            resident__staff_roles__department_id__in=department_ids,
+            resident_id__in=resident_ids,
+            series__in=series,
         )
         .values_list("resident_id", "series")
         .distinct()
     )
+
+
+def _hours(community: Community, resident_ids, year: int) -> dict[int, Decimal]:
+    """Return each person's hours of learning in the year (courses and confirmed records)."""
+    hours: dict[int, Decimal] = defaultdict(Decimal)
+    rows = (
+        Enrollment.objects.filter(
+            community=community,
+            status=ES.PASSED,
+            passed_at__gte=year_start(year),
+            passed_at__lt=year_start(year + 1),
+            resident_id__in=resident_ids,
+        )
+        .values_list("resident_id")
+        .annotate(total=Sum("hours"))
+    )
+    for resident_id, total in rows:
+        hours[resident_id] += total or 0
+    rows = (
+        ExternalRecord.objects.filter(
+            community=community,
+            status=ExternalRecord.Status.CONFIRMED,
+            completed_on__year=year,
+            resident_id__in=resident_ids,
+        )
+        .values_list("resident_id")
+        .annotate(total=Sum("hours"))
+    )
+    for resident_id, total in rows:
+        hours[resident_id] += total or 0
+    return hours
 
 
 def department_summary(
@@ -185,57 +219,45 @@ def department_summary(
     """
     Return per department: staff, completion % of mandatory courses, overdue
     ones, average score per competence area and hours this year.
+
+    Sums and averages are grouped per person in the database (a few hundred
+    rows for a council), then per department here: a person in two
+    departments counts in both, once in each.
     """
     ids = [d.pk for d in departments]
     members = _members(community, ids)
+    everyone = set().union(*members.values()) if members else set()
     requirements = _requirements(community, ids)
-    passed = _passed(community, ids)
-    areas = {
-        (row["resident__staff_roles__department_id"], row["area_id"]): row["average"]
-        for row in AreaResult.objects.filter(
-            community=community,
-            resident__staff_roles__community=community,
-            resident__staff_roles__department_id__in=ids,
-        )
-        .values("resident__staff_roles__department_id", "area_id")
-        .annotate(average=Avg("score"))
-    }
-    start = year_start(today.year)
-    hours = dict(
-        Enrollment.objects.filter(
-            community=community,
-            status=ES.PASSED,
-            passed_at__gte=start,
-            resident__staff_roles__community=community,
-            resident__staff_roles__department_id__in=ids,
-        )
-        .values_list("resident__staff_roles__department_id")
-        .annotate(total=Sum("hours"))
-    )
-    external = dict(
-        ExternalRecord.objects.filter(
-            community=community,
-            status=ExternalRecord.Status.CONFIRMED,
-            completed_on__year=today.year,
-            resident__staff_roles__community=community,
-            resident__staff_roles__department_id__in=ids,
-        )
-        .values_list("resident__staff_roles__department_id")
-        .annotate(total=Sum("hours"))
-    )
+    series = {item[0] for items in requirements.values() for item in items}
+    passed = _passed(community, everyone, series)
+    per_person: dict[int, list[tuple[int, float, int]]] = defaultdict(list)
+    for resident_id, area_id, total, count in (
+        AreaResult.objects.filter(community=community, resident_id__in=everyone)
+        .values("resident_id", "area_id")
+        .annotate(total=Sum("score"), count=Count("pk"))
+        .values_list("resident_id", "area_id", "total", "count")
+    ):
+        per_person[resident_id].append((area_id, total, count))
+    hours = _hours(community, everyone, today.year)
     area_list = list(CompetenceArea.objects.filter(community=community))
     summary = []
     for department in departments:
         staff = members.get(department.pk, set())
         required = requirements.get(department.pk, [])
         total = done = overdue = 0
+        sums: dict[int, list[float]] = defaultdict(lambda: [0.0, 0])
+        department_hours = Decimal(0)
         for resident_id in staff:
-            for series, due_on in required:
+            for course_series, due_on in required:
                 total += 1
-                if (resident_id, series) in passed:
+                if (resident_id, course_series) in passed:
                     done += 1
                 elif due_on < today:
                     overdue += 1
+            for area_id, area_total, count in per_person.get(resident_id, ()):
+                sums[area_id][0] += area_total
+                sums[area_id][1] += count
+            department_hours += hours.get(resident_id, Decimal(0))
         summary.append(
             {
                 "department": department,
@@ -244,9 +266,11 @@ def department_summary(
                 "completed": done,
                 "completion": round(100 * done / total, 1) if total else None,
                 "overdue": overdue,
-                "areas": [(area, areas.get((department.pk, area.pk))) for area in area_list],
-                "hours": (hours.get(department.pk) or Decimal(0))
-                + (external.get(department.pk) or Decimal(0)),
+                "areas": [
+                    (area, sums[area.pk][0] / sums[area.pk][1] if sums[area.pk][1] else None)
+                    for area in area_list
+                ],
+                "hours": department_hours,
             }
         )
     return summary
@@ -256,26 +280,9 @@ def department_staff(*, community: Community, department: Department, today: dat
     """Return one row per staff member of the department with their progress."""
     members = _members(community, [department.pk]).get(department.pk, set())
     required = _requirements(community, [department.pk]).get(department.pk, [])
-    passed = _passed(community, [department.pk])
+    passed = _passed(community, members, {item[0] for item in required})
     people = Resident.objects.filter(pk__in=members).order_by("full_name", "pk")
-    start = year_start(today.year)
-    hours = dict(
-        Enrollment.objects.filter(
-            community=community, status=ES.PASSED, passed_at__gte=start, resident_id__in=members
-        )
-        .values_list("resident_id")
-        .annotate(total=Sum("hours"))
-    )
-    external = dict(
-        ExternalRecord.objects.filter(
-            community=community,
-            status=ExternalRecord.Status.CONFIRMED,
-            completed_on__year=today.year,
-            resident_id__in=members,
-        )
-        .values_list("resident_id")
-        .annotate(total=Sum("hours"))
-    )
+    hours = _hours(community, members, today.year)
     certificates = dict(
         Certificate.objects.filter(
             community=community, resident_id__in=members, revoked_at__isnull=True
@@ -295,8 +302,7 @@ def department_staff(*, community: Community, department: Department, today: dat
                 "required": len(required),
                 "completed": done,
                 "overdue": overdue,
-                "hours": (hours.get(person.pk) or Decimal(0))
-                + (external.get(person.pk) or Decimal(0)),
+                "hours": hours.get(person.pk, Decimal(0)),
                 "certificates": certificates.get(person.pk, 0),
             }
         )
