@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from hromada.core.models import Identity
-from hromada.core.registry import Export, Module, Nav, Schedule
+from hromada.core.registry import Export, Flow, Module, Nav, Schedule
 
 MODULE = Module(
     name="budget",
@@ -35,4 +35,12 @@ MODULE = Module(
     news="hromada.budget.selectors.latest",
     personal_data="hromada.budget.selectors.personal_data",
     my_items="hromada.budget.selectors.my_items",
+    chatbot=[
+        Flow(
+            "budget.projects",
+            _("Participatory budget"),
+            "hromada.budget.chatbot.projects",
+            menu="power",
+        )
+    ],
 )

@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from hromada.core.models import Identity
-from hromada.core.registry import Export, Module, Nav, Schedule
+from hromada.core.registry import Export, Flow, Module, Nav, Schedule
 
 MODULE = Module(
     name="petitions",
@@ -35,4 +35,7 @@ MODULE = Module(
     news="hromada.petitions.selectors.latest",
     personal_data="hromada.petitions.selectors.personal_data",
     my_items="hromada.petitions.selectors.my_items",
+    chatbot=[
+        Flow("petitions.find", _("Petitions"), "hromada.petitions.chatbot.find", menu="power")
+    ],
 )
