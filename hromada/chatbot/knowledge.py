@@ -602,6 +602,12 @@ def forget_cached() -> None:
 # Scoring -------------------------------------------------------------------
 
 
+def _dot(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    # einsum's own loop, not BLAS: a threaded BLAS spins its threads on a
+    # matrix-vector product this small and costs more CPU than it saves.
+    return np.einsum("ij,j->i", matrix, vector)
+
+
 def _rank(index: Index, text: str, limit: int) -> tuple[list[int], float]:
     """Return the rows of the best entries and the calibrated confidence of the first."""
     norm = normalize(text)
@@ -612,8 +618,8 @@ def _rank(index: Index, text: str, limit: int) -> tuple[list[int], float]:
         scores = ngram
     else:
         query = _embed(model, [norm], passage=False)[0]
-        phrasing = np.maximum.reduceat(index.phrasing_vectors @ query, index.starts)
-        scores = W_EMBED * phrasing + W_EMBED_ANSWER * (index.answer_vectors @ query)
+        phrasing = np.maximum.reduceat(_dot(index.phrasing_vectors, query), index.starts)
+        scores = W_EMBED * phrasing + W_EMBED_ANSWER * _dot(index.answer_vectors, query)
         scores += W_NGRAM * ngram
     order = np.argsort(-scores, kind="stable")[: max(limit, 2)]
     best = float(scores[order[0]])
@@ -623,7 +629,7 @@ def _rank(index: Index, text: str, limit: int) -> tuple[list[int], float]:
         z = bias + w_best * best + w_lead * lead
     else:
         # How much nearer the best entry is than the nearest question no council answers.
-        offtopic = float((index.offtopic_vectors @ query).max())
+        offtopic = float(_dot(index.offtopic_vectors, query).max())
         nearer = float(phrasing[order[0]]) - offtopic
         bias, w_best, w_lead, w_nearer = CALIBRATION_EMBED
         z = bias + w_best * best + w_lead * lead + w_nearer * nearer

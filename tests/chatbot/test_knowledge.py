@@ -452,3 +452,12 @@ def test_resolving_a_gap_and_asking_again_reopens_it(community, other_community)
     resident = make_resident(community=community)
     with pytest.raises(NotKnowledgeEditor):
         resolve_gap(community=community, actor=resident, gap_id=gap.pk)
+
+
+def test_the_demo_loads_chornomorsks_knowledge_base_once(community, fallback):
+    from hromada.chatbot import demo
+
+    demo.load(community)
+    demo.load(community)
+    assert KnowledgeEntry.objects.filter(community=community).count() == len(ITEMS)
+    assert knowledge.answer(community, "де найближче укриття").answer_id == "shelters"
