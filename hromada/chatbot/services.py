@@ -27,7 +27,7 @@ from hromada.core import audit
 from hromada.core.errors import DomainError, Forbidden
 from hromada.core.models import Community, Resident, StaffRole
 
-KEY_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")  # kebab case asked; snake or caps kept as given
 MAX_ENTRIES = 5000
 MAX_VARIANTS = 100
 MAX_TAGS = 20
