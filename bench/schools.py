@@ -491,9 +491,9 @@ def main() -> None:
     try:
         for _ in range(120):
             try:
-                requests.get(f"{base}/healthz", timeout=2, headers={"Host": HOST})
+                requests.get(f"{base}/healthz", timeout=10, headers={"Host": HOST})
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.5)
         before_app, before_db = tree_cpu(server.pid), database_cpu(f"{PG}/postgres", DB_NAME)
         http = run_http(base, data)
