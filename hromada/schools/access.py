@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hromada.core.errors import DomainError, NotFound
 from hromada.core.models import Community, Resident
+from hromada.core.params import MAX_ID
 from hromada.schools.models import (
     Assignment,
     Guardianship,
@@ -29,6 +30,13 @@ from hromada.schools.models import (
 )
 
 HEADS = (SchoolStaff.Role.DIRECTOR, SchoolStaff.Role.DEPUTY)
+
+
+def bounded(pk) -> int:
+    """Return an id the database can hold, or raise SchoolNotFound (a huge id is a 404, not a 500)."""
+    if not isinstance(pk, int) or not 1 <= pk <= MAX_ID:
+        raise SchoolNotFound()
+    return pk
 
 
 class SchoolNotFound(NotFound):
@@ -139,7 +147,7 @@ def teacher_assignments(resident, community: Community):
 def assignment_for(resident, community: Community, pk: int) -> Assignment:
     """Return an assignment the resident may read, or raise SchoolNotFound (404)."""
     found = (
-        Assignment.objects.filter(community=community, pk=pk)
+        Assignment.objects.filter(community=community, pk=bounded(pk))
         .select_related("school_class__school", "school_class__year", "subject")
         .first()
     )
@@ -150,7 +158,7 @@ def assignment_for(resident, community: Community, pk: int) -> Assignment:
 
 def class_for(resident, community: Community, pk: int) -> SchoolClass:
     found = (
-        SchoolClass.objects.filter(community=community, pk=pk)
+        SchoolClass.objects.filter(community=community, pk=bounded(pk))
         .select_related("school", "year")
         .first()
     )
@@ -160,7 +168,7 @@ def class_for(resident, community: Community, pk: int) -> SchoolClass:
 
 
 def school_for_head(resident, community: Community, pk: int) -> School:
-    found = School.objects.filter(community=community, pk=pk).first()
+    found = School.objects.filter(community=community, pk=bounded(pk)).first()
     if found is None or not is_head(resident, found):
         raise SchoolNotFound()
     return found
@@ -183,7 +191,7 @@ def children(resident, community: Community):
 
 def child_for(resident, community: Community, pk: int) -> Pupil:
     """Return the resident's own child (or the pupil themself), or raise SchoolNotFound."""
-    found = children(resident, community).filter(pk=pk).first()
+    found = children(resident, community).filter(pk=bounded(pk)).first()
     if found is None:
         raise SchoolNotFound()
     return found

@@ -182,7 +182,11 @@ def _assignment(request, pk) -> Assignment:
 
 
 def _lesson(assignment: Assignment, pk: int) -> Lesson:
-    found = Lesson.objects.filter(assignment=assignment, pk=pk).select_related("term").first()
+    found = (
+        Lesson.objects.filter(assignment=assignment, pk=_or_404(access.bounded, pk))
+        .select_related("term")
+        .first()
+    )
     if found is None:
         raise Http404
     found.assignment = assignment
@@ -379,7 +383,9 @@ def class_page(request, pk: int):
 @signed_in
 @require_POST
 def decide_note(request, pk: int):
-    note = AbsenceNote.objects.filter(community=request.community, pk=pk).first()
+    note = AbsenceNote.objects.filter(
+        community=request.community, pk=_or_404(access.bounded, pk)
+    ).first()
     if note is None:
         raise Http404
     try:
@@ -533,7 +539,7 @@ def make_archive(request, pk: int):
 @signed_in
 def archive_file(request, pk: int, kind: str):
     found = (
-        ClassArchive.objects.filter(community=request.community, pk=pk)
+        ClassArchive.objects.filter(community=request.community, pk=_or_404(access.bounded, pk))
         .select_related("school_class__school")
         .first()
     )
