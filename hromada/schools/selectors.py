@@ -172,6 +172,7 @@ def diary_week(pupil: Pupil, monday: date) -> dict:
             date__range=(monday, sunday),
         )
         .select_related("assignment__subject")
+        .prefetch_related("files")
         .order_by("date", "period")
     )
     entries = {

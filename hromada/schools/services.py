@@ -28,6 +28,7 @@ from hromada.schools.models import (
     Enrolment,
     Entry,
     Guardianship,
+    HomeworkFile,
     JournalChange,
     Lesson,
     Notice,
@@ -673,3 +674,48 @@ def reset_feed(*, resident: Resident, community: Community) -> CalendarFeed:
     feed.token = new_feed_token()
     feed.save(update_fields=["token"])
     return feed
+
+
+HOMEWORK_TYPES = {
+    ".pdf",
+    ".docx",
+    ".doc",
+    ".odt",
+    ".pptx",
+    ".xlsx",
+    ".txt",
+    ".jpg",
+    ".jpeg",
+    ".png",
+}
+HOMEWORK_MAX_BYTES = 10 * 1024 * 1024
+
+
+@transaction.atomic
+def attach_homework(*, actor: Resident, lesson: Lesson, upload) -> HomeworkFile:
+    """A teacher attaches a file to a lesson's homework (private: shown only to the class)."""
+    import os
+
+    if not access.writes_on(actor, lesson.assignment, lesson.date):
+        raise NotYourAssignment()
+    if upload is None:
+        raise ValidationFailed(fields={"file": _("Choose a file.")})
+    name = os.path.basename(str(upload.name or ""))[:200]
+    if os.path.splitext(name)[1].lower() not in HOMEWORK_TYPES or "\x00" in name:
+        raise ValidationFailed(_("Attach a PDF, document, presentation, table, text or picture."))
+    if upload.size > HOMEWORK_MAX_BYTES:
+        raise ValidationFailed(_("A homework file is 10 MB at most."))
+    found = HomeworkFile(community_id=lesson.community_id, lesson=lesson, name=name)
+    found.file.save(name, upload, save=False)
+    found.save()
+    JournalChange.objects.create(
+        community_id=lesson.community_id,
+        kind=JournalChange.Kind.LESSON,
+        lesson=lesson,
+        assignment=lesson.assignment,
+        old_value="",
+        new_value=f"+ {name}",
+        actor=actor,
+        at=timezone.now(),
+    )
+    return found

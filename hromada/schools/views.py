@@ -25,7 +25,9 @@ from hromada.schools.models import (
     Assignment,
     CalendarFeed,
     ClassArchive,
+    Enrolment,
     Entry,
+    HomeworkFile,
     Lesson,
     Room,
     SchoolClass,
@@ -292,6 +294,7 @@ def column(request, pk: int, lesson: int):
             for pupil, entry in rows
         ],
         "writes": writes,
+        "files": found.files.all(),
         "locked": services.is_locked(found),
         "kind_is_lesson": found.kind == Lesson.Kind.LESSON,
     }
@@ -600,3 +603,36 @@ def feed(request, token: str):
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@signed_in
+@require_POST
+def attach(request, pk: int, lesson: int):
+    assignment = _assignment(request, pk)
+    found = _lesson(assignment, lesson)
+    try:
+        services.attach_homework(actor=request.user, lesson=found, upload=request.FILES.get("file"))
+        messages.success(request, _("The file was attached."))
+    except DomainError as error:
+        messages.error(request, str(error))
+    return redirect("schools:column", pk=assignment.pk, lesson=found.pk)
+
+
+@signed_in
+def homework_file(request, pk: int):
+    """A homework file for the class's readers and the pupils' families only."""
+    found = (
+        HomeworkFile.objects.filter(community=request.community, pk=_or_404(access.bounded, pk))
+        .select_related("lesson__assignment__school_class__school")
+        .first()
+    )
+    if found is None:
+        raise Http404
+    assignment = found.lesson.assignment
+    family = Enrolment.objects.filter(
+        school_class_id=assignment.school_class_id,
+        pupil__in=access.children(request.user, request.community),
+    ).exists()
+    if not (family or access.reads_assignment(request.user, assignment)):
+        raise Http404
+    return FileResponse(found.file.open("rb"), as_attachment=True, filename=found.name)

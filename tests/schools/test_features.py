@@ -230,3 +230,19 @@ def test_heads_pages_and_the_semester_export(world):
     for outsider in (world.teacher, world.parent, world.department):
         assert client_for(outsider).get(f"/schools/schools/{world.school.pk}/").status_code == 404
     assert SchoolStaff.objects.filter(school=world.school).count() >= 5
+
+
+def test_homework_files_reach_the_class_only(world):
+    lesson = world.lesson()
+    file = SimpleUploadedFile("завдання.pdf", b"%PDF-1.4 test", content_type="application/pdf")
+    teacher = client_for(world.teacher)
+    url = f"/schools/journal/{world.maths7.pk}/lessons/{lesson.pk}/files/"
+    assert teacher.post(url, {"file": file}).status_code == 302
+    item = lesson.files.get()
+    assert client_for(world.parent).get(f"/schools/files/{item.pk}/").status_code == 200
+    assert client_for(world.stranger).get(f"/schools/files/{item.pk}/").status_code == 404
+    assert client_for(world.other_teacher).get(f"/schools/files/{item.pk}/").status_code == 404
+    script = SimpleUploadedFile("x.html", b"<script>", content_type="text/html")
+    with pytest.raises(services.ValidationFailed):
+        services.attach_homework(actor=world.teacher, lesson=lesson, upload=script)
+    assert lesson.files.count() == 1
