@@ -54,6 +54,7 @@ def test_cnap_pages_are_accessible_and_the_board_is_live(page, live_server):
         "/cnap/?q=паспорта",
         "/cnap/?situation=birth",
         service.get_absolute_url(),
+        f"/cnap/services/{service.pk}/join-by-phone/",
         office.get_absolute_url(),
         f"/cnap/kiosk/{office.pk}/",
         f"/cnap/kiosk/{office.pk}/tickets/{ticket.token}/",

@@ -306,3 +306,83 @@ def test_petition_pages_show_titles_and_names_as_text(watch, community):
     watch.open(f"/petitions/{petition.pk}/signers/")
     assert signer.full_name in watch.text()
     watch.assert_inert()
+
+
+# -- service centre (ЦНАП) -------------------------------------------------------
+
+
+def test_cnap_names_and_addresses_stay_text_on_kiosk_board_ticket_and_console(watch, community):
+    """
+    A service's name and card, an office's name and address, a life situation
+    and a priority category full of markup: the kiosk, the printed ticket, the
+    board (built by board.js from its feed), the ticket page (htmx) and the
+    operator's panel (htmx) show them as text.
+    """
+    from hromada.cnap import services as cnap
+    from hromada.cnap.models import Desk, LifeSituation, Office, PriorityCategory
+    from tests.cnap.conftest import make_office, make_service
+
+    office = make_office(community, name=f"ЦНАП {SCRIPT}")
+    Office.objects.filter(pk=office.pk).update(address=f"вул. {IMG} {LINK}")
+    office.refresh_from_db()
+    situation = LifeSituation.objects.create(
+        community=community, name=f"Переїзд {SVG}", slug="moving"
+    )
+    service = make_service(
+        community,
+        f"Паспорт {IMG} {SCRIPT}",
+        "X-1",
+        documents=f"Свідоцтво {SVG}\n{LINK}",
+        result=f"Паспорт {SVG}",
+        term=f"20 днів {IMG}",
+        cost=f"{SCRIPT} 300 грн",
+        provider_name=f"ДМС {IMG}",
+    )
+    service.life_situations.add(situation)
+    PriorityCategory.objects.create(community=community, name=f"Ветерани {IMG}")
+    operator = make_staff(community, "cnap_operator")
+    operator.full_name = f"Оператор {SVG}"
+    operator.save(update_fields=["full_name"])
+    desk = Desk.objects.create(office=office, number=7, operator=operator)
+    desk.services.add(service)
+
+    for path in ["/cnap/", f"/cnap/?q={service.name[:6]}", service.get_absolute_url()]:
+        watch.open(path)
+        assert service.name in watch.text()
+        watch.assert_inert()
+    watch.open(office.get_absolute_url())
+    assert office.address in watch.text()
+    watch.assert_inert()
+    watch.open(f"/cnap/services/{service.pk}/join-by-phone/")
+    watch.assert_inert()
+
+    # The kiosk prints a ticket for the service.
+    page = watch.open(f"/cnap/kiosk/{office.pk}/?situation=moving")
+    assert situation.name in watch.text()
+    page.locator("button[name=service]").first.click()
+    page.wait_for_load_state("networkidle")
+    assert service.name in watch.text() and office.name in watch.text()
+    watch.assert_inert()
+
+    # The board takes the call from its feed.
+    watch.open(f"/cnap/board/{office.pk}/")
+    ticket = cnap.call_next(desk=desk, actor=operator)
+    page.wait_for_function(
+        "label => document.getElementById('board-recent').textContent.includes(label)",
+        arg=f"{ticket.label} → 7",
+        timeout=5000,
+    )
+    assert office.name in watch.text()
+    watch.assert_inert()
+    watch.open(ticket.get_absolute_url())
+    assert service.name in watch.text()
+    watch.assert_inert()
+
+    # The operator's panel is swapped in by htmx.
+    log_in(page, watch.base, operator)
+    page = watch.open(f"/cnap/console/desks/{desk.pk}/")
+    assert service.name in watch.text()
+    page.locator("button[data-key=s]").click()
+    page.locator("button[data-key=s]").wait_for(state="detached", timeout=5000)
+    assert service.name in watch.text()
+    watch.assert_inert()
