@@ -330,9 +330,8 @@ def semester_rows(school: School, term: Term):
     points = defaultdict(list)
     absences = defaultdict(int)
     finals = {}
-    rows = Entry.objects.filter(lesson__term=term, community_id=school.community_id).filter(
-        lesson__assignment__school_class__school=school
-    )
+    # A semester belongs to one school's year: the term alone scopes the rows.
+    rows = Entry.objects.filter(lesson__term=term)
     for pupil_id, assignment_id, value, is_absent, kind in rows.values_list(
         "pupil_id", "lesson__assignment_id", "value", "absent", "lesson__kind"
     ).iterator(chunk_size=10000):
