@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from hromada.core.models import Identity
-from hromada.core.registry import Export, Module, Nav, Schedule
+from hromada.core.registry import Export, Flow, Module, Nav, Schedule
 
 MODULE = Module(
     name="cnap",
@@ -27,4 +27,16 @@ MODULE = Module(
     personal_data="hromada.cnap.selectors.personal_data",
     # Administrative services provided, per day, office and service: counts only.
     exports=[Export("administrative-services", "hromada.cnap.stats.open_data_rows")],
+    chatbot=[
+        Flow(
+            "cnap.find", _("Administrative services"), "hromada.cnap.chatbot.find", menu="services"
+        ),
+        Flow(
+            "cnap.mine",
+            _("My tickets and bookings"),
+            "hromada.cnap.chatbot.mine",
+            level=Identity.EMAIL,
+            menu="services",
+        ),
+    ],
 )

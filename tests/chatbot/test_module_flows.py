@@ -60,3 +60,44 @@ def test_vote_in_the_participatory_budget(community):
         or "квитанц" in replies[-1]["text"].lower()
         or ":" in replies[-1]["text"]
     )
+
+
+def test_cnap_service_card_join_and_book(community):
+    from hromada.cnap.models import Booking, Ticket
+    from tests.cnap.conftest import make_office, make_service
+
+    office = make_office(community)
+    passport = make_service(
+        community,
+        "Оформлення паспорта громадянина України у формі ID-картки",
+        "00001",
+        documents="Свідоцтво про народження\nДовідка про реєстрацію",
+        duration_minutes=15,
+    )
+    from hromada.cnap.models import Desk
+
+    Desk.objects.create(office=office, number=1).services.set([passport])
+    visitor = client_for(None)
+    replies = say(visitor, data="f:cnap.find")
+    assert f"s:{passport.pk}" in datas(replies[-1])
+    replies = say(visitor, text="паспорт")
+    replies = say(visitor, data=f"s:{passport.pk}")
+    assert "Свідоцтво про народження" in replies[-1]["text"]
+    replies = say(visitor, data=f"q:{passport.pk}")
+    assert "f:chatbot.link" in datas(replies[-1])
+    resident = make_resident(community, level=Identity.EMAIL)
+    client = client_for(resident)
+    say(client, data="f:cnap.find")
+    replies = say(client, data=f"q:{passport.pk}")
+    assert Ticket.objects.filter(resident=resident).count() == 1, replies
+    assert Ticket.objects.filter(resident=resident).count() == 1
+    say(client, data="f:cnap.find")
+    replies = say(client, data=f"b:{passport.pk}")
+    slot = next(d for d in datas(replies[-1]) if d.startswith("t:"))
+    say(client, data=slot)
+    booking = Booking.objects.get(resident=resident)
+    replies = say(client, data="f:cnap.mine")
+    assert f"c:{booking.pk}" in datas(replies[-1])
+    say(client, data=f"c:{booking.pk}")
+    booking.refresh_from_db()
+    assert booking.status != "booked"
