@@ -285,7 +285,7 @@ def test_kb_import_command_is_idempotent_and_replaces(community, tmp_path, fallb
 
 
 @pytest.mark.parametrize(
-    "content", [b"not json", b"\xff\xfe", b'[{"id": "BAD", "question": "q", "answer": "a"}]']
+    "content", [b"not json", b"\xff\xfe", b'[{"id": "bad id", "question": "q", "answer": "a"}]']
 )
 def test_kb_import_command_refuses_bad_files(community, tmp_path, content):
     path = tmp_path / "kb.json"
