@@ -39,7 +39,6 @@ MODULE = Module(
         )
     ],
     schedules=[Schedule("hromada.consultations.tasks.advance_due", every_seconds=300)],
-    demo="hromada.consultations.demo.load",
     news="hromada.consultations.selectors.latest",
     personal_data="hromada.consultations.selectors.personal_data",
 )
