@@ -118,11 +118,19 @@ def _welcome(bot: Bot, body: dict) -> JsonResponse:
     if context:
         # A deep link from the profile page carries the one-time link code.
         with transaction.atomic():
-            locked = Chat.objects.select_for_update().select_related("community").get(pk=chat.pk)
+            locked = (
+                Chat.objects.select_for_update(of=("self",))
+                .select_related("community")
+                .get(pk=chat.pk)
+            )
             replies = engine.handle(locked, Incoming(text="/start", start_payload=context))
     else:
         with transaction.atomic():
-            locked = Chat.objects.select_for_update().select_related("community").get(pk=chat.pk)
+            locked = (
+                Chat.objects.select_for_update(of=("self",))
+                .select_related("community")
+                .get(pk=chat.pk)
+            )
             replies = engine.handle(locked, Incoming(text="/start"))
     reply = replies[-1]
     if len(replies) > 1:
@@ -172,7 +180,9 @@ def webchat_send(request):
     chat = _web_chat(request)
     with transaction.atomic():
         locked = (
-            Chat.objects.select_for_update().select_related("community", "resident").get(pk=chat.pk)
+            Chat.objects.select_for_update(of=("self",))
+            .select_related("community", "resident")
+            .get(pk=chat.pk)
         )
         replies = engine.handle(locked, message)
     last = (

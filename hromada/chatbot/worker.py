@@ -43,7 +43,7 @@ def process_update(update_id: int) -> None:
 def _converse(chat: Chat, message) -> list[Reply]:
     with transaction.atomic():
         locked = (
-            Chat.objects.select_for_update()
+            Chat.objects.select_for_update(of=("self",))
             .select_related("community", "resident", "bot")
             .get(pk=chat.pk)
         )
