@@ -348,8 +348,15 @@ class Signature(models.Model):
     community = models.ForeignKey(
         Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="+"
     )
+    # No index of its own: the unique (petition, resident) and the (petition,
+    # created_at) index both start with it, and every signature pays for each
+    # index it goes into.
     petition = models.ForeignKey(
-        Petition, verbose_name=_("petition"), on_delete=models.CASCADE, related_name="signatures"
+        Petition,
+        verbose_name=_("petition"),
+        on_delete=models.CASCADE,
+        related_name="signatures",
+        db_index=False,
     )
     resident = models.ForeignKey(
         Resident, verbose_name=_("resident"), on_delete=models.PROTECT, related_name="+"
