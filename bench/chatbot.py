@@ -283,7 +283,9 @@ def webhook_part(env: dict, ids: dict, telegram) -> dict:
     port = free_port()
     server = start_server(env, port)
     try:
-        post_updates(port, ids["bot"], ids["secret"], [b"{}"] * 20)  # warm-up: refused, stores nothing
+        post_updates(
+            port, ids["bot"], ids["secret"], [b"{}"] * 20
+        )  # warm-up: refused, stores nothing
         before = cpu_snapshot(server, env)
         latencies, statuses, seconds = post_updates(port, ids["bot"], ids["secret"], bodies)
         after = cpu_snapshot(server, env)

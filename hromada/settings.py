@@ -61,7 +61,10 @@ HROMADA_DEFAULT_COMMUNITY = os.environ.get("HROMADA_DEFAULT_COMMUNITY", "chornom
 
 # Every optional module that is installed (its tables exist); HROMADA_MODULES
 # lists the ones switched on. Narrowing the installed list is for development.
-HROMADA_ALL_MODULES = env_list("HROMADA_INSTALLED_MODULES", "petitions,budget,appeals,cnap,chatbot,training,consultations,schools")
+HROMADA_ALL_MODULES = env_list(
+    "HROMADA_INSTALLED_MODULES",
+    "petitions,budget,appeals,cnap,chatbot,training,consultations,schools",
+)
 HROMADA_MODULES = env_list("HROMADA_MODULES", ",".join(HROMADA_ALL_MODULES))
 
 INSTALLED_APPS = [

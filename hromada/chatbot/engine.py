@@ -331,7 +331,7 @@ def free_text(conversation: Conversation, text: str, incoming: ChatMessage) -> R
         entry.key: entry
         for entry in KnowledgeEntry.objects.filter(community=community, key__in=keys, active=True)
     }
-    if result.answer_id and not result.handover and result.answer_id in entries:
+    if result.sure and result.answer_id in entries:
         incoming.outcome = ChatMessage.Outcome.ANSWERED
         incoming.answer_key = result.answer_id[:100]
         reply = _entry_reply(entries[result.answer_id])
