@@ -107,7 +107,10 @@ def handle(chat: Chat, message: Incoming) -> list[Reply]:
         incoming = ChatMessage(
             chat=chat, direction=ChatMessage.Direction.IN, text=_summary(message)
         )
+        private = _is_private(chat.step)
         replies = _dispatch(Conversation(chat), message, incoming)
+        if private and incoming.text:
+            incoming.text = "[answer]"  # a survey's answers are not kept in the conversation
         if getattr(chat, "forgotten", False):
             return replies  # the resident asked to forget this chat: keep nothing of it
         incoming.save()
@@ -136,7 +139,20 @@ def _summary(message: Incoming) -> str:
 
 
 def reset(chat: Chat) -> None:
-    chat.flow, chat.step, chat.data = "", "", {}
+    """Leave any flow; what a flow saved to go on later (``data["saved"]``) stays."""
+    saved = chat.data.get("saved") if isinstance(chat.data, dict) else None
+    chat.flow, chat.step = "", ""
+    chat.data = {"saved": saved} if saved else {}
+
+
+def _is_private(path: str) -> bool:
+    """Return whether the step takes answers whose text the conversation must not keep."""
+    if not path:
+        return False
+    try:
+        return bool(getattr(_step(path), "private", False))
+    except (ImportError, ValueError):
+        return False
 
 
 def _dispatch(conversation: Conversation, message: Incoming, incoming: ChatMessage) -> list[Reply]:

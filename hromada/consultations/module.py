@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from hromada.core.models import Identity
-from hromada.core.registry import Export, Module, Nav, Schedule
+from hromada.core.registry import Export, Flow, Module, Nav, Schedule
 
 MODULE = Module(
     name="consultations",
@@ -41,4 +41,12 @@ MODULE = Module(
     schedules=[Schedule("hromada.consultations.tasks.advance_due", every_seconds=300)],
     news="hromada.consultations.selectors.latest",
     personal_data="hromada.consultations.selectors.personal_data",
+    chatbot=[
+        Flow(
+            "consultations.open",
+            _("Consultations"),
+            "hromada.consultations.chatbot.start",
+            menu="power",
+        )
+    ],
 )
