@@ -114,3 +114,49 @@ def make_archive(*, actor, school_class: SchoolClass) -> ClassArchive:
     found.save()
     audit.record(actor=actor, action="schools_archive.created", target=found)
     return found
+
+
+def purge_expired_archives(*, today=None) -> int:
+    """
+    Remove the archives kept past their retention; return how many went.
+
+    `keep_until` is fixed when an archive is made, from the school's
+    retention setting then. Each removal leaves an audit entry with the
+    manifest's digests, so the log still proves what was kept and for how
+    long. Idempotent: a second run finds nothing to remove.
+    """
+    today = today or timezone.localdate()
+    removed = 0
+    due = ClassArchive.objects.filter(keep_until__lt=today).values_list("pk", flat=True)
+    for pk in list(due.iterator()):
+        with transaction.atomic():
+            found = (
+                ClassArchive.objects.select_for_update()
+                .filter(pk=pk, keep_until__lt=today)
+                .select_related("school_class__year", "community")
+                .first()
+            )
+            if found is None:
+                continue  # another scheduler run took it
+            files = [found.pdf, found.csv]
+            audit.record(
+                actor=None,
+                action="schools_archive.expired",
+                target=found,
+                before={
+                    "school_class": found.school_class_id,
+                    "year": found.school_class.year.name,
+                    "created_at": found.created_at.isoformat(),
+                    "keep_until": found.keep_until.isoformat(),
+                    "manifest": found.manifest,
+                },
+            )
+            found.delete()
+            names = [stored.name for stored in files if stored.name]
+            storage = found.pdf.storage
+            # Files go only once the row is gone for good: a rollback keeps both.
+            transaction.on_commit(
+                lambda names=names, storage=storage: [storage.delete(n) for n in names]
+            )
+            removed += 1
+    return removed

@@ -21,6 +21,7 @@ MODULE = Module(
     schedules=[
         Schedule("hromada.schools.tasks.daily_digest", every_seconds=3600),
         Schedule("hromada.schools.tasks.absence_alerts", every_seconds=6 * 3600),
+        Schedule("hromada.schools.tasks.purge_expired_archives", every_seconds=24 * 3600),
     ],
     demo="hromada.schools.demo.load",
     personal_data="hromada.schools.selectors.personal_data",

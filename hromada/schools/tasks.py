@@ -17,3 +17,11 @@ def absence_alerts() -> dict:
     from hromada.schools.notify import absence_alerts
 
     return absence_alerts()
+
+
+@task()
+def purge_expired_archives() -> int:
+    """Remove year-end archives kept past the school's retention, with an audit entry each."""
+    from hromada.schools.archive import purge_expired_archives
+
+    return purge_expired_archives()
