@@ -11,6 +11,11 @@
 - ``ask [TEXT] --community SLUG`` answers TEXT, or each line of standard input
   in order, printing one JSON object per line: ``{"answer_id", "confidence",
   "alternatives", "handover", "answer"}``.
+- ``set-webhook --community SLUG [--bot ID] [--base-url URL]`` tells Telegram
+  (setWebhook, with the bot's secret token) and Viber (set_webhook) where to
+  post updates: ``<base>/chatbot/telegram/<id>/`` and ``<base>/chatbot/viber/<id>/``,
+  the base being the community's public address unless given. Both platforms
+  take only HTTPS. Prints one JSON object per bot; fails when any bot failed.
 """
 
 from __future__ import annotations
@@ -44,6 +49,13 @@ class Command(BaseCommand):
         ask = sub.add_parser("ask", help="Answer a question, or each line of standard input.")
         ask.add_argument("text", nargs="?")
         ask.add_argument("--community", required=True, help="The community's short name.")
+        hook = sub.add_parser("set-webhook", help="Register the bots' webhook addresses.")
+        hook.add_argument("--community", required=True, help="The community's short name.")
+        hook.add_argument("--bot", type=int, help="Only this bot (its number in the back office).")
+        hook.add_argument(
+            "--base-url",
+            help="The site's public HTTPS address (default: the community's own address).",
+        )
 
     def handle(self, *args, action, **options):
         return getattr(self, "_" + action.replace("-", "_"))(**options)
@@ -108,3 +120,43 @@ class Command(BaseCommand):
             result = knowledge.answer(target, question)
             self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False))
             self.stdout.flush()
+
+    def _set_webhook(self, *, community, bot=None, base_url=None, **_):
+        from hromada.chatbot import telegram, viber
+        from hromada.chatbot.models import Bot
+        from hromada.core.notifications import site_url
+
+        target = self._community(community)
+        base = (base_url or site_url(target)).rstrip("/")
+        if not base.startswith("https://"):
+            raise CommandError(
+                f"Telegram and Viber post only to HTTPS addresses, not {base!r}: "
+                "give --base-url https://..."
+            )
+        bots = Bot.objects.filter(community=target, active=True).order_by("pk")
+        if bot is not None:
+            bots = bots.filter(pk=bot)
+        failed = 0
+        found = False
+        for row in bots:
+            found = True
+            url = f"{base}/chatbot/{row.channel}/{row.pk}/"
+            outcome = {"bot": row.pk, "channel": row.channel, "url": url, "ok": True}
+            token = row.token
+            try:
+                if not token:
+                    raise ValueError("no token: enter it in the back office (Chatbot → Bots)")
+                if row.channel == Bot.Channel.TELEGRAM:
+                    telegram.TelegramClient(token).set_webhook(url, row.secret)
+                else:
+                    viber.ViberClient(token, name=row.name).set_webhook(url)
+            except (telegram.ApiError, viber.ApiError) as error:
+                outcome.update(ok=False, error=f"{error.code} {error.description}".strip())
+            except ValueError as error:
+                outcome.update(ok=False, error=str(error))
+            failed += not outcome["ok"]
+            self.stdout.write(json.dumps(outcome, ensure_ascii=False))
+        if not found:
+            raise CommandError("No active bot found: add one in the back office (Chatbot → Bots).")
+        if failed:
+            raise CommandError(f"{failed} bot(s) could not be registered.")
