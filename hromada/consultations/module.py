@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from hromada.core.models import Identity
-from hromada.core.registry import Export, Flow, Module, Nav, Schedule
+from hromada.core.registry import Export, Flow, Indicator, Module, Nav, Schedule
 
 MODULE = Module(
     name="consultations",
@@ -41,6 +41,36 @@ MODULE = Module(
     schedules=[Schedule("hromada.consultations.tasks.advance_due", every_seconds=300)],
     news="hromada.consultations.selectors.latest",
     personal_data="hromada.consultations.selectors.personal_data",
+    indicators=[
+        Indicator(
+            "consultations_held",
+            _("Public consultations held"),
+            _("consultations"),
+            "up",
+            "hromada.consultations.selectors.held_count",
+        ),
+        Indicator(
+            "consultation_participants",
+            _("Participants in public consultations"),
+            _("people"),
+            "up",
+            "hromada.consultations.selectors.participant_count",
+        ),
+        Indicator(
+            "consultation_proposals_taken",
+            _("Share of consultation proposals taken into account"),
+            "%",
+            "up",
+            "hromada.consultations.selectors.taken_into_account_share",
+        ),
+        Indicator(
+            "consultation_reports_overdue",
+            _("Consultation reports published late or not at all"),
+            _("reports"),
+            "down",
+            "hromada.consultations.selectors.overdue_report_count",
+        ),
+    ],
     chatbot=[
         Flow(
             "consultations.open",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
+
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +16,7 @@ from hromada.consultations.models import (
     DraftVersion,
     HearingInitiative,
     Registration,
+    Response,
     Topic,
 )
 from hromada.core.models import Community, Resident
@@ -270,3 +273,121 @@ def personal_data(resident: Resident) -> dict:
             )
         ),
     }
+
+
+# Strategy indicators ---------------------------------------------------------------
+# compute(community, start, end, settlement=None) -> number | None; the period
+# runs from `start` to `end`, both days included. A settlement narrows to the
+# consultations concerning it.
+
+
+def _day(value) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _period(start, end) -> tuple[datetime, datetime]:
+    """Return the period's first and past-the-last moments in the current time zone."""
+    first = timezone.make_aware(datetime.combine(_day(start), time.min))
+    after = timezone.make_aware(datetime.combine(_day(end) + timedelta(days=1), time.min))
+    return first, after
+
+
+def _concerning(rows, settlement, prefix: str = ""):
+    if settlement is None:
+        return rows
+    settlement_id = getattr(settlement, "pk", settlement)
+    return rows.filter(**{f"{prefix}settlement_id": settlement_id})
+
+
+def held_count(community: Community, start, end, settlement=None) -> int:
+    """Consultations that opened to the public in the period (announced-only ones wait)."""
+    first, after = _period(start, end)
+    rows = Consultation.objects.filter(
+        community=community,
+        status__in=[STATUS.OPEN, *Consultation.AFTER_CLOSE],
+        opens_at__gte=first,
+        opens_at__lt=after,
+    )
+    return _concerning(rows, settlement).count()
+
+
+def participant_count(community: Community, start, end, settlement=None) -> int:
+    """
+    People who took part in the period: residents who commented, proposed an
+    amendment, registered for a hearing or answered an identified survey,
+    each once; plus each anonymous survey response (a respondent cannot be
+    matched across surveys, by design).
+    """
+    first, after = _period(start, end)
+    consultations = _concerning(Consultation.objects.filter(community=community), settlement)
+    people = set(
+        Comment.objects.filter(
+            consultation__in=consultations,
+            resident__isnull=False,
+            created_at__gte=first,
+            created_at__lt=after,
+        ).values_list("resident_id", flat=True)
+    )
+    people |= set(
+        Registration.objects.filter(
+            consultation__in=consultations, created_at__gte=first, created_at__lt=after
+        )
+        .exclude(status=Registration.Status.CANCELLED)
+        .values_list("resident_id", flat=True)
+    )
+    responses = Response.objects.filter(
+        consultation__in=consultations,
+        submitted_on__gte=_day(start),
+        submitted_on__lte=_day(end),
+    )
+    people |= set(
+        responses.filter(resident__isnull=False).values_list("resident_id", flat=True).distinct()
+    )
+    return len(people) + responses.filter(resident__isnull=True).count()
+
+
+def taken_into_account_share(community: Community, start, end, settlement=None) -> float | None:
+    """
+    Percentage of the proposals accepted or partly accepted, among those
+    decided in the reports published in the period; None without any.
+    """
+    first, after = _period(start, end)
+    consultations = _concerning(
+        Consultation.objects.filter(
+            community=community,
+            status=STATUS.REPORTED,
+            report_published_at__gte=first,
+            report_published_at__lt=after,
+        ),
+        settlement,
+    )
+    counts = Comment.objects.filter(
+        consultation__in=consultations, is_proposal=True, removed=""
+    ).aggregate(
+        decided=Count("pk", filter=~Q(decision="")),
+        taken=Count("pk", filter=Q(decision__in=["accepted", "partly"])),
+    )
+    if not counts["decided"]:
+        return None
+    return round(100 * counts["taken"] / counts["decided"], 1)
+
+
+def overdue_report_count(community: Community, start, end, settlement=None) -> int:
+    """
+    Reports due in the period (up to today) that were not published by
+    their deadline: still missing, or published late.
+    """
+    # A report due today is not late yet.
+    rows = Consultation.objects.filter(
+        community=community,
+        report_due_on__gte=_day(start),
+        report_due_on__lte=_day(end),
+        report_due_on__lt=timezone.localdate(),
+    )
+    overdue = 0
+    for due, published in _concerning(rows, settlement).values_list(
+        "report_due_on", "report_published_at"
+    ):
+        if published is None or timezone.localdate(published) > due:
+            overdue += 1
+    return overdue
