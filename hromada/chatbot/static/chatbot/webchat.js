@@ -5,6 +5,8 @@
     var root = document.getElementById("webchat");
     if (!root) { return; }
     var log = document.getElementById("webchat-log");
+    // The live region is the log itself; its lines are a list inside it.
+    var lines = document.getElementById("webchat-lines") || log;
     var buttons = document.getElementById("webchat-buttons");
     var form = document.getElementById("webchat-form");
     var input = document.getElementById("webchat-text");
@@ -21,11 +23,14 @@
       body.textContent = text;
       item.appendChild(name);
       item.appendChild(body);
-      log.appendChild(item);
+      lines.appendChild(item);
       log.scrollTop = log.scrollHeight;
     }
 
     function showButtons(reply) {
+      // A choice pressed by keyboard is replaced by the new ones: the focus goes to the
+      // first of them (or the text field), not back to the top of the page.
+      var hadFocus = buttons.contains(document.activeElement);
       buttons.textContent = "";
       (reply.buttons || []).forEach(function (row) {
         row.forEach(function (button) {
@@ -51,6 +56,9 @@
         place.dataset.location = "1";
         place.textContent = root.dataset.location;
         buttons.appendChild(place);
+      }
+      if (hadFocus) {
+        (buttons.querySelector(".webchat-choice") || input).focus();
       }
     }
 
