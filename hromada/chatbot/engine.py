@@ -109,6 +109,7 @@ def handle(chat: Chat, message: Incoming) -> list[Reply]:
         )
         private = _is_private(chat.step)
         replies = _dispatch(Conversation(chat), message, incoming)
+        chat.private_exchange = private  # the worker then drops the raw update's text too
         if private and incoming.text:
             incoming.text = "[answer]"  # a survey's answers are not kept in the conversation
         if getattr(chat, "forgotten", False):

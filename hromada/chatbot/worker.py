@@ -35,9 +35,12 @@ def process_update(update_id: int) -> None:
     if not bot.active:
         return
     if bot.channel == Bot.Channel.TELEGRAM:
-        _telegram(bot, update.payload)
+        chat = _telegram(bot, update.payload)
     else:
-        _viber(bot, update.payload)
+        chat = _viber(bot, update.payload)
+    if chat is not None and getattr(chat, "private_exchange", False):
+        # An answer to a survey: the raw update keeps no text of it until the purge.
+        Update.objects.filter(pk=update.pk).update(payload={"redacted": True})
 
 
 def _converse(chat: Chat, message) -> list[Reply]:
@@ -50,7 +53,7 @@ def _converse(chat: Chat, message) -> list[Reply]:
         return locked, engine.handle(locked, message)
 
 
-def _telegram(bot: Bot, body: dict) -> None:
+def _telegram(bot: Bot, body: dict) -> Chat | None:
     parsed = telegram.parse(body)
     if not parsed.chat_id or parsed.kind == "ignored" or not parsed.private:
         return
@@ -76,6 +79,7 @@ def _telegram(bot: Bot, body: dict) -> None:
         set_blocked(chat=chat, blocked=False)
     chat, replies = _converse(chat, message)
     sender.send_all(chat, replies)
+    return chat
 
 
 def _too_big() -> str:
@@ -83,7 +87,7 @@ def _too_big() -> str:
         return _("The photo could not be received; send a smaller one, up to 20 MB.")
 
 
-def _viber(bot: Bot, body: dict) -> None:
+def _viber(bot: Bot, body: dict) -> Chat | None:
     parsed = viber.parse(body)
     if not parsed.chat_id or parsed.kind not in ("message", "subscribed", "unsubscribed", "failed"):
         return
@@ -107,6 +111,7 @@ def _viber(bot: Bot, body: dict) -> None:
         set_blocked(chat=chat, blocked=False)
     chat, replies = _converse(chat, message)
     sender.send_all(chat, replies)
+    return chat
 
 
 def send_stored_message(message_id: int) -> None:

@@ -266,3 +266,32 @@ def test_another_communitys_consultation_is_not_found(community):
     replies = say(client, data=f"a:{survey.pk}")
     assert not Response.objects.exists()
     assert Consultation.objects.filter(community=community).count() == 0
+
+
+def test_in_telegram_an_answer_leaves_no_text_in_the_raw_update(
+    community, tg_bot, telegram, post_telegram
+):
+    from hromada.chatbot.models import Update
+    from tests.support.telegram_api import callback_update, message_update
+
+    survey = open_survey(
+        community,
+        moderator_of(community),
+        anonymous=True,
+        questions=[{"kind": "short", "text": "Ваша зупинка", "required": True}],
+    )
+    post_telegram(tg_bot, message_update(1, 701, "/start"))
+    resident = make_resident(community, level=Identity.EMAIL)
+    Chat.objects.filter(bot=tg_bot).update(resident=resident)
+    post_telegram(tg_bot, callback_update(2, 701, f"a:{survey.pk}"))  # no flow yet: the menu
+    post_telegram(tg_bot, callback_update(3, 701, "f:consultations.open"))
+    post_telegram(tg_bot, callback_update(4, 701, f"a:{survey.pk}"))
+    assert "Ваша зупинка" in telegram.sent[-1]["text"]
+    post_telegram(tg_bot, message_update(5, 701, "Вулиця Миру"))
+    post_telegram(tg_bot, callback_update(6, 701, "a:send"))
+    assert Answer.objects.get(question__consultation=survey).text == "Вулиця Миру"
+    assert Response.objects.get(consultation=survey).resident is None
+    payloads = {row.key: row.payload for row in Update.objects.filter(bot=tg_bot)}
+    assert payloads["5"] == {"redacted": True} and payloads["6"] == {"redacted": True}
+    assert payloads["1"] != {"redacted": True}
+    assert "Вулиця Миру" not in " ".join(ChatMessage.objects.values_list("text", flat=True))
