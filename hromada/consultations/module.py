@@ -40,6 +40,7 @@ MODULE = Module(
     ],
     schedules=[Schedule("hromada.consultations.tasks.advance_due", every_seconds=300)],
     news="hromada.consultations.selectors.latest",
+    demo="hromada.consultations.demo.load",
     personal_data="hromada.consultations.selectors.personal_data",
     indicators=[
         Indicator(
