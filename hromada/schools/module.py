@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from hromada.core.models import Identity
-from hromada.core.registry import Module, Nav, Schedule
+from hromada.core.registry import Indicator, Module, Nav, Schedule
 
 MODULE = Module(
     name="schools",
@@ -25,4 +25,28 @@ MODULE = Module(
     ],
     demo="hromada.schools.demo.load",
     personal_data="hromada.schools.selectors.personal_data",
+    # Aggregates over all the community's schools: no pupil is named.
+    indicators=[
+        Indicator(
+            "schools.journal_on_time",
+            _("Lessons recorded in the e-journal on time"),
+            "%",
+            "up",
+            "hromada.schools.selectors.journal_on_time_share",
+        ),
+        Indicator(
+            "schools.parents_connected",
+            _("Pupils whose parents use the e-diary"),
+            "%",
+            "up",
+            "hromada.schools.selectors.parents_connected_share",
+        ),
+        Indicator(
+            "schools.unexplained_absences",
+            _("Absences not explained"),
+            "%",
+            "down",
+            "hromada.schools.selectors.unexplained_absence_share",
+        ),
+    ],
 )

@@ -6,7 +6,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -457,3 +458,67 @@ def personal_data(resident) -> dict:
             for note in AbsenceNote.objects.filter(guardian=resident).select_related("pupil")
         ],
     }
+
+
+# Strategy indicators: aggregates over the community's schools, never a pupil's name.
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def journal_on_time_share(
+    community: Community, start: date, end: date, settlement=None
+) -> float | None:
+    """
+    Return the % of lessons in [start, end] recorded in the journal by the next day.
+
+    A lesson is on time when its column was made on its day or the day
+    after (Europe/Kyiv dates), with its topic written.
+    """
+    if settlement is not None:
+        return None  # schools are not tied to a settlement
+    lessons = Lesson.objects.filter(
+        community=community, kind=Lesson.Kind.LESSON, date__gte=start, date__lte=end
+    )
+    counts = lessons.annotate(recorded_on=TruncDate("created_at")).aggregate(
+        total=Count("pk"),
+        on_time=Count(
+            "pk",
+            filter=Q(recorded_on__lte=F("date") + timedelta(days=1)) & ~Q(topic=""),
+        ),
+    )
+    return _share(counts["on_time"], counts["total"])
+
+
+def parents_connected_share(
+    community: Community, start: date, end: date, settlement=None
+) -> float | None:
+    """Return the % of pupils enrolled on `end` with a parent who has signed in to the diary."""
+    if settlement is not None:
+        return None
+    enrolled = Enrolment.objects.filter(
+        community=community, enrolled_on__lte=end, school_class__year__ends_on__gte=end
+    ).exclude(left_on__lt=end)
+    pupils = Pupil.objects.filter(pk__in=enrolled.values("pupil_id"))
+    connected = Guardianship.objects.filter(
+        community=community,
+        pupil_id=OuterRef("pk"),
+        blocked_at__isnull=True,
+        guardian__is_active=True,
+        guardian__last_login__isnull=False,
+    )
+    counts = pupils.aggregate(total=Count("pk"), connected=Count("pk", filter=Q(Exists(connected))))
+    return _share(counts["connected"], counts["total"])
+
+
+def unexplained_absence_share(
+    community: Community, start: date, end: date, settlement=None
+) -> float | None:
+    """Return the % of absences in [start, end] that nobody explained (no reason recorded)."""
+    if settlement is not None:
+        return None
+    counts = Entry.objects.filter(
+        community=community, absent=True, lesson__date__gte=start, lesson__date__lte=end
+    ).aggregate(total=Count("pk"), unexplained=Count("pk", filter=Q(reason="")))
+    return _share(counts["unexplained"], counts["total"])

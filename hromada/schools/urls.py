@@ -10,6 +10,7 @@ urlpatterns = [
     path("journal/<int:pk>/", views.journal, name="journal"),
     path("journal/<int:pk>/lessons/new/", views.new_lesson, name="new_lesson"),
     path("journal/<int:pk>/lessons/<int:lesson>/", views.column, name="column"),
+    path("journal/<int:pk>/lessons/<int:lesson>/cells/<int:pupil>/", views.cell, name="cell"),
     path("journal/<int:pk>/lessons/<int:lesson>/history/", views.column_history, name="history"),
     path("journal/<int:pk>/lessons/<int:lesson>/files/", views.attach, name="attach"),
     path("files/<int:pk>/", views.homework_file, name="homework_file"),

@@ -302,6 +302,44 @@ def column(request, pk: int, lesson: int):
 
 
 @signed_in
+@require_POST
+def cell(request, pk: int, lesson: int, pupil: int):
+    """
+    Save one cell of a column as the teacher leaves it, without reloading the page.
+
+    The column editor's script (htmx) posts each changed cell here and swaps
+    the answer into the cell's status; without scripts the whole column form
+    posts to `column` as before. The same service saves both ways, so a cell
+    saved here and then posted again with the form is not logged twice.
+    """
+    assignment = _assignment(request, pk)
+    found = _lesson(assignment, lesson)
+    if not access.writes_on(request.user, assignment, found.date):
+        raise Http404
+    pupil_id = _or_404(access.bounded, pupil)
+    value = request.POST.get(f"pupil-{pupil_id}", request.POST.get("value", ""))[:301]
+    try:
+        services.save_cells(
+            actor=request.user,
+            lesson=found,
+            values={pupil_id: value},
+            reason=request.POST.get("reason", "")[:301],
+        )
+        error = None
+    except DomainError as failure:
+        error = (failure.fields or {}).get(f"pupil-{pupil_id}") or str(failure)
+    if request.headers.get("HX-Request") != "true":
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(request, _("The grade was saved."))
+        return redirect("schools:column", pk=assignment.pk, lesson=found.pk)
+    response = render(request, "schools/_cell_status.html", {"error": error, "pupil_id": pupil_id})
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@signed_in
 def column_history(request, pk: int, lesson: int):
     assignment = _assignment(request, pk)
     found = _lesson(assignment, lesson)
