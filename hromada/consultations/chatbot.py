@@ -64,10 +64,9 @@ def start(conversation, message: Incoming) -> Reply:
         lines.append(_("No consultation or survey is open now."))
     if upcoming:
         lines.append(_("Coming soon:"))
-        lines += [
-            f"• {item.title} ({_('from %(day)s') % {'day': _day(item.opens_at)}})"
-            for item in upcoming
-        ]
+        for item in upcoming:
+            since = _("from %(day)s") % {"day": _day(item.opens_at)}
+            lines.append(f"• {item.title} ({since})")
         rows += [[Button(item.title, f"o:{item.pk}")] for item in upcoming]
     rows.append([Button(_("All consultations on the site"), url=_site(conversation, ""))])
     return Reply("\n".join(lines), rows, next_step=P + "pick")
@@ -261,7 +260,9 @@ def _ask(conversation, item, questions, question: Question, progress: dict, note
         "number": done + 1,
         "total": len(questions),
     }
-    lines.append(f"{head}{'' if question.required else ' · ' + _('optional')}")
+    if not question.required:
+        head += " · " + _("optional")
+    lines.append(head)
     lines.append(question.text)
     if question.help_text:
         lines.append(question.help_text)
