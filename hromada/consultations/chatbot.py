@@ -93,7 +93,7 @@ def pick(conversation, message: Incoming) -> Reply:
             return card(conversation, int(value))
         if kind == "w":
             return follow(conversation, int(value))
-        if kind == "a":
+        if kind == "s":
             return begin(conversation, int(value))
     return start(conversation, message)
 
@@ -123,7 +123,8 @@ def card(conversation, pk: int) -> Reply:
             lines.append(_("Questions: %(count)d.") % {"count": count})
             if item.is_anonymous:
                 lines.append(_("Answers are anonymous: they are kept without your name."))
-            rows.append([Button(_("Answer the survey"), f"a:{item.pk}")])
+            # "s:", not "a:": an old card's button pressed mid-survey is never taken for an answer.
+            rows.append([Button(_("Answer the survey"), f"s:{item.pk}")])
     topic = item.topic.name if item.topic_id else ""
     follow_text = (
         _("Follow the topic «%(topic)s»") % {"topic": topic}

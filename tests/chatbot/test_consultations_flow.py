@@ -47,7 +47,7 @@ def texts(replies) -> str:
 
 def answer_all(client, survey, *, stop="Порт <b>1</b>") -> list:
     """Answer CHAT_QUESTIONS in the chat, with one wrong number on the way."""
-    replies = say(client, data=f"a:{survey.pk}")
+    replies = say(client, data=f"s:{survey.pk}")
     assert "Як часто" in replies[-1]["text"]
     assert "a:skip" not in datas(replies[-1])  # required
     replies = say(client, data="a:2")  # «Рідко»: the conditional question follows
@@ -86,8 +86,8 @@ def test_a_visitor_sees_open_consultations_and_is_asked_to_link_to_answer(commun
     assert "Майбутнє опитування" not in texts(replies)
     replies = say(visitor, data=f"o:{survey.pk}")
     assert "Автобуси" in replies[-1]["text"]
-    assert f"a:{survey.pk}" in datas(replies[-1])
-    replies = say(visitor, data=f"a:{survey.pk}")
+    assert f"s:{survey.pk}" in datas(replies[-1])
+    replies = say(visitor, data=f"s:{survey.pk}")
     assert "f:chatbot.link" in datas(replies[-1])
     assert not Response.objects.exists()
 
@@ -125,8 +125,8 @@ def test_answer_an_identified_survey_question_by_question(community):
     # Once per person: the card says so and a second start is refused.
     replies = say(client, data="f:consultations.open")
     replies = say(client, data=f"o:{survey.pk}")
-    assert f"a:{survey.pk}" not in datas(replies[-1])
-    replies = say(client, data=f"a:{survey.pk}")
+    assert f"s:{survey.pk}" not in datas(replies[-1])
+    replies = say(client, data=f"s:{survey.pk}")
     assert Response.objects.filter(consultation=survey).count() == 1
 
 
@@ -145,7 +145,7 @@ def test_an_anonymous_survey_keeps_no_name_and_one_response(community):
     kept = " ".join(ChatMessage.objects.values_list("text", flat=True))
     assert "Вокзал" not in kept and "Далеко" not in kept
     say(client, data="f:consultations.open")
-    replies = say(client, data=f"a:{survey.pk}")
+    replies = say(client, data=f"s:{survey.pk}")
     assert Response.objects.filter(consultation=survey).count() == 1
     assert "a:send" not in datas(replies[-1])
 
@@ -155,16 +155,16 @@ def test_progress_is_saved_when_the_resident_leaves_and_comes_back(community):
     survey = open_survey(community, moderator, questions=CHAT_QUESTIONS)
     client = client_for(make_resident(community, level=Identity.EMAIL))
     say(client, data="f:consultations.open")
-    say(client, data=f"a:{survey.pk}")
+    say(client, data=f"s:{survey.pk}")
     say(client, data="a:0")  # «Щодня»: the conditional question stays hidden
     replies = say(client, data="x:menu")  # away to the menu
     replies = say(client, data="f:consultations.open")
-    replies = say(client, data=f"a:{survey.pk}")
+    replies = say(client, data=f"s:{survey.pk}")
     assert "Які маршрути" in replies[-1]["text"]  # goes on at the third question
     replies = say(client, data="a:later")
     assert not Response.objects.exists()
     say(client, data="f:consultations.open")
-    replies = say(client, data=f"a:{survey.pk}")
+    replies = say(client, data=f"s:{survey.pk}")
     assert "Які маршрути" in replies[-1]["text"]
     replies = say(client, data="a:restart")
     assert "Як часто" in replies[-1]["text"]
@@ -175,7 +175,7 @@ def test_required_answers_and_a_wrong_date_are_asked_again(community):
     survey = open_survey(community, moderator, questions=CHAT_QUESTIONS)
     client = client_for(make_resident(community, level=Identity.EMAIL))
     say(client, data="f:consultations.open")
-    say(client, data=f"a:{survey.pk}")
+    say(client, data=f"s:{survey.pk}")
     replies = say(client, data="a:skip")  # required: not skipped
     assert "Як часто" in replies[-1]["text"]
     replies = say(client, text="щотижня")  # an option typed instead of pressed
@@ -213,7 +213,7 @@ def test_matrix_ranking_and_long_text_link_to_the_web_form(community):
     survey = open_survey(community, moderator, questions=questions)
     client = client_for(make_resident(community, level=Identity.EMAIL))
     say(client, data="f:consultations.open")
-    say(client, data=f"a:{survey.pk}")
+    say(client, data=f"s:{survey.pk}")
     replies = say(client, data="a:0")
     urls = [b["url"] for row in replies[-1]["buttons"] for b in row if b["url"]]
     assert any(url.endswith(f"/consultations/{survey.pk}/survey/") for url in urls)
@@ -230,7 +230,7 @@ def test_a_resident_without_a_confirmed_email_is_told_how_to_answer(community):
     survey = open_survey(community, moderator, questions=CHAT_QUESTIONS)
     client = client_for(make_resident(community, level=Identity.NONE))
     say(client, data="f:consultations.open")
-    replies = say(client, data=f"a:{survey.pk}")
+    replies = say(client, data=f"s:{survey.pk}")
     assert "/profile/" in replies[-1]["text"]
     assert not Response.objects.exists()
 
@@ -263,7 +263,7 @@ def test_another_communitys_consultation_is_not_found(community):
     say(client, data="f:consultations.open")
     replies = say(client, data=f"o:{survey.pk}")
     assert "Чуже" not in texts(replies)
-    replies = say(client, data=f"a:{survey.pk}")
+    replies = say(client, data=f"s:{survey.pk}")
     assert not Response.objects.exists()
     assert Consultation.objects.filter(community=community).count() == 0
 
@@ -283,9 +283,9 @@ def test_in_telegram_an_answer_leaves_no_text_in_the_raw_update(
     post_telegram(tg_bot, message_update(1, 701, "/start"))
     resident = make_resident(community, level=Identity.EMAIL)
     Chat.objects.filter(bot=tg_bot).update(resident=resident)
-    post_telegram(tg_bot, callback_update(2, 701, f"a:{survey.pk}"))  # no flow yet: the menu
+    post_telegram(tg_bot, callback_update(2, 701, f"s:{survey.pk}"))  # no flow yet: the menu
     post_telegram(tg_bot, callback_update(3, 701, "f:consultations.open"))
-    post_telegram(tg_bot, callback_update(4, 701, f"a:{survey.pk}"))
+    post_telegram(tg_bot, callback_update(4, 701, f"s:{survey.pk}"))
     assert "Ваша зупинка" in telegram.sent[-1]["text"]
     post_telegram(tg_bot, message_update(5, 701, "Вулиця Миру"))
     post_telegram(tg_bot, callback_update(6, 701, "a:send"))
@@ -295,3 +295,17 @@ def test_in_telegram_an_answer_leaves_no_text_in_the_raw_update(
     assert payloads["5"] == {"redacted": True} and payloads["6"] == {"redacted": True}
     assert payloads["1"] != {"redacted": True}
     assert "Вулиця Миру" not in " ".join(ChatMessage.objects.values_list("text", flat=True))
+
+
+def test_an_old_card_button_pressed_mid_survey_is_not_an_answer(community):
+    survey = open_survey(community, moderator_of(community), questions=CHAT_QUESTIONS)
+    resident = make_resident(community, level=Identity.EMAIL)
+    client = client_for(resident)
+    say(client, data="f:consultations.open")
+    say(client, data=f"s:{survey.pk}")
+    replies = say(client, data=f"s:{survey.pk}")  # the card's button again, inside the survey
+    assert "Як часто" in replies[-1]["text"]
+    replies = say(client, data=f"o:{survey.pk}")
+    assert "Як часто" in replies[-1]["text"]
+    saved = Chat.objects.get(resident=resident).data["saved"][f"survey:{survey.pk}"]
+    assert saved["answers"] == {}
