@@ -117,9 +117,48 @@ def version(office_id: int) -> int:
     return current
 
 
-def bump(office_id: int) -> None:
-    """Mark the office board changed; call it on commit."""
-    cache.set(_key(office_id), time.time_ns(), VERSION_TTL)
+def _line_key(office_id: int, service_id: int) -> str:
+    return f"cnap:line:{office_id}:{service_id}"
+
+
+def _office_key(office_id: int) -> str:
+    return f"cnap:office-state:{office_id}"
+
+
+def bump(office_id: int, service_ids=(), *, office_wide: bool = False) -> None:
+    """
+    Mark the office board changed; call it on commit.
+
+    `service_ids` name the service lines the change touched (a ticket of
+    the service entered, left or changed its state); `office_wide` marks a
+    change every ticket of the office shows (pause, resume, blackout).
+    The ticket pages' ETags are built from these, so a page is told
+    "not modified" while its own line and its office stay as they were.
+    """
+    stamp = time.time_ns()
+    marks = {_key(office_id): stamp}
+    marks.update({_line_key(office_id, service_id): stamp for service_id in service_ids})
+    if office_wide:
+        marks[_office_key(office_id)] = stamp
+    cache.set_many(marks, VERSION_TTL)
+
+
+def line_version(office_id: int, service_id: int) -> str:
+    """
+    Return the version of what a ticket page of the service shows at the office.
+
+    One cache round trip: the office-wide mark and the service line's mark
+    (each started on the first read after a cache loss).
+    """
+    keys = [_office_key(office_id), _line_key(office_id, service_id)]
+    found = cache.get_many(keys)
+    if len(found) < len(keys):
+        stamp = time.time_ns()
+        for key in keys:
+            if key not in found:
+                cache.add(key, stamp, VERSION_TTL)
+        found = cache.get_many(keys)
+    return "-".join(str(found.get(key, 0)) for key in keys)
 
 
 # The voice ------------------------------------------------------------------

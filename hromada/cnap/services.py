@@ -17,7 +17,7 @@ from fractions import Fraction
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -374,8 +374,9 @@ def _event(ticket: Ticket, action: str, *, actor=None, desk=None, outcome="", at
     )
 
 
-def _board_changed(office_id: int) -> None:
-    transaction.on_commit(lambda: board.bump(office_id))
+def _board_changed(office_id: int, *service_ids: int, office_wide: bool = False) -> None:
+    """Tell the board and the ticket pages of the touched service lines, on commit."""
+    transaction.on_commit(lambda: board.bump(office_id, service_ids, office_wide=office_wide))
 
 
 def _check_can_queue(*, office: Office, service: Service, now: datetime) -> None:
@@ -438,7 +439,7 @@ def issue_ticket(
         resident=resident, checked_in_at=now,
     )  # fmt: skip
     _event(ticket, EV.ISSUED, at=now)
-    _board_changed(office.pk)
+    _board_changed(office.pk, ticket.service_id)
     return ticket
 
 
@@ -485,7 +486,7 @@ def join_remotely(
         check_in_by=now + timedelta(minutes=rules.check_in_minutes),
     )
     _event(ticket, EV.JOINED, actor=resident, at=now)
-    _board_changed(office.pk)
+    _board_changed(office.pk, ticket.service_id)
     return ticket
 
 
@@ -514,7 +515,7 @@ def check_in(*, office: Office, code: str, now: datetime | None = None) -> Ticke
         remote.save(update_fields=["checked_in_at"])
         remote.office = office
         _event(remote, EV.CHECKED_IN, at=now)
-        _board_changed(office.pk)
+        _board_changed(office.pk, remote.service_id)
         return remote
     booking = (
         Booking.objects.select_for_update()
@@ -547,7 +548,7 @@ def check_in(*, office: Office, code: str, now: datetime | None = None) -> Ticke
         checked_in_at=now,
     )
     _event(ticket, EV.CHECKED_IN, at=now, outcome="late" if late else "")
-    _board_changed(office.pk)
+    _board_changed(office.pk, ticket.service_id)
     return ticket
 
 
@@ -565,7 +566,7 @@ def cancel_ticket(*, ticket: Ticket, resident: Resident, now: datetime | None = 
         raise WrongTicketStatus(status=ticket.get_status_display())
     ticket.refresh_from_db()
     _event(ticket, EV.CANCELLED, actor=resident, at=now)
-    _board_changed(ticket.office_id)
+    _board_changed(ticket.office_id, ticket.service_id)
     return ticket
 
 
@@ -579,6 +580,41 @@ def waiting_for(*, office: Office) -> list[Ticket]:
         .only("id", "service_id", "kind", "priority_id", "queued_at", "slot_at", "target_desk_id")
         .order_by("queued_at", "id")
     )
+
+
+def callable_at(*, desk: Desk, service_ids, now: datetime, rules: dispatch.Rules):
+    """
+    Return the waiting tickets the desk may call now, as `dispatch.Waiting`, in queue order.
+
+    The database does the filtering `dispatch.choose_next` would do in
+    Python (the desk's services, tickets sent to another desk, booked
+    visitors not yet due), so a long queue for other desks costs the call
+    nothing; the rows come as plain values, without model instances.
+    """
+    due = now + timedelta(minutes=rules.booked_early_minutes)
+    rows = (
+        Ticket.objects.filter(
+            office_id=desk.office_id,
+            status=TS.WAITING,
+            checked_in_at__isnull=False,
+            service_id__in=service_ids,
+        )
+        .filter(Q(target_desk__isnull=True) | Q(target_desk_id=desk.pk))
+        .filter(~Q(kind=Ticket.Kind.BOOKED) | Q(slot_at__isnull=True) | Q(slot_at__lte=due))
+        .order_by("queued_at", "id")
+        .values_list("id", "service_id", "kind", "priority_id", "queued_at", "slot_at")
+    )
+    return [
+        dispatch.Waiting(
+            id=pk,
+            service_id=service_id,
+            kind=kind,
+            priority=priority_id is not None,
+            queued_at=queued_at,
+            slot_at=slot_at,
+        )
+        for pk, service_id, kind, priority_id, queued_at, slot_at in rows
+    ]
 
 
 def dispatch_rules(rules: CnapRules) -> dispatch.Rules:
@@ -596,6 +632,12 @@ def as_waiting(ticket: Ticket) -> dispatch.Waiting:
     )
 
 
+def desk_services(desk: Desk) -> frozenset[int]:
+    """Return the ids of the services the desk handles (its link rows only)."""
+    links = Desk.services.through.objects.filter(desk_id=desk.pk)
+    return frozenset(links.values_list("service_id", flat=True))
+
+
 def recent_calls(*, desk: Desk, window: int) -> tuple[int, int]:
     """Return (priority calls, calls) among the desk's last `window` calls."""
     flags = list(
@@ -609,7 +651,7 @@ def recent_calls(*, desk: Desk, window: int) -> tuple[int, int]:
 def in_hand(*, desk: Desk) -> Ticket | None:
     """Return the ticket called to or served at the desk."""
     return (
-        Ticket.objects.select_related("service")
+        Ticket.objects.select_related("service", "priority")
         .filter(desk=desk, status__in=Ticket.IN_HAND)
         .first()
     )
@@ -637,21 +679,19 @@ def call_next(*, desk: Desk, actor: Resident, now: datetime | None = None) -> Ti
     now = now or timezone.now()
     office = _desk_ready(desk=desk, actor=actor)
     rules = dispatch_rules(rules_for(office.community))
-    services = frozenset(desk.services.values_list("pk", flat=True))
+    services = desk_services(desk)
     desk_view = dispatch.Desk(id=desk.pk, service_ids=services)
     for _attempt in range(CLAIM_ATTEMPTS):
         with transaction.atomic():
             if Ticket.objects.filter(desk=desk, status__in=Ticket.IN_HAND).exists():
                 raise DeskBusy()
-            candidates = [
-                ticket
-                for ticket in waiting_for(office=office)
-                if ticket.target_desk_id in (None, desk.pk)
-            ]
+            candidates = callable_at(desk=desk, service_ids=services, now=now, rules=rules)
+            if not candidates:
+                return None
             priority_calls, calls = recent_calls(desk=desk, window=rules.window)
             chosen = dispatch.choose_next(
                 desk_view,
-                [as_waiting(ticket) for ticket in candidates],
+                candidates,
                 now,
                 recent_priority_calls=priority_calls,
                 recent_calls=calls,
@@ -669,10 +709,12 @@ def call_next(*, desk: Desk, actor: Resident, now: datetime | None = None) -> Ti
                 raise DeskBusy() from None
             if not claimed:
                 continue  # another desk took it first; choose again
-            ticket = Ticket.objects.select_related("service", "resident").get(pk=chosen.id)
+            ticket = Ticket.objects.select_related("service", "resident", "priority").get(
+                pk=chosen.id
+            )
             ticket.office = office
             _event(ticket, EV.CALLED, actor=actor, desk=desk, at=now)
-            _board_changed(office.pk)
+            _board_changed(office.pk, ticket.service_id)
             tell_called(ticket=ticket, desk=desk, now=now)
             tell_near(office=office, now=now)
             return ticket
@@ -680,8 +722,14 @@ def call_next(*, desk: Desk, actor: Resident, now: datetime | None = None) -> Ti
 
 
 def _hand(*, desk: Desk, actor: Resident, statuses) -> Ticket:
+    """Return the desk's ticket in hand, its row locked, with what the console shows of it."""
     _require(may_work_desk(actor, desk))
-    ticket = Ticket.objects.select_for_update().filter(desk=desk, status__in=Ticket.IN_HAND).first()
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("service", "priority")
+        .filter(desk=desk, status__in=Ticket.IN_HAND)
+        .first()
+    )
     if ticket is None:
         raise NothingInHand()
     if ticket.status not in statuses:
@@ -697,10 +745,11 @@ def recall(*, desk: Desk, actor: Resident, now: datetime | None = None) -> Ticke
     if desk.office.is_paused:
         raise OfficePaused()
     ticket = _hand(desk=desk, actor=actor, statuses=[TS.CALLED])
+    # The row is locked: the new values are known without reading it again.
     Ticket.objects.filter(pk=ticket.pk).update(recalls=F("recalls") + 1, called_at=now)
-    ticket.refresh_from_db()
+    ticket.recalls, ticket.called_at = ticket.recalls + 1, now
     _event(ticket, EV.RECALLED, actor=actor, desk=desk, at=now)
-    _board_changed(desk.office_id)
+    _board_changed(desk.office_id, ticket.service_id)
     return ticket
 
 
@@ -710,9 +759,9 @@ def start(*, desk: Desk, actor: Resident, now: datetime | None = None) -> Ticket
     now = now or timezone.now()
     ticket = _hand(desk=desk, actor=actor, statuses=[TS.CALLED])
     Ticket.objects.filter(pk=ticket.pk).update(status=TS.SERVING, started_at=now)
-    ticket.refresh_from_db()
+    ticket.status, ticket.started_at = TS.SERVING, now
     _event(ticket, EV.STARTED, actor=actor, desk=desk, at=now)
-    _board_changed(desk.office_id)
+    _board_changed(desk.office_id, ticket.service_id)
     return ticket
 
 
@@ -723,15 +772,17 @@ def finish(*, desk: Desk, actor: Resident, outcome: str, now: datetime | None = 
     if outcome not in Ticket.Outcome.values:
         raise ValidationFailed(fields={"outcome": str(_("Choose the outcome of the visit."))})
     ticket = _hand(desk=desk, actor=actor, statuses=[TS.CALLED, TS.SERVING])
-    Ticket.objects.filter(pk=ticket.pk).update(
-        status=TS.DONE,
-        outcome=outcome,
-        finished_at=now,
-        started_at=ticket.started_at or now,
-    )
-    ticket.refresh_from_db()
+    changes = {
+        "status": TS.DONE,
+        "outcome": outcome,
+        "finished_at": now,
+        "started_at": ticket.started_at or now,
+    }
+    Ticket.objects.filter(pk=ticket.pk).update(**changes)
+    for name, value in changes.items():
+        setattr(ticket, name, value)
     _event(ticket, EV.FINISHED, actor=actor, desk=desk, outcome=outcome, at=now)
-    _board_changed(desk.office_id)
+    _board_changed(desk.office_id, ticket.service_id)
     return ticket
 
 
@@ -763,10 +814,11 @@ def transfer(
     if to_service is not None:
         changes["service"] = to_service
     changes["target_desk"] = to_desk
+    left = ticket.service_id
     Ticket.objects.filter(pk=ticket.pk).update(**changes)
     ticket.refresh_from_db()
     _event(ticket, EV.TRANSFERRED, actor=actor, desk=desk, at=now)
-    _board_changed(office.pk)
+    _board_changed(office.pk, left, ticket.service_id)
     return ticket
 
 
@@ -779,9 +831,9 @@ def mark_no_show(*, desk: Desk, actor: Resident, now: datetime | None = None) ->
     if ticket.recalls < needed:
         raise TooEarlyForNoShow(left=needed - ticket.recalls)
     Ticket.objects.filter(pk=ticket.pk).update(status=TS.NO_SHOW, finished_at=now)
-    ticket.refresh_from_db()
+    ticket.status, ticket.finished_at = TS.NO_SHOW, now
     _event(ticket, EV.NO_SHOW, actor=actor, desk=desk, at=now)
-    _board_changed(desk.office_id)
+    _board_changed(desk.office_id, ticket.service_id)
     return ticket
 
 
@@ -824,7 +876,7 @@ def pause_office(*, office: Office, actor: Resident, now: datetime | None = None
             community_id=office.community_id, office=office, actor=actor, action=EV.PAUSED, at=now
         )
         audit.record(actor=actor, action="cnap_office.paused", target=office)
-        _board_changed(office.pk)
+        _board_changed(office.pk, office_wide=True)
     return office
 
 
@@ -851,7 +903,7 @@ def resume_office(*, office: Office, actor: Resident, now: datetime | None = Non
         community_id=office.community_id, office=office, actor=actor, action=EV.RESUMED, at=now
     )
     audit.record(actor=actor, action="cnap_office.resumed", target=office)
-    _board_changed(office.pk)
+    _board_changed(office.pk, office_wide=True)
     return office
 
 
@@ -1044,7 +1096,7 @@ def expire_overdue(*, now: datetime | None = None) -> dict[str, int]:
             status=TS.LAPSED, finished_at=now
         ):
             _event(ticket, EV.LAPSED, at=now)
-            _board_changed(ticket.office_id)
+            _board_changed(ticket.office_id, ticket.service_id)
     no_shows = 0
     for rules in CnapRules.objects.all():
         no_shows += Booking.objects.filter(
@@ -1260,7 +1312,7 @@ def _join_by_phone(*, row: PhoneCode, now: datetime) -> Ticket:
     except IntegrityError:
         raise AlreadyInQueue() from None  # the same phone confirmed twice at once
     _event(ticket, EV.JOINED, at=now)
-    _board_changed(office.pk)
+    _board_changed(office.pk, ticket.service_id)
     return ticket
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import time
 from datetime import date, timedelta
 from functools import wraps
 from urllib.parse import urljoin
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
+from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -36,6 +40,11 @@ from hromada.core.ratelimit import address_bucket, over_any
 # against a script printing tickets.
 KIOSK_RATE = "30/m"
 TICKET_REFRESH_SECONDS = 10
+# The ticket page's estimate is worked out again at least this often.
+ESTIMATE_BUCKET_SECONDS = 120
+TICKET_PLACE_SECONDS = 24 * 3600
+# A board feed kept per office and version: every board of the office shares it.
+BOARD_FEED_SECONDS = 300
 BOARD_POLL_MILLISECONDS = 1500
 
 
@@ -327,10 +336,54 @@ def ticket(request, token):
     return render(request, "cnap/ticket.html", context)
 
 
+def _ticket_etag(request, token, place) -> str:
+    """
+    Return the ETag of a ticket's live part from the cache alone.
+
+    It names the ticket, the versions of its office and of its service's
+    line (bumped on commit by every change a ticket page shows: a ticket
+    of the line issued, called, started, finished, transferred, cancelled;
+    the office paused or resumed), the language, and a two-minute bucket,
+    so the estimate is recomputed at least that often.
+    """
+    _community, office_id, service_id = place
+    bucket = int(time.time() // ESTIMATE_BUCKET_SECONDS)
+    version = board.line_version(office_id, service_id)
+    return f'"{token}-{version}-{bucket}-{request.LANGUAGE_CODE}"'
+
+
 def ticket_status(request, token):
-    """The ticket page's live part, polled by htmx."""
+    """
+    The ticket page's live part, polled by htmx (every phone in the queue).
+
+    Answered 304 Not Modified without a database query while the ticket's
+    line and office are unchanged: where a ticket is (community, office,
+    service) is kept in the cache once a full answer has read it.
+    """
+    token = str(token)
+    place_key = f"cnap:ticket-place:{token}"
+    place = cache.get(place_key)
+    etag = None
+    if place is not None and place[0] == request.community.pk:
+        etag = _ticket_etag(request, token, place)
+        if etag in request.headers.get("If-None-Match", ""):
+            response = HttpResponseNotModified()
+            response["ETag"] = etag
+            return response
     found = _ticket(request, token)
-    return render(request, "cnap/_ticket_status.html", _ticket_context(found))
+    where = (found.community_id, found.office_id, found.service_id)
+    if place != where:
+        # The first poll, or the ticket moved to another service. An ETag
+        # is only given when its versions were read before the ticket (a
+        # change committed in between then shows at the next poll), so
+        # this answer has none, or the old line's; the next poll builds
+        # it from the place kept now.
+        cache.set(place_key, where, TICKET_PLACE_SECONDS)
+    response = render(request, "cnap/_ticket_status.html", _ticket_context(found))
+    if etag is not None:
+        response["ETag"] = etag
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 @login_required
@@ -478,7 +531,21 @@ def board_feed(request, pk: int):
         response = HttpResponseNotModified()
         response["ETag"] = etag
         return response
-    found = _kiosk_office(request, pk)
+    feed_key = f"cnap:board-feed:{community.pk}:{pk}:{version}"
+    content = cache.get(feed_key)
+    if content is None:
+        content = _board_feed_content(_kiosk_office(request, pk), version)
+        # Only after the office was found in this community: the key names both.
+        cache.set(feed_key, content, BOARD_FEED_SECONDS)
+    response = HttpResponse(content, content_type="application/json")
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(version / 1e9)
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+def _board_feed_content(found: Office, version: int) -> bytes:
+    """Return the board feed's JSON of the office at this version."""
     state = selectors.board_state(office=found)
     body = {
         "version": version,
@@ -499,11 +566,7 @@ def board_feed(request, pk: int):
         "paused": state["paused"],
         "blackout": state["blackout"],
     }
-    response = JsonResponse(body, json_dumps_params={"ensure_ascii": False})
-    response["ETag"] = etag
-    response["Last-Modified"] = http_date(version / 1e9)
-    response["Cache-Control"] = "no-cache"
-    return response
+    return json.dumps(body, cls=DjangoJSONEncoder, ensure_ascii=False).encode()
 
 
 @require_GET
@@ -550,22 +613,39 @@ def _desk(request, pk) -> Desk:
     return desk
 
 
-def _panel_context(desk: Desk) -> dict:
-    handled = list(desk.services.all())
+_IN_HAND_UNKNOWN = object()
+
+
+def _panel_context(desk: Desk, ticket=_IN_HAND_UNKNOWN) -> dict:
+    """
+    Return what the console's panel shows, and nothing more.
+
+    `ticket` is the ticket in hand when the caller already has it (the
+    action just called or changed it); the lists of the transfer form are
+    read only when a ticket is in hand, as the panel shows the form only then.
+    """
+    if ticket is _IN_HAND_UNKNOWN:
+        ticket = services.in_hand(desk=desk)
+    handled = Desk.services.through.objects.filter(desk_id=desk.pk).values("service_id")
     waiting = Ticket.objects.filter(
         office_id=desk.office_id,
         status=Ticket.Status.WAITING,
         checked_in_at__isnull=False,
-        service__in=handled,
+        service_id__in=handled,
     )
     return {
         "desk": desk,
         "office": desk.office,
-        "ticket": services.in_hand(desk=desk),
+        "ticket": ticket,
         "waiting": waiting.count(),
         "outcomes": Ticket.Outcome.choices,
-        "services": Service.objects.filter(community_id=desk.office.community_id, is_active=True),
-        "other_desks": Desk.objects.filter(office_id=desk.office_id).exclude(pk=desk.pk),
+        # Lazy: the template reads these only with a ticket in hand.
+        "services": Service.objects.filter(
+            community_id=desk.office.community_id, is_active=True
+        ).only("pk", "name"),
+        "other_desks": Desk.objects.filter(office_id=desk.office_id)
+        .exclude(pk=desk.pk)
+        .only("pk", "number"),
     }
 
 
@@ -609,6 +689,10 @@ DESK_ACTIONS = {
 }
 
 
+# Actions that return the ticket they called or changed at the desk.
+TICKET_ACTIONS = frozenset({"next", "recall", "start", "finish", "no-show", "transfer"})
+
+
 @_cnap_staff
 @require_POST
 def desk_action(request, pk: int, action: str):
@@ -616,6 +700,7 @@ def desk_action(request, pk: int, action: str):
     found = _desk(request, pk)
     if action not in DESK_ACTIONS:
         raise Http404
+    in_hand = _IN_HAND_UNKNOWN
     try:
         result = DESK_ACTIONS[action](found, request.user, request.POST)
     except DomainError as error:
@@ -623,9 +708,13 @@ def desk_action(request, pk: int, action: str):
     else:
         if action == "next" and result is None:
             messages.info(request, _("Nobody is waiting for this desk's services."))
-    found.refresh_from_db()
+        if action in TICKET_ACTIONS:
+            # The action returned the desk's ticket (or, after next, None:
+            # nobody called); a desk holds one ticket, so once it has left
+            # the desk, nothing is in hand.
+            in_hand = result if result is not None and result.status in Ticket.IN_HAND else None
     if request.headers.get("HX-Request"):
-        context = {**_panel_context(found), "partial": True}
+        context = {**_panel_context(found, in_hand), "partial": True}
         return render(request, "cnap/_desk_panel.html", context)
     return redirect("cnap:desk", pk=found.pk)
 
