@@ -462,7 +462,8 @@ def _send(conversation, item: Consultation, questions: list[Question], progress:
             progress["answers"].pop(str(position), None)
             if position in progress["skipped"]:
                 progress["skipped"].remove(position)
-        return _ask_next(conversation, item, progress, str(error))
+        problems = [str(text) for text in error.fields.values() if text]
+        return _ask_next(conversation, item, progress, problems[0] if problems else str(error))
     _drop_progress(conversation, item.pk)
     conversation.data.pop("survey", None)
     rows = []

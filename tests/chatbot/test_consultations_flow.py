@@ -309,3 +309,28 @@ def test_an_old_card_button_pressed_mid_survey_is_not_an_answer(community):
     assert "Як часто" in replies[-1]["text"]
     saved = Chat.objects.get(resident=resident).data["saved"][f"survey:{survey.pk}"]
     assert saved["answers"] == {}
+
+
+def test_a_response_the_service_refuses_at_sending_is_asked_again(community):
+    """The service checks the whole response again: what it refuses is asked anew."""
+    questions = [
+        {"kind": "single", "text": "Чи їздите ви?", "required": True, "options": ["Так", "Ні"]},
+        {"kind": "scale", "text": "Оцініть мережу", "minimum": 1, "maximum": 5, "required": True},
+    ]
+    survey = open_survey(community, moderator_of(community), questions=questions)
+    resident = make_resident(community, level=Identity.EMAIL)
+    client = client_for(resident)
+    say(client, data="f:consultations.open")
+    say(client, data=f"s:{survey.pk}")
+    say(client, data="a:0")
+    replies = say(client, data="a:4")
+    assert "a:send" in datas(replies[-1])
+    chat = Chat.objects.get(resident=resident)
+    chat.data["saved"][f"survey:{survey.pk}"]["answers"]["2"] = 9  # out of the scale
+    chat.save()
+    replies = say(client, data="a:send")
+    assert "Оцініть мережу" in replies[-1]["text"] and "5" in replies[-1]["text"]
+    assert not Response.objects.exists()
+    say(client, data="a:3")
+    say(client, data="a:send")
+    assert Answer.objects.get(question__position=2).number == 3
