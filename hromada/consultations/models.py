@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hromada.core.models import Community, Department, Resident, Settlement
 
@@ -347,9 +348,11 @@ class Comment(models.Model):
         SURVEY = "survey", _("proposal in a survey answer")
 
     class Decision(models.TextChoices):
-        ACCEPTED = "accepted", _("accepted")
+        # The words of the report (Law №3841-IX): "враховано", not "прийнято"
+        # as other modules' "accepted" reads.
+        ACCEPTED = "accepted", pgettext_lazy("proposal decision", "accepted")
         PARTLY = "partly", _("partly accepted")
-        REJECTED = "rejected", _("rejected")
+        REJECTED = "rejected", pgettext_lazy("proposal decision", "rejected")
 
     class Removal(models.TextChoices):
         OFFENSIVE = "offensive", _("offensive")
@@ -529,7 +532,7 @@ class Subscription(models.Model):
     )
     settlement = models.ForeignKey(
         Settlement,
-        verbose_name=_("settlement"),
+        verbose_name=_("settlement subscribed to"),
         on_delete=models.CASCADE,
         null=True,
         blank=True,
@@ -646,7 +649,7 @@ class Response(models.Model):
     )
     settlement = models.ForeignKey(
         Settlement,
-        verbose_name=_("settlement"),
+        verbose_name=_("respondent's settlement"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
