@@ -386,3 +386,57 @@ def test_cnap_names_and_addresses_stay_text_on_kiosk_board_ticket_and_console(wa
     page.locator("button[data-key=s]").wait_for(state="detached", timeout=5000)
     assert service.name in watch.text()
     watch.assert_inert()
+
+
+# -- public consultations -----------------------------------------------------------
+
+
+def test_consultation_texts_stay_text_on_every_page(watch, community):
+    """
+    Markup in a consultation's title, an article, a comment, an official reply,
+    an amendment (shown as a redline), survey options and free-text answers, and
+    a hearing's agenda reads as text on every public and staff page, in the
+    charts' SVG, and in the report's JSON.
+    """
+    import json
+
+    from tests.browser.test_consultations import build, public_paths, staff_paths
+
+    mark = f"{IMG} {SCRIPT} {SVG}"
+    built = build(community, mark=mark)
+    texts = {
+        f"/consultations/{built.draft.pk}/": built.draft.title,
+        f"/consultations/{built.draft.pk}/articles/st-3/": "Раніше — чистіше",
+        f"/consultations/{built.closed.pk}/results/": f"Центр {mark}",
+        f"/consultations/{built.hearing.pk}/": built.hearing.agenda,
+    }
+    for path in public_paths(built):
+        watch.open(path)
+        if path in texts:
+            assert texts[path] in watch.text(), path
+        watch.assert_inert()
+    # The redline marks the change word by word, each word still text.
+    watch.open(f"/consultations/{built.draft.pk}/articles/st-3/")
+    assert watch.page.locator("ins, del").count() > 0
+    watch.assert_inert()
+
+    resident = make_resident(community)
+    log_in(watch.page, watch.base, resident)
+    watch.open(f"/consultations/{built.survey.pk}/survey/")
+    assert f"Щодня {mark}" in watch.text()
+    watch.assert_inert()
+
+    watch.page.context.clear_cookies()
+    log_in(watch.page, watch.base, built.moderator)
+    for path in staff_paths(built):
+        watch.open(path)
+        watch.assert_inert()
+
+    # The frozen report as JSON keeps the markup as data, never as markup to run.
+    report = Client().get(f"/consultations/{built.closed.pk}/report.json")
+    document = json.loads(
+        b"".join(report.streaming_content) if report.streaming else report.content
+    )
+    assert document["consultation"]["title"] == built.closed.title
+    assert document["proposals"][0]["reason"] == f"Частково {mark}"
+    assert report["Content-Type"].startswith("application/json")
