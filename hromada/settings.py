@@ -93,7 +93,7 @@ MIDDLEWARE = [
     "hromada.core.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every page (CONTENT_SECURITY_POLICY, below).
-    "csp.middleware.CSPMiddleware",
+    "hromada.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "hromada.core.middleware.CommunityMiddleware",

@@ -6,6 +6,10 @@ import ipaddress
 import re
 import time
 
+from csp.constants import HEADER as CSP_HEADER
+from csp.constants import HEADER_REPORT_ONLY as CSP_HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject, CSPMiddleware
+from csp.utils import build_policy
 from django.conf import settings
 from django.core.validators import ProhibitNullCharactersValidator
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
@@ -50,7 +54,10 @@ def community_for_host(host: str) -> Community:
 
 def forget_communities() -> None:
     """Drop the host cache (after a community is edited, and between tests)."""
+    from hromada.core.privacy import _LOCAL as privacy_versions
+
     _CACHE.clear()
+    privacy_versions.clear()
 
 
 class CommunityMiddleware:
@@ -173,3 +180,33 @@ def nul_refused(request):
         fmt = "json" if request.path_info.endswith(".json") else "xml"
         return error_response(Open311Error(400, message), fmt)
     return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """
+    django-csp's middleware without deep-copying the policy for every response.
+
+    The library passes its policy parts through dataclasses.asdict, a deep
+    copy of the whole configuration twice per response; build_policy copies
+    what it changes anyway, so the parts are handed over as they are.
+    """
+
+    def process_response(self, request, response):
+        if response.status_code in (500, 404) and settings.DEBUG:
+            return response
+        for report_only, header, setting, exempt in (
+            (False, CSP_HEADER, "CONTENT_SECURITY_POLICY", "_csp_exempt"),
+            (True, CSP_HEADER_REPORT_ONLY, "CONTENT_SECURITY_POLICY_REPORT_ONLY", "_csp_exempt_ro"),
+        ):
+            parts = self.get_policy_parts(
+                request=request, response=response, report_only=report_only
+            )
+            policy = build_policy(**vars(parts), report_only=report_only)
+            if not policy or header in response or getattr(response, exempt, False) is not False:
+                continue
+            prefixes = (getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES") or ()
+            if not request.path_info.startswith(tuple(prefixes)):
+                response[header] = policy
+        if getattr(request, "_csp_nonce", None) is None:
+            request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response

@@ -23,6 +23,7 @@ the council). The API refuses writes with 403 `consent_required`
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache as memoise
@@ -95,8 +96,17 @@ def _version_key(community_id: int) -> str:
     return f"privacy:version:{community_id}"
 
 
+# Community id → (expiry, version): every signed-in request asks, so each
+# process keeps the number a few seconds instead of a trip to the shared cache.
+_LOCAL: dict[int, tuple[float, int]] = {}
+LOCAL_TTL = 5.0
+
+
 def current_version(community: Community) -> int:
     """Return the number of the version in force (0: the built-in notice)."""
+    held = _LOCAL.get(community.pk)
+    if held is not None and held[0] > time.monotonic():
+        return held[1]
     key = _version_key(community.pk)
     version = cache.get(key)
     if version is None:
@@ -107,6 +117,7 @@ def current_version(community: Community) -> int:
             .first()
         ) or 0
         cache.set(key, version, VERSION_TTL)
+    _LOCAL[community.pk] = (time.monotonic() + LOCAL_TTL, version)
     return version
 
 
@@ -114,8 +125,14 @@ def forget_version(community: Community) -> None:
     """Drop the cached version now, and again once the new one is committed."""
     key = _version_key(community.pk)
     cache.delete(key)
+    _LOCAL.pop(community.pk, None)
+
+    def forget():
+        cache.delete(key)
+        _LOCAL.pop(community.pk, None)
+
     # A page read between the two would have cached the old number again.
-    transaction.on_commit(lambda: cache.delete(key))
+    transaction.on_commit(forget)
 
 
 def accepted_version(resident: Resident, community: Community) -> int | None:
