@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.db import connection
+
 from hromada.core.calendar import add_months, add_working_days, is_working_day
 from hromada.core.models import CalendarDay, Community
 
@@ -58,6 +60,18 @@ def target_date(received: date, *, days: int, community: Community) -> date:
     return add_working_days(received, days, community=community)
 
 
+def _exceptions(community_id: int, start: date, end: date) -> dict[date, str]:
+    """Return {day: kind} of the community's calendar exceptions from start to end."""
+    # Every registration reads this; a plain statement costs a fraction of the ORM's.
+    table = connection.ops.quote_name(CalendarDay._meta.db_table)
+    sql = f"SELECT date, kind FROM {table} WHERE community_id = %s AND date BETWEEN %s AND %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [community_id, start.isoformat(), end.isoformat()])
+        rows = cursor.fetchall()
+    # SQLite answers with the ISO text of the day.
+    return {day if isinstance(day, date) else date.fromisoformat(day): kind for day, kind in rows}
+
+
 def terms(
     received: date, *, requires_study: bool, target_days: int, community: Community
 ) -> tuple[date, date]:
@@ -70,11 +84,7 @@ def terms(
     due = term_end(received, requires_study=requires_study)
     days = (due - received).days
     window = received + timedelta(days=max(days, target_days * 2) + 60)
-    exceptions = dict(
-        CalendarDay.objects.filter(community=community, date__range=(received, window)).values_list(
-            "date", "kind"
-        )
-    )
+    exceptions = _exceptions(community.pk, received, window)
 
     def working(day: date) -> bool:
         kind = exceptions.get(day)

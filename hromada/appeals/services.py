@@ -468,7 +468,7 @@ def _register(
             if author is not None:
                 notify_many([author], "appeals/registered", community=community, appeal=appeal)
             else:
-                notify_contact(appeal, event="appeals/registered", followers=[])
+                notify_contact(appeal, event="appeals/registered", followers=[], fresh=True)
             _touch_on_commit(community)
     except Exception:
         _forget_files(saved)
@@ -967,10 +967,13 @@ def notify_followers(appeal: Appeal, *, event: str, **context) -> int:
     return count + notify_contact(appeal, event=event, followers=recipients, **context)
 
 
-def contact_addresses(appeal: Appeal, *, public: bool | None = None) -> list[str]:
+def contact_addresses(
+    appeal: Appeal, *, public: bool | None = None, fresh: bool = False
+) -> list[str]:
     """
     Return the addresses of people without an account who follow the appeal:
     its own writer's, and those of duplicates merged into it (at any depth).
+    A `fresh` appeal, registered in this transaction, has no duplicates yet.
     """
     # Account holders of a duplicate become supporters when it is merged; the
     # people without one are found through the duplicates themselves.
@@ -978,7 +981,7 @@ def contact_addresses(appeal: Appeal, *, public: bool | None = None) -> list[str
     if public is None:
         public = is_public(appeal)
     # Only a public report tells strangers of its progress.
-    frontier = [appeal.pk] if public else []
+    frontier = [appeal.pk] if public and not fresh else []
     while frontier:
         merged = list(
             Appeal.objects.filter(merged_into__in=frontier).values_list(
@@ -995,7 +998,12 @@ def contact_addresses(appeal: Appeal, *, public: bool | None = None) -> list[str
 
 
 def notify_contact(
-    appeal: Appeal, *, event: str, followers: list[Resident | None], **context
+    appeal: Appeal,
+    *,
+    event: str,
+    followers: list[Resident | None],
+    fresh: bool = False,
+    **context,
 ) -> int:
     """
     E-mail the people who wrote in without an account (Open311, a phone call,
@@ -1008,7 +1016,7 @@ def notify_contact(
     taken = {follower.email.lower() for follower in followers if follower is not None}
     public = is_public(appeal)
     queued = 0
-    for address in contact_addresses(appeal, public=public):
+    for address in contact_addresses(appeal, public=public, fresh=fresh):
         if address.lower() in taken:
             continue
         sent = notify_address(
