@@ -225,6 +225,7 @@ def load_cycle(instances):
 def make_voters(community, count: int) -> list[str]:
     """Create identified resident voters with API tokens; return the token keys."""
     from django.contrib.auth.hashers import make_password
+    from django.utils import timezone
 
     from hromada.core.identity import tax_number_hash
     from hromada.core.models import ApiToken, CommunityLink, Resident, Street
@@ -255,9 +256,11 @@ def make_voters(community, count: int) -> list[str]:
         batch_size=2000,
     )
     keys = [secrets.token_urlsafe(24) for _ in residents]
+    # Tokens expire; these outlive the run.
+    expires = timezone.now() + timedelta(days=1)
     ApiToken.objects.bulk_create(
         [
-            ApiToken(resident=r, name="bench", key_hash=api_token_hash(k))
+            ApiToken(resident=r, name="bench", key_hash=api_token_hash(k), expires_at=expires)
             for r, k in zip(residents, keys, strict=True)
         ],
         batch_size=2000,
