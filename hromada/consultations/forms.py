@@ -14,8 +14,7 @@ from hromada.consultations.models import (
     Consultation,
     Question,
 )
-
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+from hromada.core.widgets import DateTimeInput
 
 
 class ConsultationForm(forms.Form):
@@ -41,8 +40,8 @@ class ConsultationForm(forms.Form):
         required=False,
         max_length=SUMMARY_MAX,
     )
-    opens_at = forms.DateTimeField(label=_("Opens"), widget=DATETIME)
-    closes_at = forms.DateTimeField(label=_("Closes"), widget=DATETIME)
+    opens_at = forms.DateTimeField(label=_("Opens"), widget=DateTimeInput)
+    closes_at = forms.DateTimeField(label=_("Closes"), widget=DateTimeInput)
     topic = forms.ModelChoiceField(label=_("Topic"), queryset=None, required=False)
     settlement = forms.ModelChoiceField(
         label=_("Settlement concerned"), queryset=None, required=False
@@ -54,7 +53,7 @@ class ConsultationForm(forms.Form):
         label=_("Show survey results while it is open"), required=False
     )
     hearing_at = forms.DateTimeField(
-        label=_("Hearing date and time"), widget=DATETIME, required=False
+        label=_("Hearing date and time"), widget=DateTimeInput, required=False
     )
     place = forms.CharField(label=_("Place"), max_length=300, required=False)
     online_link = forms.URLField(
