@@ -330,8 +330,17 @@ def _office_estimates(office: Office, now: datetime, ticket_id: int) -> dict:
         recent = abs((now - at).total_seconds()) < ESTIMATES_SECONDS
         if (known_version == version or recent) and ticket_id in estimates:
             return estimates
-    estimates = predict.predict_all(_snapshot(office, now), _service_model(office), office.pk)
-    cache.set(key, (version, now, estimates), 4 * ESTIMATES_SECONDS)
+        # One request replays the office's queue at a time; the pages that
+        # ask meanwhile take the last replay (a ticket it did not know gets
+        # the queue-length estimate) instead of each replaying it again.
+        if not cache.add(f"{key}:replaying", 1, ESTIMATES_SECONDS):
+            return estimates
+    try:
+        estimates = predict.predict_all(_snapshot(office, now), _service_model(office), office.pk)
+        cache.set(key, (version, now, estimates), 4 * ESTIMATES_SECONDS)
+    finally:
+        if cached is not None:
+            cache.delete(f"{key}:replaying")
     return estimates
 
 

@@ -148,3 +148,23 @@ def test_call_next_reads_only_the_desks_services(
     with django_assert_max_num_queries(14):  # four are savepoints
         called = services.call_next(desk=desk, actor=desk.operator)
     assert called.service_id == residence.pk and called.label == "Б1"
+
+
+def test_pages_asking_during_a_replay_take_the_last_one(office, desks, passport, monkeypatch):
+    from django.core.cache import cache
+
+    from hromada.cnap import predict, selectors
+
+    first = services.issue_ticket(office=office, service=passport)
+    assert selectors.estimate(first) is not None  # the office's queue replayed and kept
+    second = services.issue_ticket(office=office, service=passport)
+    # Another request is replaying the queue right now.
+    assert cache.add(f"cnap:estimates:{office.pk}:replaying", 1, 15)
+
+    def replay(*args, **kwargs):
+        raise AssertionError("a second replay at the same time")
+
+    monkeypatch.setattr(predict, "predict_all", replay)
+    typical, upper = selectors.estimate(second)  # the queue-length estimate
+    assert 0 < typical <= upper
+    assert selectors.estimate(first) is not None
