@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from itertools import islice
 
+from django.core.cache import cache
 from django.db.models import Avg, Count, Max, Min
 from django.utils.translation import gettext as _
 
@@ -41,8 +43,29 @@ def _answers(consultation: Consultation, settlement_id=None, age_group=""):
     return rows
 
 
+RESULTS_CACHED = 600  # seconds
+
+
 def compute(consultation: Consultation, *, settlement_id=None, age_group="") -> dict:
-    """Return {"total": n, "questions": [per-question figures]} for the filters."""
+    """
+    Return {"total": n, "questions": [per-question figures]} for the filters.
+
+    Once the survey has closed its responses no longer change: the figures are
+    kept in the cache for a while, so readers after the first cost no scans
+    of every answer.
+    """
+    if consultation.status not in Consultation.AFTER_CLOSE:
+        return _compute(consultation, settlement_id=settlement_id, age_group=age_group)
+    stamp = consultation.closed_at.timestamp() if consultation.closed_at else ""
+    key = f"consultations:results:{consultation.pk}:{stamp}:{settlement_id or ''}:{age_group}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = _compute(consultation, settlement_id=settlement_id, age_group=age_group)
+        cache.set(key, figures, RESULTS_CACHED)
+    return figures
+
+
+def _compute(consultation: Consultation, *, settlement_id=None, age_group="") -> dict:
     questions = list(consultation.questions.all())
     total = _responses(consultation, settlement_id, age_group).count()
     answers = _answers(consultation, settlement_id, age_group)
@@ -242,6 +265,7 @@ def crosstab(consultation: Consultation, question: Question, by: str) -> dict:
 # Export ---------------------------------------------------------------------
 
 CHUNK = 5000
+BATCH = 1000  # responses whose answers are read and sorted at once
 
 
 def export_fields(questions: list[Question]) -> list[str]:
@@ -285,14 +309,32 @@ def export_rows(consultation: Consultation) -> tuple[list[str], Iterator[dict]]:
             .order_by("pk")
             .values_list("pk", "settlement_id", "age_group", "submitted_on")
         )
-        answers = (
-            Answer.objects.filter(question__consultation=consultation)
-            .order_by("response_id", "question_id", "row", "number", "option")
-            .values_list("response_id", "question_id", "row", "option", "number", "day", "text")
-            .iterator(chunk_size=CHUNK)
-        )
-        pending = next(answers, None)
-        for pk, settlement_id, group, day in responses.iterator(chunk_size=CHUNK):
+        question_ids = list(by_id)
+
+        def answers_of(first: int, last: int):
+            # A chunk's answers only: sorting them all before the first row
+            # would hold the first byte back for as long as the whole export.
+            return iter(
+                Answer.objects.filter(
+                    question_id__in=question_ids, response_id__gte=first, response_id__lte=last
+                )
+                .order_by("response_id", "question_id", "row", "number", "option")
+                .values_list("response_id", "question_id", "row", "option", "number", "day", "text")
+            )
+
+        chunk: list = []
+        answers = iter(())
+        pending = None
+        source = responses.iterator(chunk_size=CHUNK)
+        while True:
+            if not chunk:
+                chunk = list(islice(source, BATCH))
+                if not chunk:
+                    return
+                chunk.reverse()
+                answers = answers_of(chunk[-1][0], chunk[0][0])
+                pending = next(answers, None)
+            pk, settlement_id, group, day = chunk.pop()
             row = {
                 head[0]: pk,
                 head[1]: settlements.get(settlement_id, ""),
