@@ -19,6 +19,7 @@ import uuid
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -544,10 +545,14 @@ class Subscription(models.Model):
         verbose_name = _("consultation subscription")
         verbose_name_plural = _("consultation subscriptions")
         constraints = [
+            # "All topics" is a null topic; one such row per person, on SQLite
+            # too (which has no NULLS NOT DISTINCT), so nulls count as 0.
             models.UniqueConstraint(
-                fields=["community", "resident", "topic", "settlement"],
+                "community",
+                "resident",
+                Coalesce("topic", 0),
+                Coalesce("settlement", 0),
                 name="conssubscription_unique",
-                nulls_distinct=False,
             )
         ]
 
