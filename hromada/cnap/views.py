@@ -331,6 +331,8 @@ def _ticket_context(ticket: Ticket) -> dict:
 def ticket(request, token):
     """The visitor's live ticket: position, estimated wait, the desk when called."""
     found = _ticket(request, token)
+    # Where the ticket is, for its status polls' ETag (ticket_status).
+    _keep_place(found)
     context = _ticket_context(found)
     context["own"] = request.user.is_authenticated and found.resident_id == request.user.pk
     return render(request, "cnap/ticket.html", context)
@@ -352,6 +354,16 @@ def _ticket_etag(request, token, place) -> str:
     return f'"{token}-{version}-{bucket}-{request.LANGUAGE_CODE}"'
 
 
+def _place_key(token) -> str:
+    return f"cnap:ticket-place:{token}"
+
+
+def _keep_place(ticket: Ticket) -> tuple[int, int, int]:
+    where = (ticket.community_id, ticket.office_id, ticket.service_id)
+    cache.set(_place_key(ticket.token), where, TICKET_PLACE_SECONDS)
+    return where
+
+
 def ticket_status(request, token):
     """
     The ticket page's live part, polled by htmx (every phone in the queue).
@@ -361,8 +373,7 @@ def ticket_status(request, token):
     service) is kept in the cache once a full answer has read it.
     """
     token = str(token)
-    place_key = f"cnap:ticket-place:{token}"
-    place = cache.get(place_key)
+    place = cache.get(_place_key(token))
     etag = None
     if place is not None and place[0] == request.community.pk:
         etag = _ticket_etag(request, token, place)
@@ -371,14 +382,13 @@ def ticket_status(request, token):
             response["ETag"] = etag
             return response
     found = _ticket(request, token)
-    where = (found.community_id, found.office_id, found.service_id)
-    if place != where:
+    if place != (found.community_id, found.office_id, found.service_id):
         # The first poll, or the ticket moved to another service. An ETag
         # is only given when its versions were read before the ticket (a
         # change committed in between then shows at the next poll), so
         # this answer has none, or the old line's; the next poll builds
         # it from the place kept now.
-        cache.set(place_key, where, TICKET_PLACE_SECONDS)
+        _keep_place(found)
     response = render(request, "cnap/_ticket_status.html", _ticket_context(found))
     if etag is not None:
         response["ETag"] = etag

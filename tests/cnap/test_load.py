@@ -168,3 +168,12 @@ def test_pages_asking_during_a_replay_take_the_last_one(office, desks, passport,
     typical, upper = selectors.estimate(second)  # the queue-length estimate
     assert 0 < typical <= upper
     assert selectors.estimate(first) is not None
+
+
+def test_first_status_poll_after_the_page_has_an_etag(office, desks, passport):
+    mine = services.issue_ticket(office=office, service=passport)
+    client = client_for()
+    client.get(mine.get_absolute_url())
+    url = reverse("cnap:ticket_status", args=[mine.token])
+    etag = client.get(url)["ETag"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
