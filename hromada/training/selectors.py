@@ -9,11 +9,13 @@ person and course) runs in Python.
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +25,6 @@ from hromada.core.models import Community, Department, Resident, StaffRole
 from hromada.core.registry import DashboardItem, MyItem, MySection
 from hromada.training import services
 from hromada.training.models import (
-    AreaResult,
     Certificate,
     CompetenceArea,
     Course,
@@ -213,6 +214,42 @@ def _hours(community: Community, resident_ids, year: int) -> dict[int, Decimal]:
     return hours
 
 
+def _membership(community: Community, department_ids):
+    """Return the distinct (department, staff member) pairs as a queryset of values."""
+    return (
+        StaffRole.objects.filter(
+            community=community,
+            department_id__in=department_ids,
+            resident__is_active=True,
+            resident__deleted_at__isnull=True,
+        )
+        .values("department_id", "resident_id")
+        .distinct()
+    )
+
+
+def _per_department(members, sql: str, params: list) -> list[tuple]:
+    """
+    Run `sql` joined to the distinct membership pairs (aliased `m`).
+
+    The join to distinct pairs counts a person with two roles in one
+    department once there, and a person in two departments once in each;
+    the database groups, so a few dozen rows come back, not one per person.
+    """
+    members_sql, members_params = members.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql.replace("{members}", members_sql), [*members_params, *params])
+        return cursor.fetchall()
+
+
+def _uuid(value) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def _decimal(value) -> Decimal:
+    return Decimal(str(value or 0)).quantize(Decimal("0.1"))
+
+
 def department_summary(
     *, community: Community, departments: list[Department], today: date
 ) -> list[dict]:
@@ -220,57 +257,97 @@ def department_summary(
     Return per department: staff, completion % of mandatory courses, overdue
     ones, average score per competence area and hours this year.
 
-    Sums and averages are grouped per person in the database (a few hundred
-    rows for a council), then per department here: a person in two
-    departments counts in both, once in each.
+    Everything is grouped per department in the database: the dashboard of
+    a council of a few thousand staff reads a few dozen rows.
     """
     ids = [d.pk for d in departments]
-    members = _members(community, ids)
-    everyone = set().union(*members.values()) if members else set()
+    if not ids:
+        return []
+    members = _membership(community, ids)
+    ops = connection.ops
+    staff_counts = dict(
+        _per_department(
+            members, "SELECT m.department_id, COUNT(*) FROM ({members}) m GROUP BY 1", []
+        )
+    )
     requirements = _requirements(community, ids)
-    series = {item[0] for items in requirements.values() for item in items}
-    passed = _passed(community, everyone, series)
-    per_person: dict[int, list[tuple[int, float, int]]] = defaultdict(list)
-    for resident_id, area_id, total, count in (
-        AreaResult.objects.filter(community=community, resident_id__in=everyone)
-        .values("resident_id", "area_id")
-        .annotate(total=Sum("score"), count=Count("pk"))
-        .values_list("resident_id", "area_id", "total", "count")
+    # Staff of the department who passed any version of the course, per series.
+    passed = {
+        (department_id, _uuid(series)): count
+        for department_id, series, count in _per_department(
+            members,
+            "SELECT m.department_id, e.series, COUNT(DISTINCT e.resident_id) "
+            "FROM training_enrollment e JOIN ({members}) m "
+            "ON m.resident_id = e.resident_id "
+            "WHERE e.community_id = %s AND e.status = %s GROUP BY 1, 2",
+            [community.pk, ES.PASSED],
+        )
+    }
+    scores: dict[tuple[int, int], tuple[float, int]] = {
+        (department_id, area_id): (float(total), count)
+        for department_id, area_id, total, count in _per_department(
+            members,
+            "SELECT m.department_id, r.area_id, SUM(r.score), COUNT(*) "
+            "FROM training_arearesult r JOIN ({members}) m "
+            "ON m.resident_id = r.resident_id "
+            "WHERE r.community_id = %s GROUP BY 1, 2",
+            [community.pk],
+        )
+    }
+    hours: dict[int, Decimal] = defaultdict(Decimal)
+    for department_id, total in _per_department(
+        members,
+        "SELECT m.department_id, SUM(e.hours) FROM training_enrollment e "
+        "JOIN ({members}) m ON m.resident_id = e.resident_id "
+        "WHERE e.community_id = %s AND e.status = %s "
+        "AND e.passed_at >= %s AND e.passed_at < %s GROUP BY 1",
+        [
+            community.pk,
+            ES.PASSED,
+            ops.adapt_datetimefield_value(year_start(today.year)),
+            ops.adapt_datetimefield_value(year_start(today.year + 1)),
+        ],
     ):
-        per_person[resident_id].append((area_id, total, count))
-    hours = _hours(community, everyone, today.year)
+        hours[department_id] += _decimal(total)
+    for department_id, total in _per_department(
+        members,
+        "SELECT m.department_id, SUM(x.hours) FROM training_externalrecord x "
+        "JOIN ({members}) m ON m.resident_id = x.resident_id "
+        "WHERE x.community_id = %s AND x.status = %s "
+        "AND x.completed_on >= %s AND x.completed_on <= %s GROUP BY 1",
+        [
+            community.pk,
+            ExternalRecord.Status.CONFIRMED,
+            ops.adapt_datefield_value(date(today.year, 1, 1)),
+            ops.adapt_datefield_value(date(today.year, 12, 31)),
+        ],
+    ):
+        hours[department_id] += _decimal(total)
     area_list = list(CompetenceArea.objects.filter(community=community))
     summary = []
     for department in departments:
-        staff = members.get(department.pk, set())
-        required = requirements.get(department.pk, [])
+        staff = staff_counts.get(department.pk, 0)
         total = done = overdue = 0
-        sums: dict[int, list[float]] = defaultdict(lambda: [0.0, 0])
-        department_hours = Decimal(0)
-        for resident_id in staff:
-            for course_series, due_on in required:
-                total += 1
-                if (resident_id, course_series) in passed:
-                    done += 1
-                elif due_on < today:
-                    overdue += 1
-            for area_id, area_total, count in per_person.get(resident_id, ()):
-                sums[area_id][0] += area_total
-                sums[area_id][1] += count
-            department_hours += hours.get(resident_id, Decimal(0))
+        for course_series, due_on in requirements.get(department.pk, []):
+            passed_here = passed.get((department.pk, course_series), 0)
+            total += staff
+            done += passed_here
+            if due_on < today:
+                overdue += staff - passed_here
+        averages = []
+        for area in area_list:
+            area_total, count = scores.get((department.pk, area.pk), (0.0, 0))
+            averages.append((area, area_total / count if count else None))
         summary.append(
             {
                 "department": department,
-                "staff": len(staff),
+                "staff": staff,
                 "required": total,
                 "completed": done,
                 "completion": round(100 * done / total, 1) if total else None,
                 "overdue": overdue,
-                "areas": [
-                    (area, sums[area.pk][0] / sums[area.pk][1] if sums[area.pk][1] else None)
-                    for area in area_list
-                ],
-                "hours": department_hours,
+                "areas": averages,
+                "hours": hours.get(department.pk, Decimal(0)),
             }
         )
     return summary

@@ -432,7 +432,13 @@ def _store_many(attempt: Attempt, responses: dict[int, dict], now: datetime) -> 
         Answer.objects.bulk_create(fresh)
 
 
-def _questions_of(attempt: Attempt, ids) -> dict[int, Question]:
+def _questions_of(attempt: Attempt, ids, *, every: bool = False) -> dict[int, Question]:
+    """
+    Return the questions of `ids`, refusing one not in the attempt.
+
+    With `every`, return all the attempt's questions with their banks, so
+    grading the submission reads them once.
+    """
     allowed = set(attempt.questions)
     wanted = set()
     for raw_id in ids:
@@ -443,6 +449,8 @@ def _questions_of(attempt: Attempt, ids) -> dict[int, Question]:
         if number not in allowed:
             raise QuestionNotInAttempt()
         wanted.add(number)
+    if every:
+        return Question.objects.select_related("bank").in_bulk(allowed)
     return Question.objects.in_bulk(wanted)
 
 
@@ -474,7 +482,7 @@ def submit_attempt(
         raise AttemptNotFound()
     _check_open(attempt, now)
     responses = responses or {}
-    questions = _questions_of(attempt, responses.keys())
+    questions = _questions_of(attempt, responses.keys(), every=True)
     # Every answer is checked before anything is stored.
     parsed = {
         int(raw_id): _parse(questions[int(raw_id)], raw)
@@ -485,13 +493,13 @@ def submit_attempt(
         _lock_open(attempt)
         _store_many(attempt, parsed, now)
         # The conditional UPDATE decides too, should a writer skip the lock.
-        if not _finish(attempt=attempt, status=AS.SUBMITTED, now=now):
+        if not _finish(attempt=attempt, status=AS.SUBMITTED, now=now, questions=questions):
             raise AttemptClosed()
         audit.record(actor=resident, action="training_attempt.submitted", target=attempt)
     return attempt
 
 
-def _finish(*, attempt: Attempt, status: str, now: datetime) -> bool:
+def _finish(*, attempt: Attempt, status: str, now: datetime, questions: dict | None = None) -> bool:
     """Close the attempt if still open (one winner), grade it; return whether it did."""
     moved = Attempt.objects.filter(pk=attempt.pk, status=AS.OPEN).update(
         status=status, submitted_at=now
@@ -502,25 +510,31 @@ def _finish(*, attempt: Attempt, status: str, now: datetime) -> bool:
     if status == AS.EXPIRED:
         _grade_enrollment(enrollment=attempt.enrollment, now=now)
         return True
-    _grade_attempt(attempt)
+    _grade_attempt(attempt, questions)
     _grade_enrollment(enrollment=attempt.enrollment, now=now)
     return True
 
 
-def _grade_attempt(attempt: Attempt) -> None:
-    questions = Question.objects.select_related("bank").in_bulk(attempt.questions)
-    answers = {a.question_id: a for a in attempt.answers.all()}
+def _grade_attempt(attempt: Attempt, questions: dict[int, Question] | None = None) -> None:
+    """Grade every answer and the attempt; `questions` may hold them all, with their banks."""
+    if questions is None or not set(attempt.questions) <= questions.keys():
+        questions = Question.objects.select_related("bank").in_bulk(attempt.questions)
+    answers = attempt.answers.values_list("pk", "question_id", "response")
+    responses = {question_id: (pk, response) for pk, question_id, response in answers}
     per_area: dict[int, list[float]] = defaultdict(list)
+    # One UPDATE per distinct credit (mostly 0 and 1), not a CASE per answer.
+    by_credit: dict[float, list[int]] = defaultdict(list)
     for question_id in attempt.questions:
         question = questions.get(question_id)
         if question is None:
             continue
-        answer = answers.get(question_id)
-        earned = grading.credit(question, answer.response if answer else None)
-        if answer is not None:
-            answer.credit = earned
+        pk, response = responses.get(question_id, (None, None))
+        earned = grading.credit(question, response)
+        if pk is not None:
+            by_credit[earned].append(pk)
         per_area[question.bank.area_id].append(earned)
-    Answer.objects.bulk_update(list(answers.values()), ["credit"])
+    for earned, pks in by_credit.items():
+        Answer.objects.filter(pk__in=pks).update(credit=earned)
     total = sum(len(v) for v in per_area.values())
     earned_all = sum(sum(v) for v in per_area.values())
     attempt.score = Decimal(str(round(100 * earned_all / total, 1))) if total else Decimal(0)
@@ -535,13 +549,15 @@ def _grade_attempt(attempt: Attempt) -> None:
 def _grade_enrollment(*, enrollment: Enrollment, now: datetime) -> None:
     """Grade the course by its method from the graded attempts; pass once."""
     enrollment = (
-        Enrollment.objects.select_for_update().select_related("course").get(pk=enrollment.pk)
+        Enrollment.objects.select_for_update(of=("self",))
+        .select_related("course", "community", "resident")
+        .get(pk=enrollment.pk)
     )
     course = enrollment.course
-    graded = list(
-        enrollment.attempts.filter(status__in=[AS.SUBMITTED, AS.AUTO_SUBMITTED]).order_by("number")
-    )
-    used = enrollment.attempts.count()
+    # One read of the attempts: the graded ones and how many were used.
+    attempts = list(enrollment.attempts.order_by("number"))
+    graded = [a for a in attempts if a.status in (AS.SUBMITTED, AS.AUTO_SUBMITTED)]
+    used = len(attempts)
     if not graded:
         if used >= course.max_attempts and enrollment.status != ES.PASSED:
             Enrollment.objects.filter(pk=enrollment.pk).update(status=ES.FAILED)
@@ -632,12 +648,12 @@ def _issue_certificate(*, enrollment: Enrollment, today: date, areas: dict | Non
     course = enrollment.course
     resident = enrollment.resident
     names = dict(
-        CompetenceArea.objects.filter(community=course.community).values_list("pk", "name")
+        CompetenceArea.objects.filter(community_id=course.community_id).values_list("pk", "name")
     )
     named = {names.get(int(k), k): v for k, v in (areas or {}).items()}
     with transaction.atomic():
         certificate = Certificate.objects.create(
-            community=course.community,
+            community=enrollment.community,
             resident=resident,
             course=course,
             enrollment=enrollment,
@@ -653,7 +669,7 @@ def _issue_certificate(*, enrollment: Enrollment, today: date, areas: dict | Non
     notify(
         resident,
         "training/certificate",
-        community=course.community,
+        community=enrollment.community,
         certificate=certificate,
         course=course,
     )
