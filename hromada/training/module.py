@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from hromada.core.models import Identity
-from hromada.core.registry import Module, Nav, Schedule
+from hromada.core.registry import Indicator, Module, Nav, Schedule
 
 MODULE = Module(
     name="training",
@@ -24,4 +24,27 @@ MODULE = Module(
     demo="hromada.training.demo.load",
     personal_data="hromada.training.selectors.personal_data",
     my_items="hromada.training.selectors.my_items",
+    indicators=[
+        Indicator(
+            "training.certified_staff",
+            _("Staff certified in digital literacy"),
+            "%",
+            "up",
+            "hromada.training.selectors.certified_staff_share",
+        ),
+        Indicator(
+            "training.average_score",
+            _("Average score of passed courses"),
+            "%",
+            "up",
+            "hromada.training.selectors.average_passed_score",
+        ),
+        Indicator(
+            "training.courses_completed",
+            _("Courses completed by staff"),
+            "",
+            "up",
+            "hromada.training.selectors.courses_completed",
+        ),
+    ],
 )

@@ -12,11 +12,11 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Sum
+from django.db.models import Avg, Count, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -471,3 +471,53 @@ def personal_data(resident: Resident) -> dict:
             for r in ExternalRecord.objects.filter(resident=resident)
         ],
     }
+
+
+# Strategy indicators: council-wide aggregates, never a person's name.
+
+
+def certified_staff_share(community: Community, start, end, settlement=None) -> float | None:
+    """Return the % of active staff holding a valid certificate of the programme on `end`."""
+    if settlement is not None:
+        return None
+    staff = set(
+        StaffRole.objects.filter(
+            community=community, resident__is_active=True, resident__deleted_at__isnull=True
+        ).values_list("resident_id", flat=True)
+    )
+    if not staff:
+        return None
+    certified = (
+        Certificate.objects.filter(
+            community=community, resident_id__in=staff, issued_on__lte=end, revoked_at__isnull=True
+        )
+        .exclude(expires_on__lt=end)
+        .values("resident_id")
+        .distinct()
+        .count()
+    )
+    return round(100 * certified / len(staff), 1)
+
+
+def average_passed_score(community: Community, start, end, settlement=None) -> float | None:
+    """Return the average score of the courses passed in [start, end]."""
+    if settlement is not None:
+        return None
+    found = _passed_between(community, start, end).aggregate(average=Avg("score"))["average"]
+    return round(float(found), 1) if found is not None else None
+
+
+def courses_completed(community: Community, start, end, settlement=None) -> int | None:
+    """Return how many courses staff passed in [start, end]."""
+    if settlement is not None:
+        return None
+    return _passed_between(community, start, end).count()
+
+
+def _passed_between(community: Community, start, end):
+    return Enrollment.objects.filter(
+        community=community,
+        status=ES.PASSED,
+        passed_at__gte=timezone.make_aware(datetime.combine(start, time.min)),
+        passed_at__lt=timezone.make_aware(datetime.combine(end, time.min)) + timedelta(days=1),
+    )
