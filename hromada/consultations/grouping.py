@@ -74,9 +74,16 @@ def _normalise(rows: np.ndarray) -> np.ndarray:
 
 
 def cluster(
-    texts: list[str], *, threshold: float = 0.2, merge_at: float = 0.45, rounds: int = 6
+    texts: list[str], *, threshold: float = 0.35, merge_at: float = 0.45, rounds: int = 6
 ) -> list[int]:
-    """Return a group number (0, 1, …) for each text; similar texts share one."""
+    """
+    Return a group number (0, 1, …) for each text; similar texts share one.
+
+    The first pass's threshold is kept well above the similarity that words
+    common to every topic (places, set phrases) give two unrelated comments:
+    a group started too loosely swallows a second topic, and k-means cannot
+    split it again. Too many groups are cheap: close centres merge later.
+    """
     if not texts:
         return []
     matrix = tfidf(texts, min_df=2 if len(texts) > 20 else 1)
