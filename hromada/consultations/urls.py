@@ -5,6 +5,7 @@ from hromada.consultations import views
 urlpatterns = [
     path("", views.consultation_list, name="list"),
     path("subscribe/", views.subscribe, name="subscribe"),
+    path("open-data/", views.open_data, name="open_data"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/countdown/", views.countdown, name="countdown"),
     path("<int:pk>/articles/<str:key>/", views.article, name="article"),

@@ -41,6 +41,7 @@ from hromada.core.errors import DomainError
 from hromada.core.exports import csv_response, xlsx_response
 from hromada.core.identity import level_required
 from hromada.core.models import Settlement
+from hromada.core.opendata import export_response
 from hromada.core.params import id_param, int_param
 
 KIND = Consultation.Kind
@@ -828,3 +829,14 @@ def countdown(request, pk: int):
     """The seconds left, for the page's countdown to refresh without a reload."""
     consultation = _consultation(request, pk)
     return JsonResponse({"seconds_left": consultation.seconds_left})
+
+
+def open_data(request):
+    """The consultations data set (Resolution №835), CSV or JSON."""
+    fmt = "json" if request.GET.get("format") == "json" else "csv"
+    return export_response(
+        selectors.open_data_rows(request.community),
+        fields=selectors.OPEN_DATA_FIELDS,
+        name="public-consultations",
+        fmt=fmt,
+    )

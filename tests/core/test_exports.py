@@ -117,6 +117,24 @@ def hostile_visit(community):
     return ticket
 
 
+@pytest.fixture
+def hostile_consultation(community):
+    """An announced consultation whose title and body a spreadsheet would run."""
+    from hromada.consultations import services as consultation_services
+    from hromada.consultations.models import Consultation
+    from hromada.core.models import StaffRole
+    from tests.consultations.conftest import DRAFT_TEXT, make_consultation
+
+    moderator = make_staff(community, StaffRole.Role.MODERATOR)
+    consultation = make_consultation(
+        community, moderator, Consultation.Kind.DRAFT, title="-2+3", body="@SUM(A1)"
+    )
+    consultation_services.publish_version(
+        actor=moderator, consultation=consultation, text=DRAFT_TEXT
+    )
+    return consultation_services.announce_consultation(actor=moderator, consultation=consultation)
+
+
 def _csv_exports():
     """Return (export name, URL) of every CSV data set the enabled modules declare."""
     return [
@@ -144,7 +162,12 @@ def _is_number(cell: str) -> bool:
 
 @pytest.mark.django_db
 def test_no_export_has_a_cell_a_spreadsheet_would_run(
-    community, hostile_petition, hostile_project, hostile_appeal, hostile_visit
+    community,
+    hostile_petition,
+    hostile_project,
+    hostile_appeal,
+    hostile_visit,
+    hostile_consultation,
 ):
     """Every declared CSV export: hostile text comes out quoted, numbers stay numbers."""
     exports = _csv_exports()
@@ -153,6 +176,7 @@ def test_no_export_has_a_cell_a_spreadsheet_would_run(
         "public-budget",
         "hotline-appeals",
         "administrative-services",
+        "public-consultations",
     }
     seen = set()
     negative_longitudes = 0
