@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from itertools import islice
 
 from django.core.cache import cache
-from django.db.models import Avg, Count, Max, Min
+from django.db.models import Count, Max, Min, Sum
 from django.utils.translation import gettext as _
 
 from hromada.consultations.models import Answer, Consultation, Question, Response
@@ -69,47 +69,52 @@ def _compute(consultation: Consultation, *, settlement_id=None, age_group="") ->
     questions = list(consultation.questions.all())
     total = _responses(consultation, settlement_id, age_group).count()
     answers = _answers(consultation, settlement_id, age_group)
+    # One pass over the answers, grouped by question, matrix row and option:
+    # choice counts, and the sums, counts and ranges that the means of
+    # numbers, ranks and scales and the dates' span are made from.
     counts = defaultdict(int)
-    for row in (
-        answers.filter(option__isnull=False)
-        .values_list("question_id", "row", "option")
-        .annotate(n=Count("id"))
+    sums: dict = defaultdict(lambda: [0.0, 0])  # key -> [sum of numbers, how many]
+    number_range: dict = {}
+    days: dict = {}
+    for question_id, row, option, n, total_number, numbered, low, high, first, last in (
+        answers.values_list("question_id", "row", "option")
+        .annotate(
+            Count("id"),
+            Sum("number"),
+            Count("number"),
+            Min("number"),
+            Max("number"),
+            Min("day"),
+            Max("day"),
+        )
         .order_by()
     ):
-        counts[row[:3]] = row[3]
+        if option is not None:
+            counts[(question_id, row, option)] = n
+        if numbered:
+            for key in ((question_id, option), (question_id, "all")):
+                sums[key][0] += total_number
+                sums[key][1] += numbered
+            if option is None:
+                before = number_range.get(question_id)
+                number_range[question_id] = (
+                    (low, high) if before is None else (min(before[0], low), max(before[1], high))
+                )
+        if first is not None:
+            before = days.get(question_id)
+            days[question_id] = (
+                (first, last) if before is None else (min(before[0], first), max(before[1], last))
+            )
+
+    def mean(key):
+        total_number, numbered = sums.get(key, (0.0, 0))
+        return total_number / numbered if numbered else None
+
     respondents = dict(
         answers.values_list("question_id")
         .annotate(n=Count("response_id", distinct=True))
         .order_by()
     )
-    numbers = {
-        row[0]: row[1:]
-        for row in answers.filter(number__isnull=False, option__isnull=True)
-        .values_list("question_id")
-        .annotate(Avg("number"), Min("number"), Max("number"))
-        .order_by()
-    }
-    ranks = {
-        (row[0], row[1]): row[2]
-        for row in answers.filter(question__kind=K.RANKING)
-        .values_list("question_id", "option")
-        .annotate(Avg("number"))
-        .order_by()
-    }
-    scale_means = {
-        row[0]: row[1]
-        for row in answers.filter(question__kind=K.SCALE)
-        .values_list("question_id")
-        .annotate(Avg("number"))
-        .order_by()
-    }
-    days = {
-        row[0]: row[1:]
-        for row in answers.filter(day__isnull=False)
-        .values_list("question_id")
-        .annotate(Min("day"), Max("day"))
-        .order_by()
-    }
     text_ids = [q.pk for q in questions if q.kind in Question.TEXT]
     texts = defaultdict(list)
     if text_ids:
@@ -145,9 +150,9 @@ def _compute(consultation: Consultation, *, settlement_id=None, age_group="") ->
             ]
             item["ranks"] = sorted(
                 (
-                    (label, round(ranks[(question.pk, index)], 2))
+                    (label, round(mean((question.pk, index)), 2))
                     for index, label in enumerate(options)
-                    if (question.pk, index) in ranks
+                    if mean((question.pk, index)) is not None
                 ),
                 key=lambda pair: pair[1],
             )
@@ -157,12 +162,12 @@ def _compute(consultation: Consultation, *, settlement_id=None, age_group="") ->
                 (str(point), counts.get((question.pk, None, point), 0))
                 for point in range(low, high + 1)
             ][:101]
-            mean = scale_means.get(question.pk)
-            item["mean"] = round(mean, 2) if mean is not None else None
+            average = mean((question.pk, "all"))
+            item["mean"] = round(average, 2) if average is not None else None
         elif question.kind == K.NUMBER:
-            mean, low, high = numbers.get(question.pk, (None, None, None))
-            item["mean"] = round(mean, 2) if mean is not None else None
-            item["low"], item["high"] = low, high
+            average = mean((question.pk, None))
+            item["mean"] = round(average, 2) if average is not None else None
+            item["low"], item["high"] = number_range.get(question.pk, (None, None))
         elif question.kind == K.DATE:
             item["low"], item["high"] = days.get(question.pk, (None, None))
         elif question.kind in (K.MATRIX_SINGLE, K.MATRIX_MULTIPLE):

@@ -855,13 +855,16 @@ def _settlement_of(resident: Resident, community: Community):
     return link
 
 
-def submit_response(*, consultation: Consultation, resident: Resident, answers: dict) -> Response:
+def submit_response(
+    *, consultation: Consultation, resident: Resident, answers: dict, questions=None
+) -> Response:
     """
     Store a resident's one response; all or nothing.
 
     `answers` maps a question's position to its value (see survey.clean_answers).
     An anonymous survey stores a keyed hash of the person in a table of its
-    own, and the response without the resident.
+    own, and the response without the resident. `questions`, when given, are
+    the survey's own (survey.questions_of), already read by the caller.
     """
     from hromada.consultations import survey
 
@@ -871,7 +874,8 @@ def submit_response(*, consultation: Consultation, resident: Resident, answers: 
     require_level(
         resident=resident, community=consultation.community, action="consultations.answer"
     )
-    questions = list(consultation.questions.all())
+    if questions is None:
+        questions = survey.questions_of(consultation)
     rows = survey.clean_answers(questions, answers)
     settlement_id = _settlement_of(resident, consultation.community)
     try:

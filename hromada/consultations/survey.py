@@ -33,6 +33,28 @@ LONG_MAX = 5000
 TESTS = ("answered", "equals", "not_equals", "any_of")
 
 
+# A survey's questions are fixed once it opens (they are added only to a draft
+# or an announced one, and the back office shows them read-only): each worker
+# keeps them, so answering reads no question rows. The key holds the random
+# uid, so a reused primary key never finds another survey's questions.
+_FIXED: dict[tuple, tuple[Question, ...]] = {}
+_FIXED_MAX = 256
+
+
+def questions_of(consultation) -> list[Question]:
+    """Return the survey's questions in order; read once per worker after it opens."""
+    if consultation.status in (consultation.Status.DRAFT, consultation.Status.ANNOUNCED):
+        return list(consultation.questions.all())
+    key = (consultation.pk, consultation.uid)
+    questions = _FIXED.get(key)
+    if questions is None:
+        questions = tuple(consultation.questions.all())
+        if len(_FIXED) >= _FIXED_MAX:
+            _FIXED.clear()
+        _FIXED[key] = questions
+    return list(questions)
+
+
 def _given(value) -> bool:
     if value is None:
         return False

@@ -271,7 +271,7 @@ def survey_form(request, pk: int):
     consultation = _consultation(request, pk)
     if consultation.kind != KIND.SURVEY:
         raise Http404
-    questions = list(consultation.questions.all())
+    questions = survey.questions_of(consultation)
     key = PROGRESS_KEY % consultation.pk
     errors: dict = {}
     values = request.session.get(key, {})
@@ -284,7 +284,10 @@ def survey_form(request, pk: int):
             return redirect("consultations:survey", pk)
         try:
             services.submit_response(
-                consultation=consultation, resident=request.user, answers=values
+                consultation=consultation,
+                resident=request.user,
+                answers=values,
+                questions=questions,
             )
         except DomainError as error:
             errors = error.fields
@@ -345,13 +348,20 @@ def survey_results(request, pk: int):
                 description=_("Answers per option; the same numbers are in the table below."),
                 points=item["bars"],
             )
+    cross_questions = [
+        item["question"]
+        for item in figures["questions"]
+        if item["question"].kind in (Question.Kind.SINGLE, Question.Kind.SCALE)
+    ]
     by = request.GET.get("by", "")
     crosstab = None
     cross_question = int_param(request.GET, "q", high=500)
     if by in ("settlement", "age") and cross_question:
-        question = consultation.questions.filter(
-            position=cross_question, kind__in=[Question.Kind.SINGLE, Question.Kind.SCALE]
-        ).first()
+        # The figures already hold the questions: no second read of them.
+        question = next(
+            (q for q in cross_questions if q.position == cross_question),
+            None,
+        )
         if question:
             crosstab = {"question": question, **results.crosstab(consultation, question, by)}
     context = {
@@ -366,11 +376,7 @@ def survey_results(request, pk: int):
         "by": by,
         "early": early,
         "is_manager": services.can_manage(request.user, consultation),
-        "cross_questions": [
-            q
-            for q in consultation.questions.all()
-            if q.kind in (Question.Kind.SINGLE, Question.Kind.SCALE)
-        ],
+        "cross_questions": cross_questions,
     }
     return render(request, "consultations/results.html", context)
 
