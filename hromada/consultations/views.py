@@ -37,8 +37,9 @@ from hromada.consultations.forms import (
 )
 from hromada.consultations.limits import limited
 from hromada.consultations.models import Answer, Comment, Consultation, HearingInitiative, Question
+from hromada.consultations.spreadsheet import xlsx_response
 from hromada.core.errors import DomainError
-from hromada.core.exports import csv_response, xlsx_response
+from hromada.core.exports import csv_response
 from hromada.core.identity import level_required
 from hromada.core.models import Settlement
 from hromada.core.opendata import export_response

@@ -1,7 +1,10 @@
 """Pages: every page renders for visitors, residents and staff; forms post through services."""
 
+import io
+
 import pytest
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from hromada.consultations import services
 from hromada.consultations.models import Comment, Response
@@ -83,6 +86,13 @@ def test_survey_form_and_results(community, moderator, resident):
         reverse("consultations:results_export", args=[survey.pk, "csv"])
     )
     assert export.status_code == 200
+    spreadsheet = client_for(moderator).get(
+        reverse("consultations:results_export", args=[survey.pk, "xlsx"])
+    )
+    assert spreadsheet.status_code == 200
+    sheet = load_workbook(io.BytesIO(b"".join(spreadsheet.streaming_content))).active
+    values = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert len(values) == 2 and values[1][0] == Response.objects.get().pk
     assert (
         client_for(resident)
         .get(reverse("consultations:results_export", args=[survey.pk, "csv"]))
@@ -127,3 +137,15 @@ def test_staff_pages_and_report(draft, resident, moderator):
 def test_other_community_is_not_found(draft, other_community):
     client = client_for(host="pivdenne.localhost")
     assert client.get(draft.get_absolute_url()).status_code == 404
+
+
+def test_survey_xlsx_quotes_formulas_and_drops_control_characters():
+    from hromada.consultations.spreadsheet import xlsx_stream
+
+    fields = ["response", "text & more", "=sum"]
+    rows = [{"response": 7, "text & more": "<b>a</b>\x01", "=sum": "=HYPERLINK(1)"}]
+    data = b"".join(xlsx_stream(rows, fields=fields, sheet="Відповіді: [1]"))
+    sheet = load_workbook(io.BytesIO(data)).active
+    values = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert values == [["response", "text & more", "'=sum"], [7, "<b>a</b>", "'=HYPERLINK(1)"]]
+    assert sheet.title == "Відповіді   1 "
