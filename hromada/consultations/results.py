@@ -56,13 +56,35 @@ def compute(consultation: Consultation, *, settlement_id=None, age_group="") -> 
     """
     if consultation.status not in Consultation.AFTER_CLOSE:
         return _compute(consultation, settlement_id=settlement_id, age_group=age_group)
-    stamp = consultation.closed_at.timestamp() if consultation.closed_at else ""
-    key = f"consultations:results:{consultation.pk}:{stamp}:{settlement_id or ''}:{age_group}"
+    key = _key(consultation, settlement_id, age_group)
     figures = cache.get(key)
     if figures is None:
         figures = _compute(consultation, settlement_id=settlement_id, age_group=age_group)
-        cache.set(key, figures, RESULTS_CACHED)
+        # The whole survey's figures are kept until evicted (then rebuilt
+        # here); a filter's for a while.
+        whole = not settlement_id and not age_group
+        cache.set(key, figures, None if whole else RESULTS_CACHED)
     return figures
+
+
+def _key(consultation: Consultation, settlement_id=None, age_group="") -> str:
+    stamp = consultation.closed_at.timestamp() if consultation.closed_at else ""
+    return f"consultations:results:{consultation.pk}:{stamp}:{settlement_id or ''}:{age_group}"
+
+
+def store(consultation: Consultation) -> None:
+    """
+    Work out and keep a closed survey's whole figures (done once at closing).
+
+    Idempotent: figures already kept are left alone; missing ones (evicted,
+    or a cache emptied) are built again by the first reader in `compute`.
+    What is kept is what the page shows (counts, means, the latest texts),
+    never a row that could point to a person.
+    """
+    if consultation.status not in Consultation.AFTER_CLOSE:
+        return
+    if cache.get(_key(consultation)) is None:
+        cache.set(_key(consultation), _compute(consultation), None)
 
 
 def _compute(consultation: Consultation, *, settlement_id=None, age_group="") -> dict:

@@ -387,7 +387,19 @@ def close_consultation(
     due = timezone.localdate(now) + timedelta(days=rules.report_days)
     if _move(consultation, "close", closed_at=now, report_due_on=due):
         audit.record(actor=actor, action="consultation.closed", target=consultation)
+        if consultation.kind == KIND.SURVEY:
+            # Its responses are final now: the figures are worked out once,
+            # after the commit, and every reader gets them ready.
+            transaction.on_commit(lambda: _store_results(consultation.pk))
     return consultation
+
+
+def _store_results(consultation_id: int) -> None:
+    from hromada.consultations import results
+
+    consultation = Consultation.objects.filter(pk=consultation_id).first()
+    if consultation is not None:
+        results.store(consultation)
 
 
 @transaction.atomic

@@ -176,6 +176,31 @@ def test_results_count_each_option(open_survey_identified, community, moderator)
     assert by_position[3]["ranks"][0] == ("Комфорт", 1.0)
 
 
+def test_closing_keeps_the_figures_ready(
+    open_survey_identified, community, moderator, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(2):
+        services.submit_response(
+            consultation=open_survey_identified,
+            resident=make_resident(community, level=Identity.EMAIL),
+            answers=FULL,
+        )
+    cache.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        closed = close_now(open_survey_identified, moderator)
+    closed.refresh_from_db()
+    with CaptureQueriesContext(connection) as captured:
+        figures = results.compute(closed)
+    assert figures["total"] == 2 and not captured.captured_queries
+    results.store(closed)  # idempotent
+    cache.clear()  # evicted: the first reader builds them again
+    assert results.compute(closed)["total"] == 2
+
+
 def test_suppression_is_complementary():
     table = [[3, 20, 30], [15, 12, 40]]
     shown = results.suppress(table)
