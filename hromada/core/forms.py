@@ -68,6 +68,40 @@ class ProfileForm(forms.Form):
     notify_by_email = forms.BooleanField(label=_("Notify me by e-mail"), required=False)
 
 
+class PhoneForm(forms.Form):
+    """The phone a code is texted to, to confirm it for SMS."""
+
+    phone = forms.CharField(
+        label=_("Phone for SMS"),
+        max_length=40,
+        help_text=_("A Ukrainian mobile number, for example 050 123 45 67."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+
+
+class PhoneCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the text message"),
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]{6}"}
+        ),
+    )
+
+
+class SmsChoiceForm(forms.Form):
+    notify_by_sms = forms.BooleanField(label=_("Notify me by SMS"), required=False)
+
+    def __init__(self, *args, confirmed: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not confirmed:
+            self.fields["notify_by_sms"].disabled = True
+            self.fields["notify_by_sms"].help_text = _(
+                "Available once your phone is confirmed by a code."
+            )
+
+
 class LinkForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("How are you linked to the community?"), choices=CommunityLink.Kind.choices

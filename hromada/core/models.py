@@ -202,6 +202,10 @@ class Resident(AbstractBaseUser, PermissionsMixin):
     strong_verified_at = models.DateTimeField(_("identified at"), null=True, blank=True)
     language = models.CharField(_("language"), max_length=5, default="uk")
     notify_by_email = models.BooleanField(_("notify me by e-mail"), default=True)
+    # SMS goes only to a phone confirmed by a texted code (hromada.core.phone);
+    # changing the phone clears both.
+    notify_by_sms = models.BooleanField(_("notify me by SMS"), default=False)
+    phone_confirmed_at = models.DateTimeField(_("phone confirmed at"), null=True, blank=True)
     is_staff = models.BooleanField(_("back-office access"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
@@ -677,3 +681,42 @@ class SupportPoint(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+PHONE_CODE_LENGTH = 6
+PHONE_CODE_MINUTES = 10
+PHONE_CODE_TRIES = 5
+
+
+class PhoneConfirmation(models.Model):
+    """
+    A one-time code texted to the phone a resident wants SMS on.
+
+    Only a keyed hash of the code is kept; a resident has at most one row,
+    replaced by each new code and removed once the phone is confirmed.
+    """
+
+    resident = models.ForeignKey(
+        Resident,
+        verbose_name=_("resident"),
+        on_delete=models.CASCADE,
+        related_name="phone_confirmations",
+    )
+    phone = models.CharField(_("phone"), max_length=16)
+    code_hash = models.CharField(_("code hash"), max_length=64)
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("valid until"))
+    attempts = models.PositiveSmallIntegerField(_("wrong tries"), default=0)
+
+    class Meta:
+        verbose_name = _("phone confirmation")
+        verbose_name_plural = _("phone confirmations")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(attempts__lte=PHONE_CODE_TRIES), name="phoneconfirmation_tries"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Phone code of %(at)s") % {"at": f"{self.created_at:%d.%m.%Y %H:%M}"})

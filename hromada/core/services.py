@@ -245,7 +245,13 @@ def update_profile(
         return resident
     for name, value in fields.items():
         setattr(resident, name, value)
-    resident.save(update_fields=list(fields))
+    saved = list(fields)
+    if before["phone"] != fields["phone"]:
+        from hromada.core.phone import clear_confirmation
+
+        # A new number is not confirmed: SMS stop until it is.
+        saved += clear_confirmation(resident)
+    resident.save(update_fields=saved)
     changed = [name for name in fields if before[name] != fields[name]]
     # Only the names of changed fields: the audit log keeps no personal data.
     audit.record(
@@ -454,6 +460,8 @@ def delete_account(*, resident: Resident) -> None:
     resident.is_active = False
     resident.is_staff = False
     resident.notify_by_email = False
+    resident.notify_by_sms = False
+    resident.phone_confirmed_at = None
     resident.deleted_at = timezone.now()
     resident.set_unusable_password()
     # The tax hash stays: a deleted strong account must not be reopened as a
@@ -462,6 +470,7 @@ def delete_account(*, resident: Resident) -> None:
     resident.links.all().delete()
     resident.staff_roles.all().delete()
     resident.api_tokens.all().delete()
+    resident.phone_confirmations.all().delete()
 
 
 @transaction.atomic
@@ -847,6 +856,9 @@ def export_personal_data(*, resident: Resident) -> dict:
             "phone": resident.phone,
             "language": resident.language,
             "notify_by_email": resident.notify_by_email,
+            "phone_confirmed_at": resident.phone_confirmed_at,
+            "notify_by_sms": resident.notify_by_sms,
+            "phone_waiting_for_code": [row.phone for row in resident.phone_confirmations.all()],
             "identity_level": Identity(resident.identity_level).label,
             "identified_at": resident.strong_verified_at,
             "tax_number": str(_("not stored; only a code that cannot be turned back into it"))

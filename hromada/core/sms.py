@@ -317,13 +317,12 @@ def wants_sms(resident) -> bool:
     """
     Return whether the resident chose SMS and confirmed the phone.
 
-    The account keeps neither choice yet: core's next migration adds
-    `notify_by_sms` and `phone_confirmed_at` to Resident; until then nobody
-    is chosen.
+    The profile's "Phone for SMS" section (`hromada.core.phone`) confirms the
+    phone by a texted code and keeps the choice; changing the phone clears both.
     """
     return bool(
-        getattr(resident, "notify_by_sms", False)
-        and getattr(resident, "phone_confirmed_at", None)
+        resident.notify_by_sms
+        and resident.phone_confirmed_at
         and resident.phone
         and not resident.deleted_at
     )

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from hromada.core import observability, views
+from hromada.core import observability, views, views_phone
 
 app_name = "core"
 
@@ -32,6 +32,10 @@ urlpatterns = [
     path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/profile/", views.profile, name="profile"),
     path("accounts/profile/links/", views.add_link, name="add_link"),
+    path("accounts/profile/phone/", views_phone.send_phone_code, name="send_phone_code"),
+    path("accounts/profile/phone/confirm/", views_phone.confirm_phone, name="confirm_phone"),
+    path("accounts/profile/phone/remove/", views_phone.remove_phone, name="remove_phone"),
+    path("accounts/profile/sms/", views_phone.choose_sms, name="choose_sms"),
     path("accounts/profile/links/<int:pk>/remove/", views.remove_link, name="remove_link"),
     path("accounts/profile/tokens/", views.issue_token, name="issue_token"),
     path("accounts/profile/tokens/<int:pk>/revoke/", views.revoke_token, name="revoke_token"),

@@ -19,7 +19,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
-from hromada.core import authforms, identification, privacy, registry, selectors, services
+from hromada.core import (
+    authforms,
+    identification,
+    privacy,
+    registry,
+    selectors,
+    services,
+    views_phone,
+)
 from hromada.core.errors import DomainError
 from hromada.core.forms import (
     IdentifyLookupForm,
@@ -160,6 +168,7 @@ def profile(request):
             "tokens": resident.api_tokens.filter(
                 revoked_at__isnull=True, expires_at__gt=timezone.now()
             ),
+            **views_phone.section_context(resident),
         },
     )
 

@@ -203,3 +203,28 @@ def test_a_reminder_goes_by_sms_to_who_chose_it(
         services.remind_bookings(now=booking.starts_at - timedelta(minutes=30))
     assert [message.phone for message in sms.outbox] == ["+380677654321"]
     assert Notification.objects.filter(event="cnap/reminder", channel="sms").count() == 1
+
+
+def test_a_reminder_goes_by_sms_to_a_confirmed_phone_until_opted_out(
+    office, desks, residence, resident, django_capture_on_commit_callbacks
+):
+    from hromada.core import phone
+
+    phone.request_code(resident=resident, phone="067 765 43 21")
+    code = re.search(r"\b(\d{6})\b", sms.outbox[-1].text).group(1)
+    resident = phone.confirm_code(resident=resident, code=code)
+    phone.set_sms_notifications(resident=resident, enabled=True)
+    booking = booked(resident, office, residence)
+    sms.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.remind_bookings(now=booking.starts_at - timedelta(hours=23))
+    assert [message.phone for message in sms.outbox] == ["+380677654321"]
+    assert Notification.objects.filter(event="cnap/reminder", channel="sms").count() == 1
+    # Opted out: the hour-before reminder comes by e-mail only.
+    phone.set_sms_notifications(resident=resident, enabled=False)
+    sms.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.remind_bookings(now=booking.starts_at - timedelta(minutes=30))
+    assert sms.outbox == []
+    assert Notification.objects.filter(event="cnap/reminder", channel="sms").count() == 1
+    assert Notification.objects.filter(event="cnap/reminder", channel="email").count() == 2

@@ -391,6 +391,7 @@ PAGES = {
     "profile, identified resident": Page(RESIDENT, "/accounts/profile/"),
     "link form": Page(RESIDENT, "/accounts/profile/links/"),
     "API token form": Page(RESIDENT, "/accounts/profile/", form="/accounts/profile/tokens/"),
+    "SMS choice": Page(RESIDENT, "/accounts/profile/", form="/accounts/profile/sms/"),
     "password change": Page(NEWCOMER, "/accounts/password/"),
     "account deletion": Page(NEWCOMER, "/accounts/delete/"),
     "new petition": Page(RESIDENT, "/petitions/new/"),
@@ -436,6 +437,11 @@ FORMS = {
     "hromada.core.forms.ProfileForm": "profile, e-mail-only resident",
     "hromada.core.forms.LinkForm": "link form",
     "hromada.core.forms.TokenForm": "API token form",
+    "hromada.core.forms.PhoneForm": (
+        "an action shown with the phone (sending it texts a code); tests/core/test_phone_sms.py"
+    ),
+    "hromada.core.forms.PhoneCodeForm": "an action shown blank; tests/core/test_phone_sms.py",
+    "hromada.core.forms.SmsChoiceForm": "SMS choice",
     "hromada.core.forms.IdentifyLookupForm": "a look-up (GET): it stores nothing",
     "hromada.core.forms.IdentifyPersonForm": (
         "an action shown blank: staff identify a person at a support point"
