@@ -236,3 +236,10 @@ def remove_phone(*, resident: Resident) -> Resident:
         resident.save(update_fields=changed)
         audit.record(actor=resident, action="resident.phone_removed", target=resident)
     return resident
+
+
+def forget_expired_codes(*, now: datetime | None = None) -> int:
+    """Delete the codes whose time is over, with their numbers (scheduled hourly)."""
+    now = now or timezone.now()
+    deleted, _kinds = PhoneConfirmation.objects.filter(expires_at__lt=now).delete()
+    return deleted

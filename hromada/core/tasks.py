@@ -1,4 +1,4 @@
-"""Background jobs of the core: notification delivery and its retry."""
+"""Background jobs of the core: notification delivery and its retry, expired phone codes."""
 
 from django_tasks import task
 
@@ -16,3 +16,11 @@ def retry_notifications() -> int:
     from hromada.core.notifications import retry_stalled
 
     return retry_stalled()
+
+
+@task()
+def forget_phone_codes() -> int:
+    """Delete the phone confirmation codes whose time is over (scheduled hourly)."""
+    from hromada.core.phone import forget_expired_codes
+
+    return forget_expired_codes()

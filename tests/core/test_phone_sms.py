@@ -125,6 +125,17 @@ def test_a_new_code_replaces_the_earlier_one(resident):
     assert phone.confirm_code(resident=resident, code=second).phone == "+380677654321"
 
 
+def test_expired_codes_are_forgotten_by_the_hourly_job(resident):
+    from hromada.core.management.commands.scheduler import CORE_SCHEDULES
+
+    now = timezone.now()
+    phone.request_code(resident=resident, phone=WRITTEN, now=now)
+    assert phone.forget_expired_codes(now=now + timedelta(minutes=5)) == 0
+    assert phone.forget_expired_codes(now=now + timedelta(minutes=11)) == 1
+    assert not PhoneConfirmation.objects.exists()
+    assert "hromada.core.tasks.forget_phone_codes" in [job.task for job in CORE_SCHEDULES]
+
+
 def test_an_invalid_number_is_refused_unsent(resident):
     with pytest.raises(sms.InvalidPhone):
         phone.request_code(resident=resident, phone="+48 123 456 789")

@@ -22,8 +22,12 @@ from django.core.management.base import BaseCommand
 from hromada.core import registry
 from hromada.core.registry import Schedule
 
-# The core's own jobs: notifications whose delivery never finished go out again.
-CORE_SCHEDULES = [Schedule("hromada.core.tasks.retry_notifications", every_seconds=60)]
+# The core's own jobs: notifications whose delivery never finished go out
+# again; expired phone codes are forgotten with their numbers.
+CORE_SCHEDULES = [
+    Schedule("hromada.core.tasks.retry_notifications", every_seconds=60),
+    Schedule("hromada.core.tasks.forget_phone_codes", every_seconds=3600),
+]
 TICK_SECONDS = 5
 
 
