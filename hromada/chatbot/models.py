@@ -287,7 +287,7 @@ class ChatMessage(models.Model):
         OUT = "out", _("to the resident")
 
     class Outcome(models.TextChoices):
-        NONE = "", _("—")
+        NONE = "", _("not recorded")
         ANSWERED = "answered", _("answered automatically")
         SUGGESTED = "suggested", _("suggested answers")
         HANDOVER = "handover", _("handed over")

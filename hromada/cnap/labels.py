@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 AUDIT_ACTIONS = {
     "cnap_booking.created": _("Visit booked"),
     "cnap_booking.cancelled": _("Booking cancelled"),
+    "cnap_ticket.priority_confirmed": _("Priority document checked"),
     "cnap_desk.state_changed": _("Desk opened or closed"),
     "cnap_office.paused": _("Queue paused (air-raid alert)"),
     "cnap_office.resumed": _("Queue resumed"),

@@ -13,4 +13,5 @@ AUDIT_ACTIONS = {
     "schools_timetable.generated": _("Timetable generated"),
     "schools_pupils.imported": _("Pupils imported"),
     "schools_archive.created": _("Class archive made"),
+    "schools_archive.expired": _("Class archive removed after its retention"),
 }
