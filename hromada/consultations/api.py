@@ -108,7 +108,7 @@ class CommentIn(Schema):
     )
 
 
-class QuestionOut(Schema):
+class SurveyQuestionOut(Schema):
     position: int
     kind: str
     text: str
@@ -130,7 +130,7 @@ class ResponseOut(Schema):
     submitted_on: str
 
 
-class ListFilters(Schema):
+class ConsultationFilters(Schema):
     when: str = Field("", description="open, upcoming or closed")
     kind: str = Field("", description="draft, survey or hearing")
     topic: Id | None = None
@@ -155,7 +155,7 @@ def _get(request, pk: int) -> Consultation:
 
 @router.get("/", response=list[ConsultationOut], auth=None, summary="Public consultations")
 @paginate(Pages)
-def list_consultations(request, filters: Query[ListFilters]):
+def list_consultations(request, filters: Query[ConsultationFilters]):
     errors = {}
     if filters.when and filters.when not in selectors.WHEN:
         errors["when"] = _("Unknown period.")
@@ -230,7 +230,7 @@ def create_comment(request, consultation_id: Id, payload: CommentIn):
 
 @router.get(
     "/{int:consultation_id}/survey",
-    response=list[QuestionOut],
+    response=list[SurveyQuestionOut],
     auth=auth.optional,
     summary="The survey's questions and conditions",
 )
