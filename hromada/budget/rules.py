@@ -39,10 +39,23 @@ from itertools import chain
 
 import numpy as np
 
-try:  # gmpy2 comes with pabutools; it is ten times faster than Fraction.
-    from gmpy2 import mpq as _Q
-except ImportError:  # pragma: no cover - same results, only slower
-    _Q = Fraction
+
+def _Q(*args):
+    """
+    Return an exact rational: gmpy2's mpq, ten times faster than Fraction.
+
+    gmpy2 (it comes with pabutools) is imported at the first exact step, not
+    with the module: it loads importlib.metadata, a tenth of a second that a
+    count decided in floats, such as most runs of ``pb tally``, never needs.
+    """
+    global _Q
+    try:
+        from gmpy2 import mpq
+    except ImportError:  # pragma: no cover - same results, only slower
+        mpq = Fraction
+    _Q = mpq
+    return mpq(*args)
+
 
 Number = int | Fraction
 
@@ -57,6 +70,10 @@ _MARGIN = 1e-9
 _SHORTLIST = 1e-6
 # add1 prices this many of the cheapest-looking projects first in a round.
 _FIRST_TRY = 8
+# add1 runs the extras in windows: 128 first, then _GROW times more, at
+# most _WINDOW.
+_GROW = 8
+_WINDOW = 8192
 
 
 @dataclass(frozen=True)
@@ -247,9 +264,10 @@ class _Election:
         self.ids = projects
         self.n_projects = len(projects)
         self.n_ballots = len(instance.ballots)
-        self.budget = _Q(_exact(instance.budget))
-        self.cost = [_Q(_exact(instance.projects[p])) for p in projects]
-        self.cost_f = np.array([float(c) for c in self.cost], dtype=np.float64)
+        # Exact amounts as given (int or Fraction); as mpq only once needed.
+        self.budget_exact = _exact(instance.budget)
+        self.cost_exact = [_exact(instance.projects[p]) for p in projects]
+        self.cost_f = np.array([float(c) for c in self.cost_exact], dtype=np.float64)
         order = sorted(range(len(projects)), key=lambda i: projects[i])
         self.rank = np.empty(len(projects), dtype=np.int64)
         self.rank[order] = np.arange(len(projects))
@@ -278,6 +296,16 @@ class _Election:
         self.cost_list = self.cost_f.tolist()
         self.rank_list = self.rank.tolist()
         self._incidences: dict[int, tuple] = {}
+
+    @cached_property
+    def budget(self):
+        """Return the budget as an exact rational for the exact steps."""
+        return _Q(self.budget_exact)
+
+    @cached_property
+    def cost(self) -> list:
+        """Return the projects' costs as exact rationals for the exact steps."""
+        return [_Q(c) for c in self.cost_exact]
 
     def supporters(self, project: int) -> np.ndarray:
         """Return the groups whose ballot lists `project`."""
@@ -373,12 +401,13 @@ def equal_shares(
     previous: list[int] = []
     previous_last = 0
     for chosen, first, last in _add1_outcomes(election):
-        cost = sum((election.cost[i] for i in chosen), _Q(0))
-        if cost > election.budget:
+        costs = election.cost_exact
+        cost = sum((costs[i] for i in chosen), 0)
+        if cost > election.budget_exact:
             return _add1_kept(election, previous, previous_last, explain)
-        left = election.budget - cost
+        left = election.budget_exact - cost
         taken = set(chosen)
-        if all(election.cost[i] > left for i in range(election.n_projects) if i not in taken):
+        if all(costs[i] > left for i in range(election.n_projects) if i not in taken):
             return _add1_kept(election, chosen, first, explain)
         previous, previous_last = chosen, last
     raise AssertionError  # pragma: no cover - the outcomes never run out
@@ -413,7 +442,7 @@ def _explain_shares(election: _Election, chosen, money, extra: int | None, expla
     """Explain MES's losers: their voters' money when it stopped, against the cost."""
     e = election
     taken = set(chosen)
-    share = e.budget / e.n_ballots + (extra or 0)
+    share = Fraction(e.budget_exact) / e.n_ballots + (extra or 0)
     for i, project in enumerate(e.ids):
         if i in taken:
             continue
@@ -421,7 +450,7 @@ def _explain_shares(election: _Election, chosen, money, extra: int | None, expla
             "reason": "short",
             "voters": e.p_count[i],
             "money": _number(money[i]),
-            "cost": _plain(e.cost[i]),
+            "cost": _plain(e.cost_exact[i]),
         }
         if extra is not None:
             record.update({"extra": extra, "share": _plain(share)})
@@ -463,7 +492,7 @@ class _Branch:
         counts = np.zeros((e.n_projects, 64))
         counts[:, 0] = e.support
         money = np.zeros((64, size))
-        money[0] = float(e.budget / e.n_ballots + start) + np.arange(size)
+        money[0] = float(Fraction(e.budget_exact) / e.n_ballots + start) + np.arange(size)
         return cls(
             start,
             [],
@@ -513,7 +542,7 @@ def _add1_outcomes(election: _Election):
         while stack:
             yield from _grow(election, stack.pop(), stack)
         start += size
-        size = min(8 * size, 8192)
+        size = min(_GROW * size, _WINDOW)
 
 
 def _grow(election: _Election, branch: _Branch, stack: list[_Branch]):
@@ -683,10 +712,17 @@ def _pay(election: _Election, b: _Branch, w: int, present, left, n: int) -> None
     new = np.where(old >= 0, target[old], -1)
     b.klass[groups] = new
     from_, to = old[owner], new[owner]
-    moving = from_ >= 0
-    np.subtract.at(b.counts, (voted[moving], from_[moving]), weight[moving])
-    moving &= to >= 0
-    np.add.at(b.counts, (voted[moving], to[moving]), weight[moving])
+    # Counts are whole numbers: one unbuffered add on the flat table moves
+    # the voters out of their old classes and into the new ones exactly.
+    width = b.counts.shape[1]
+    cell = voted * width
+    leave = from_ >= 0
+    come = leave & (to >= 0)
+    np.add.at(
+        b.counts.reshape(-1),
+        np.concatenate([cell[leave] + from_[leave], cell[come] + to[come]]),
+        np.concatenate([-weight[leave], weight[come]]),
+    )
     if b.used > b.compact_at:
         # Drop the classes that no longer support a project left.
         live = b.counts[b.remaining, : b.used].sum(axis=0) > 0
@@ -760,7 +796,8 @@ class _FloatRun:
     def winners(self) -> list[int] | None:
         """Return the winners in the order chosen, or None to go exact."""
         e = self.e
-        budget = np.full(len(e.mult), float(e.budget / e.n_ballots + self.extra))
+        share = Fraction(e.budget_exact) / e.n_ballots + self.extra
+        budget = np.full(len(e.mult), float(share))
         cost = e.cost_list
         supporters, weights, counts = e.p_groups, e.p_weights, e.p_count
         # pabutools' starting guess: every supporter pays an equal part.
@@ -848,7 +885,7 @@ def _certain_tie(election: _Election, tied) -> bool:
         return len({e.p_count[x[1]] for x in tied}) == 1
     first = tied[0][1]
     return all(
-        e.cost[p] == e.cost[first] and np.array_equal(e.p_groups[p], e.p_groups[first])
+        e.cost_exact[p] == e.cost_exact[first] and np.array_equal(e.p_groups[p], e.p_groups[first])
         for _, p, _ in tied[1:]
     )
 
