@@ -283,29 +283,52 @@ def _service_model(office: Office):
 
 
 def _snapshot(office: Office, now: datetime):
+    """Return what the predictor knows of the office now, read as plain rows (four statements)."""
     from hromada.cnap import predict
 
     rules = services.rules_for(office.community)
-    desks = list(Desk.objects.filter(office=office, is_open=True).prefetch_related("services"))
+    desks = list(
+        Desk.objects.filter(office=office, is_open=True)
+        .order_by("number")
+        .values_list("pk", "on_break")
+    )
+    handles: dict[int, set[int]] = {}
+    for desk_id, service_id in Desk.services.through.objects.filter(
+        desk__office=office, desk__is_open=True
+    ).values_list("desk_id", "service_id"):
+        handles.setdefault(desk_id, set()).add(service_id)
     in_hand = {
-        ticket.desk_id: ticket
-        for ticket in Ticket.objects.filter(office=office, status__in=Ticket.IN_HAND)
+        desk_id: (service_id, started or called)
+        for desk_id, service_id, started, called in Ticket.objects.filter(
+            office=office, status__in=Ticket.IN_HAND
+        ).values_list("desk_id", "service_id", "started_at", "called_at")
     }
     states = []
-    for desk in desks:
-        held = in_hand.get(desk.pk)
-        started = held and (held.started_at or held.called_at)
+    for desk_id, on_break in desks:
+        service_id, started = in_hand.get(desk_id, (None, None))
         states.append(
             predict.DeskState(
-                desk=dispatch.Desk(
-                    id=desk.pk, service_ids=frozenset(s.pk for s in desk.services.all())
-                ),
-                serving_service_id=held.service_id if held else None,
+                desk=dispatch.Desk(id=desk_id, service_ids=frozenset(handles.get(desk_id, ()))),
+                serving_service_id=service_id,
                 serving_elapsed_min=((now - started).total_seconds() / 60) if started else 0.0,
-                break_until=now + timedelta(minutes=15) if desk.on_break else None,
+                break_until=now + timedelta(minutes=15) if on_break else None,
             )
         )
-    waiting = tuple(services.as_waiting(ticket) for ticket in services.waiting_for(office=office))
+    waiting = tuple(
+        dispatch.Waiting(
+            id=pk,
+            service_id=service_id,
+            kind=kind,
+            priority=priority_id is not None,
+            queued_at=queued_at,
+            slot_at=slot_at,
+        )
+        for pk, service_id, kind, priority_id, queued_at, slot_at in Ticket.objects.filter(
+            office=office, status=TS.WAITING, checked_in_at__isnull=False
+        )
+        .order_by("queued_at", "id")
+        .values_list("id", "service_id", "kind", "priority_id", "queued_at", "slot_at")
+    )
     return predict.Snapshot(
         now=now, desks=tuple(states), waiting=waiting, rules=services.dispatch_rules(rules)
     )
@@ -377,42 +400,34 @@ def estimate(ticket: Ticket, *, now: datetime | None = None) -> tuple[int, int] 
 
 
 def board_state(*, office: Office) -> dict:
-    """Return what the board shows: current calls, the last five, the notices."""
+    """Return what the board shows: current calls, the last five, the notices (plain rows)."""
     today = timezone.localdate()
-    in_hand = list(
+    in_hand = (
         Ticket.objects.filter(office=office, day=today, status__in=Ticket.IN_HAND)
-        .select_related("desk")
         .order_by("-called_at")
+        .values_list("series", "number", "desk__number", "status")
     )
-    recent = list(
+    recent = (
         QueueEvent.objects.filter(
             office=office,
             action__in=[QueueEvent.Action.CALLED, QueueEvent.Action.RECALLED],
             at__date=today,
+            ticket__isnull=False,
+            desk__isnull=False,
         )
-        .select_related("ticket", "desk")
-        .order_by("-at", "-id")[:BOARD_CALLS]
+        .order_by("-at", "-id")
+        .values_list("id", "ticket__series", "ticket__number", "desk__number", "at")[:BOARD_CALLS]
     )
     waiting = Ticket.objects.filter(office=office, day=today, status=TS.WAITING).count()
     return {
         "office": office,
         "current": [
-            {
-                "ticket": ticket.label,
-                "desk": ticket.desk.number,
-                "serving": ticket.status == TS.SERVING,
-            }
-            for ticket in in_hand
+            {"ticket": f"{series}{number}", "desk": desk, "serving": status == TS.SERVING}
+            for series, number, desk, status in in_hand
         ],
         "recent": [
-            {
-                "id": event.pk,
-                "ticket": event.ticket.label,
-                "desk": event.desk.number,
-                "at": event.at,
-            }
-            for event in recent
-            if event.ticket and event.desk
+            {"id": pk, "ticket": f"{series}{number}", "desk": desk, "at": at}
+            for pk, series, number, desk, at in recent
         ],
         "waiting": waiting,
         "paused": office.is_paused,

@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -347,9 +347,21 @@ def _day_open_for_booking(*, day: date, now: datetime, rules: CnapRules) -> bool
 
 def _allocate_number(*, office: Office, day: date, series: str) -> int:
     """Return the next number of the series today; the caller's transaction holds the row."""
-    rows = TicketCounter.objects.filter(office=office, day=day, series=series)
-    if rows.update(last=F("last") + 1):
-        return rows.values_list("last", flat=True).get()
+    # One statement: the row's new number comes back from the UPDATE.
+    meta, quote = TicketCounter._meta, connection.ops.quote_name
+    table = quote(meta.db_table)
+    last, office_id, on_day, in_series = (
+        quote(meta.get_field(name).column) for name in ("last", "office", "day", "series")
+    )
+    sql = (
+        f"UPDATE {table} SET {last} = {last} + 1 "  # noqa: S608 - names from the model
+        f"WHERE {office_id} = %s AND {on_day} = %s AND {in_series} = %s RETURNING {last}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [office.pk, connection.ops.adapt_datefield_value(day), series])
+        row = cursor.fetchone()
+    if row is not None:
+        return row[0]
     try:
         with transaction.atomic():
             TicketCounter.objects.create(office=office, day=day, series=series, last=1)
@@ -399,9 +411,8 @@ def _new_ticket(
     booking: Booking | None = None,
     **fields,
 ) -> Ticket:
-    rules = rules_for(office.community)
     day = timezone.localtime(now).date()
-    series = rules.priority_series if priority else service.series
+    series = rules_for(office.community).priority_series if priority else service.series
     ticket = Ticket.objects.create(
         community_id=office.community_id,
         office=office,
@@ -674,50 +685,58 @@ def call_next(*, desk: Desk, actor: Resident, now: datetime | None = None) -> Ti
     `dispatch.choose_next` picks the ticket; the claim is a conditional
     UPDATE (waiting → called only while still waiting), so of operators who
     pick the same ticket at once exactly one gets it and the others pick
-    again. A unique constraint lets a desk hold one ticket at a time.
+    again. A unique constraint lets a desk hold one ticket at a time: a
+    desk that already holds one fails its claim on it (DeskBusy), so the
+    desk is looked at separately only when nobody waits for it.
     """
     now = now or timezone.now()
     office = _desk_ready(desk=desk, actor=actor)
     rules = dispatch_rules(rules_for(office.community))
-    services = desk_services(desk)
-    desk_view = dispatch.Desk(id=desk.pk, service_ids=services)
+    # The desk's services as a subquery: the candidates are the desk's own.
+    services = Desk.services.through.objects.filter(desk_id=desk.pk).values("service_id")
     for _attempt in range(CLAIM_ATTEMPTS):
-        with transaction.atomic():
-            if Ticket.objects.filter(desk=desk, status__in=Ticket.IN_HAND).exists():
-                raise DeskBusy()
-            candidates = callable_at(desk=desk, service_ids=services, now=now, rules=rules)
-            if not candidates:
-                return None
-            priority_calls, calls = recent_calls(desk=desk, window=rules.window)
-            chosen = dispatch.choose_next(
-                desk_view,
-                candidates,
-                now,
-                recent_priority_calls=priority_calls,
-                recent_calls=calls,
-                rules=rules,
-            )
-            if chosen is None:
-                return None
-            try:
-                with transaction.atomic():
-                    claimed = Ticket.objects.filter(pk=chosen.id, status=TS.WAITING).update(
-                        status=TS.CALLED, desk=desk, called_at=now, target_desk=None
-                    )
-            except IntegrityError:
-                # The same desk pressed "next" twice at once: one call stands.
-                raise DeskBusy() from None
-            if not claimed:
-                continue  # another desk took it first; choose again
-            ticket = Ticket.objects.select_related("service", "resident", "priority").get(
-                pk=chosen.id
-            )
-            ticket.office = office
-            _event(ticket, EV.CALLED, actor=actor, desk=desk, at=now)
-            _board_changed(office.pk, ticket.service_id)
-            tell_called(ticket=ticket, desk=desk, now=now)
-            tell_near(office=office, now=now)
-            return ticket
+        try:
+            with transaction.atomic():
+                candidates = callable_at(desk=desk, service_ids=services, now=now, rules=rules)
+                if not candidates:
+                    if Ticket.objects.filter(desk=desk, status__in=Ticket.IN_HAND).exists():
+                        raise DeskBusy()
+                    return None
+                # Every candidate is for one of the desk's services.
+                desk_view = dispatch.Desk(
+                    id=desk.pk, service_ids=frozenset(c.service_id for c in candidates)
+                )
+                # The desk's recent calls matter only when a priority and a
+                # regular visitor both wait (the cap chooses between them).
+                priority_calls = calls = 0
+                if any(c.priority for c in candidates) and not all(c.priority for c in candidates):
+                    priority_calls, calls = recent_calls(desk=desk, window=rules.window)
+                chosen = dispatch.choose_next(
+                    desk_view,
+                    candidates,
+                    now,
+                    recent_priority_calls=priority_calls,
+                    recent_calls=calls,
+                    rules=rules,
+                )
+                if chosen is None:
+                    return None
+                claimed = Ticket.objects.filter(pk=chosen.id, status=TS.WAITING).update(
+                    status=TS.CALLED, desk=desk, called_at=now, target_desk=None
+                )
+                if not claimed:
+                    continue  # another desk took it first; choose again
+                ticket = Ticket.objects.select_related("service", "priority").get(pk=chosen.id)
+                ticket.office = office
+                _event(ticket, EV.CALLED, actor=actor, desk=desk, at=now)
+                _board_changed(office.pk, ticket.service_id)
+                tell_called(ticket=ticket, desk=desk, now=now)
+                tell_near(office=office, now=now)
+                return ticket
+        except IntegrityError:
+            # The desk holds a ticket already (or pressed "next" twice at
+            # once): the claim broke the one-in-hand constraint; one call stands.
+            raise DeskBusy() from None
     return None
 
 
@@ -1364,7 +1383,9 @@ def tell_near(*, office: Office, now: datetime | None = None) -> int:
     or called ticket is never told.
     """
     now = now or timezone.now()
-    owned = list(
+    # Most queues have nobody to tell: a narrow query finds that out, and
+    # only then are the tickets read whole.
+    candidates = (
         Ticket.objects.filter(
             office=office,
             status=TS.WAITING,
@@ -1372,11 +1393,16 @@ def tell_near(*, office: Office, now: datetime | None = None) -> int:
             day=timezone.localtime(now).date(),
         )
         .exclude(resident__isnull=True, phone="")
-        .select_related("resident", "service")
-        .order_by("queued_at", "id")[:NEAR_CANDIDATES]
+        .order_by("queued_at", "id")
     )
-    if not owned:
+    ids = list(candidates.values_list("id", flat=True)[:NEAR_CANDIDATES])
+    if not ids:
         return 0
+    owned = list(
+        Ticket.objects.filter(pk__in=ids)
+        .select_related("resident", "service")
+        .order_by("queued_at", "id")
+    )
     # Positions from one query: the callable tickets per service in queue order.
     lines: dict[int, list[tuple]] = {}
     for service_id, queued_at, pk in (

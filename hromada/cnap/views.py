@@ -455,9 +455,13 @@ def kiosk_issue(request, pk: int):
     chosen = Service.objects.filter(
         community=request.community, pk=_int(request.POST.get("service"))
     ).first()
-    priority = PriorityCategory.objects.filter(
-        community=request.community, pk=_int(request.POST.get("priority"))
-    ).first()
+    # Most tickets are regular: no priority asked, no query for one.
+    priority_pk = _int(request.POST.get("priority"))
+    priority = (
+        PriorityCategory.objects.filter(community=request.community, pk=priority_pk).first()
+        if priority_pk
+        else None
+    )
     try:
         if chosen is None:
             raise services.ServiceNotFound()
@@ -649,13 +653,15 @@ def _panel_context(desk: Desk, ticket=_IN_HAND_UNKNOWN) -> dict:
         "ticket": ticket,
         "waiting": waiting.count(),
         "outcomes": Ticket.Outcome.choices,
-        # Lazy: the template reads these only with a ticket in hand.
+        # Lazy: the template reads these only with a ticket in hand; plain
+        # (id, name) and (id, number) rows, no model instances.
         "services": Service.objects.filter(
             community_id=desk.office.community_id, is_active=True
-        ).only("pk", "name"),
+        ).values_list("pk", "name"),
         "other_desks": Desk.objects.filter(office_id=desk.office_id)
         .exclude(pk=desk.pk)
-        .only("pk", "number"),
+        .order_by("number")
+        .values_list("pk", "number"),
     }
 
 

@@ -129,6 +129,7 @@ def console_costs(desk: Desk) -> dict[str, int]:
 
 def test_console_queries_do_not_grow_with_the_queue(office, desks, passport, residence):
     desk = desks[1]  # passports only
+    services.rules_for(office.community)  # the rules exist (made on their first use)
     fill_queue(office, passport, residence, 3)
     short = console_costs(desk)
     fill_queue(office, passport, residence, 40)
