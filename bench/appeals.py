@@ -300,10 +300,12 @@ def fill_other_communities(community, categories, communities: int, reports: int
                created, created, created + interval '6 hours', NULL, NULL
         FROM unnest(%(others)s::bigint[]) AS c(id)
         CROSS JOIN generate_series(1, %(each)s) AS g
+        -- g in every expression: a subquery naming only c would be worked
+        -- out once per community, giving all its rows one time and place.
         CROSS JOIN LATERAL (SELECT
-            now() - random() * interval '6 years' AS created,
-            45 + (c.id * 7919 %% 700) / 100.0 + random() * 0.08 AS lat,
-            23 + (c.id * 104729 %% 1600) / 100.0 + random() * 0.12 AS lon) AS p
+            now() - (random() + g * 0) * interval '6 years' AS created,
+            45 + (c.id * 7919 %% 700) / 100.0 + (random() + g * 0) * 0.08 AS lat,
+            23 + (c.id * 104729 %% 1600) / 100.0 + (random() + g * 0) * 0.12 AS lon) AS p
         CROSS JOIN LATERAL (SELECT CASE
             WHEN p.created > now() - interval '30 days'
               THEN (ARRAY['accepted', 'in_progress', 'resolved', 'rejected'])[1 + (g %% 4)]

@@ -14,6 +14,7 @@ it the host name selects the community.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, date, datetime, time, timedelta
 from functools import wraps
 from time import monotonic
@@ -24,6 +25,7 @@ from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import CharField, Max
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -580,20 +582,15 @@ def _requests_response(request, community: Community, reports, fmt: str) -> Http
     each row's XML or JSON text is kept per process until the row changes
     (or ten minutes pass), so only new and changed rows are read in full and
     serialised. Category edits start the kept texts afresh.
+
+    On PostgreSQL the JSON texts are written by the database (the same bytes
+    as json.dumps writes; tests/appeals/test_open311_sql.py compares them), and
+    a process that keeps no texts yet reads the rows in full in that first
+    query, in the order of the list's index, instead of looking up each by id.
     """
     reports = reports.annotate(
         created_text=Cast("created_at", CharField()), updated_text=Cast("updated_at", CharField())
     )
-    try:
-        sql, params = reports.values_list("id", "updated_text")[
-            :MAX_RESULTS
-        ].query.sql_with_params()
-    except EmptyResultSet:  # e.g. only ids past the largest one: no query can match
-        keys = []
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            keys = cursor.fetchall()
     language = _language()
     base = _base_url(request, community)
     version = selectors.categories_version(community)
@@ -604,17 +601,35 @@ def _requests_response(request, community: Community, reports, fmt: str) -> Http
         for stale in [key for key in _FRAGMENTS if key[0] == community.pk and key[1] != version]:
             del _FRAGMENTS[stale]
         store = _FRAGMENTS[namespace] = {}
+    zone = getattr(timezone.get_current_timezone(), "key", "")
+    in_database = fmt == "json" and connection.vendor == "postgresql" and bool(zone)
     now = monotonic()
-    missing = []
-    for pk, updated in keys:
-        held = store.get(pk)
-        if held is None or held[0] != updated or held[1] < now:
-            missing.append(pk)
-    if missing:
-        if len(store) + len(missing) > FRAGMENT_LIMIT:
-            store.clear()
-        for pk, updated, text in _serialise(community, missing, fmt, language, base):
-            store[pk] = (updated, now + FRAGMENT_SECONDS, text)
+    with _session_zone(zone) if in_database else nullcontext():
+        if in_database and not store:
+            text_sql, text_params = _json_sql(community, language, base)
+            # Column names and values as parameters only: no outside text in the SQL.
+            text = RawSQL(text_sql, text_params)  # noqa: S611
+            columns = reports.annotate(json_text=text)
+            rows = _fetch(columns.values_list("id", "updated_text", "json_text")[:MAX_RESULTS])
+            keys = [(pk, updated) for pk, updated, _text in rows]
+            for pk, updated, text in rows:
+                store[pk] = (updated, now + FRAGMENT_SECONDS, text)
+        else:
+            keys = _fetch(reports.values_list("id", "updated_text")[:MAX_RESULTS])
+            missing = []
+            for pk, updated in keys:
+                held = store.get(pk)
+                if held is None or held[0] != updated or held[1] < now:
+                    missing.append(pk)
+            if missing:
+                if len(store) + len(missing) > FRAGMENT_LIMIT:
+                    store.clear()
+                if in_database:
+                    made = _serialise_json_in_database(community, missing, language, base)
+                else:
+                    made = _serialise_in_python(community, missing, fmt, language, base)
+                for pk, updated, text in made:
+                    store[pk] = (updated, now + FRAGMENT_SECONDS, text)
     parts = [store[pk][2] for pk, _updated in keys if pk in store]
     if fmt == "json":
         body = "[" + ",".join(parts) + "]"
@@ -626,7 +641,168 @@ def _requests_response(request, community: Community, reports, fmt: str) -> Http
     return response
 
 
-def _serialise(community: Community, ids: list[int], fmt: str, language: str, base: str):
+def _fetch(queryset) -> list[tuple]:
+    """Return a values_list query's rows as plain cursor tuples."""
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # e.g. only ids past the largest one: no query can match
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+@contextmanager
+def _session_zone(zone: str):
+    """
+    Give the PostgreSQL session the community's time zone for a while.
+
+    PostgreSQL then writes a time as W3C text with the zone's offset itself
+    (to_json); the connection goes back to Django's own zone afterwards.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('TimeZone', %s, false)", [zone])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('TimeZone', %s, false)", [connection.timezone_name])
+
+
+def _category_texts(community: Community, language: str) -> dict[int, tuple]:
+    """Return {category id: (code, name, notice template, target days)}."""
+    texts = {}
+    rows = Category.objects.filter(community=community).values_list(
+        "pk", "service_code", "name", "name_en", "target_days"
+    )
+    for pk, code, name, name_en, days in rows:
+        # As Category.display_name: the English name when there is one.
+        shown = name_en if language == "en" and name_en else name
+        notice = ngettext(
+            "Registration number %(number)s. The council aims to deal with it within "
+            "%(days)d working day, by %(date)s.",
+            "Registration number %(number)s. The council aims to deal with it within "
+            "%(days)d working days, by %(date)s.",
+            days,
+        )
+        texts[pk] = (code, shown, notice, days)
+    return texts
+
+
+# Stand-ins for a registration number and a date in a category's notice,
+# replaced by the database (characters of Unicode's private use area).
+_NUMBER_MARK, _DATE_MARK = "\ue000", "\ue001"
+
+
+def _json_text(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _float_sql(column: str) -> str:
+    """Return SQL writing a float column as json.dumps does ("46.0", not "46")."""
+    return (
+        f"CASE WHEN {column} IS NULL THEN 'null' WHEN {column} = trunc({column}) "
+        f"AND abs({column}) < 1e15 THEN {column}::text || '.0' ELSE {column}::text END"
+    )
+
+
+def _by_id(values: dict[int, str]) -> tuple[int, list[str | None]]:
+    """Return (offset, array) such that array[id - offset] (1-based) is values[id]."""
+    if not values:
+        return 0, []
+    low, high = min(values), max(values)
+    return low - 1, [values.get(pk) for pk in range(low, high + 1)]
+
+
+def _w3_sql(column: str) -> str:
+    """
+    Return SQL of a time as W3Times writes it: to_json in the session's zone,
+    cut to the second (after 2000, by rounding half a second earlier, which is
+    cheaper than date_trunc's calendar arithmetic).
+    """
+    return (
+        f"to_json(CASE WHEN {column} >= '2000-01-01T00:00:00Z' "
+        f"THEN ({column} - interval '0.5 second')::timestamptz(0) "
+        f"ELSE date_trunc('second', {column}) END)::text"
+    )
+
+
+def _json_sql(community: Community, language: str, base: str) -> tuple[str, list]:
+    """
+    Return SQL (and its parameters) of one request's JSON text, as
+    _serialise_in_python writes it, for a row of the appeals table.
+
+    Times come out of to_json in the session's zone (see _session_zone);
+    names, codes, labels and notices are JSON texts made here once per list
+    and picked by id from arrays; floats get json.dumps's ".0".
+    """
+    heads, notices = {}, {}
+    for pk, (code, name, notice, days) in _category_texts(community, language).items():
+        heads[pk] = f',"service_name":{_json_text(name)},"service_code":{_json_text(code)}'
+        text = notice % {"number": _NUMBER_MARK, "days": days, "date": _DATE_MARK}
+        notices[pk] = _json_text(text)
+    departments = {
+        pk: _json_text(name) for pk, name in community.departments.values_list("pk", "name")
+    }
+    category_offset, heads_array = _by_id(heads)
+    _offset, notices_array = _by_id(notices)
+    department_offset, departments_array = _by_id(departments)
+    labels = " ".join("WHEN %s THEN %s" for _value, _label in Appeal.Status.choices)
+    label_params = []
+    for value, label in Appeal.Status.choices:
+        label_params += [value, _json_text(str(label))]
+    t = connection.ops.quote_name(Appeal._meta.db_table)
+    number = f"to_json({t}.number)::text"
+    sql = f"""
+        '{{"service_request_id":' || {t}.id
+        || ',"status":' || CASE WHEN {t}.is_open THEN '"open"' ELSE '"closed"' END
+        || ',"status_notes":' || CASE WHEN {t}.status_notes <> ''
+            THEN to_json({t}.status_notes)::text ELSE CASE {t}.status {labels} END END
+        || (%s::text[])[{t}.category_id - %s]
+        || ',"description":' || CASE WHEN {t}.description <> ''
+            THEN to_json({t}.description)::text ELSE 'null' END
+        || ',"agency_responsible":'
+        || coalesce((%s::text[])[{t}.department_id - %s], 'null')
+        || ',"service_notice":' || replace(replace((%s::text[])[{t}.category_id - %s], %s,
+            left(right({number}, -1), -1)), %s, to_char({t}.target_on, 'DD.MM.YYYY'))
+        || ',"requested_datetime":' || {_w3_sql(f"{t}.created_at")}
+        || ',"updated_datetime":' || {_w3_sql(f"{t}.updated_at")}
+        || ',"expected_datetime":'
+        || to_json(({t}.target_on + time '18:00')::timestamptz)::text
+        || ',"address":' || CASE WHEN {t}.address <> ''
+            THEN to_json({t}.address)::text ELSE 'null' END
+        || ',"address_id":' || coalesce({t}.street_id::text, 'null')
+        || ',"zipcode":null,"lat":' || {_float_sql(f"{t}.lat")}
+        || ',"long":' || {_float_sql(f"{t}.lon")}
+        || ',"media_url":' || CASE
+            WHEN {t}.cover <> '' THEN to_json(%s || {t}.id || '/photos/cover/')::text
+            WHEN {t}.media_url <> '' THEN to_json({t}.media_url)::text ELSE 'null' END
+        || '}}'
+    """
+    params = [
+        *label_params,
+        heads_array, category_offset,
+        departments_array, department_offset,
+        notices_array, category_offset, _NUMBER_MARK, _DATE_MARK,
+        base + "/appeals/",
+    ]  # fmt: skip
+    return sql, params
+
+
+def _serialise_json_in_database(community: Community, ids: list[int], language: str, base: str):
+    """Yield (id, updated, JSON text) of the given requests (see _session_zone)."""
+    text_sql, text_params = _json_sql(community, language, base)
+    table = connection.ops.quote_name(Appeal._meta.db_table)
+    sql = (
+        f"SELECT {table}.id, ({table}.updated_at)::varchar, {text_sql} "  # noqa: S608
+        f"FROM {table} WHERE {table}.id = ANY(%s)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*text_params, list(ids)])
+        yield from cursor.fetchall()
+
+
+def _serialise_in_python(community: Community, ids: list[int], fmt: str, language: str, base: str):
     """
     Yield (id, updated, text) for the given requests. Rows come as plain
     cursor tuples (a thousand rows through the ORM's per-value converters cost
@@ -652,21 +828,7 @@ def _serialise(community: Community, ids: list[int], fmt: str, language: str, ba
     with connection.cursor() as cursor:
         cursor.execute(rows_sql, params)
         rows = cursor.fetchall()
-    categories = {
-        category.pk: (
-            category.service_code,
-            category.display_name(language),
-            ngettext(
-                "Registration number %(number)s. The council aims to deal with it within "
-                "%(days)d working day, by %(date)s.",
-                "Registration number %(number)s. The council aims to deal with it within "
-                "%(days)d working days, by %(date)s.",
-                category.target_days,
-            ),
-            category.target_days,
-        )
-        for category in Category.objects.filter(community=community)
-    }
+    categories = _category_texts(community, language)
     departments = dict(community.departments.values_list("pk", "name"))
     # Photos go out through the photo view, which checks access; these rows
     # are all public reports (the callers filter with public_reports).
