@@ -5,14 +5,43 @@ from __future__ import annotations
 import statistics as stats
 from datetime import timedelta
 
+from django.db import connections
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hromada.chatbot.models import Chat, ChatMessage, KnowledgeEntry
+from hromada.chatbot.models import Bot, Chat, ChatMessage, KnowledgeEntry
+from hromada.core.auth import RowLoader
 from hromada.core.models import Community, Resident
 from hromada.core.registry import DashboardItem, MyItem, MySection
+
+_WEBHOOK_BOT = RowLoader(Bot)
+
+
+def webhook_bot(*, community: Community, pk: int, channel: str) -> Bot | None:
+    """
+    Return the community's active bot of the channel with this id, or None.
+
+    Every webhook update looks its bot up before anything else: a plain
+    statement, because composing the ORM query cost more than the rest of
+    the acknowledgement. The community is the request's own.
+    """
+    if not 0 < pk <= 2**62:
+        return None
+    connection = connections["default"]
+    table = connection.ops.quote_name(Bot._meta.db_table)
+    columns = _WEBHOOK_BOT.columns(table, connection)
+    sql = (
+        f"SELECT {columns} FROM {table} "  # noqa: S608 -- names from the model
+        "WHERE id = %s AND channel = %s AND community_id = %s AND active"
+    )
+    found = _WEBHOOK_BOT.load(sql, [pk, channel, community.pk])
+    if not found:
+        return None
+    bot = found[0]
+    bot.community = community
+    return bot
 
 
 def inbox(*, community: Community, staff: Resident, state: str = "open"):

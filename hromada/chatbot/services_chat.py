@@ -15,7 +15,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -109,6 +109,39 @@ def chat_for(*, bot: Bot, external_id: str, language: str = "") -> Chat:
             )
     except IntegrityError:
         return Chat.objects.get(bot=bot, external_id=external_id)
+
+
+def store_update(*, bot: Bot, key: str, payload: dict) -> bool:
+    """
+    Store a webhook update once and queue it for the worker.
+
+    Return False when it was stored before: the platform's retry of an update
+    we have, processed once. One statement that the unique (bot, key) decides,
+    with no transaction around it: this runs for every update a platform
+    sends, and the acknowledgement is what the platform waits for.
+    """
+    from hromada.chatbot.tasks import process_update
+
+    connection = connections[router.db_for_write(Update)]
+    quote = connection.ops.quote_name
+    meta = Update._meta
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} (bot_id, {quote('key')}, payload, received_at) "  # noqa: S608 -- names from the model
+        f"VALUES (%s, %s, %s, %s) ON CONFLICT (bot_id, {quote('key')}) DO NOTHING RETURNING id"
+    )
+    params = [
+        bot.pk,
+        key,
+        meta.get_field("payload").get_db_prep_save(payload, connection),
+        meta.get_field("received_at").get_db_prep_save(timezone.now(), connection),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    transaction.on_commit(lambda: process_update.enqueue(row[0]), using=connection.alias)
+    return True
 
 
 def web_chat_for(*, community: Community, key: str, resident: Resident | None) -> Chat:

@@ -17,7 +17,7 @@ import secrets
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,7 +26,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from hromada.chatbot import engine, selectors, services_chat, viber
-from hromada.chatbot.models import Bot, Broadcast, Chat, ChatMessage, Topic, Update
+from hromada.chatbot.models import Bot, Broadcast, Chat, ChatMessage, Topic
 from hromada.chatbot.replies import Incoming, clean_text
 from hromada.core.errors import DomainError
 from hromada.core.models import Settlement
@@ -38,29 +38,10 @@ WEB_SESSION_KEY = "chatbot_web_chat"
 
 
 def _bot(request, pk: int, channel: str) -> Bot:
-    if pk > 2**62:
-        raise Http404
-    bot = (
-        Bot.objects.filter(pk=pk, channel=channel, active=True, community=request.community)
-        .select_related("community")
-        .first()
-    )
+    bot = selectors.webhook_bot(community=request.community, pk=pk, channel=channel)
     if bot is None:
         raise Http404
     return bot
-
-
-def _store(bot: Bot, key: str, payload: dict) -> bool:
-    """Store an update once and queue it; return False when it was stored before."""
-    from hromada.chatbot.tasks import process_update
-
-    try:
-        with transaction.atomic():
-            update = Update.objects.create(bot=bot, key=key, payload=payload)
-            transaction.on_commit(lambda: process_update.enqueue(update.pk))
-    except IntegrityError:
-        return False  # the platform's retry of an update we have: processed once
-    return True
 
 
 @csrf_exempt
@@ -80,7 +61,7 @@ def telegram_webhook(request, pk: int):
         key = update_id(body)
     except (ValueError, TypeError, AttributeError):
         return HttpResponse(status=400)
-    _store(bot, key, body)
+    services_chat.store_update(bot=bot, key=key, payload=body)
     return HttpResponse(status=200)
 
 
@@ -106,7 +87,7 @@ def viber_webhook(request, pk: int):
     except ValueError:
         return HttpResponse(status=400)
     if event in ("message", "subscribed", "unsubscribed", "failed"):
-        _store(bot, key, body)
+        services_chat.store_update(bot=bot, key=key, payload=body)
     return HttpResponse(status=200)
 
 

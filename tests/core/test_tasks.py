@@ -83,3 +83,32 @@ def test_redis_queue_delivers_through_rq_worker(tmp_path):
     assert worker.returncode == 0, worker.stderr
     sent = subprocess.run([sys.executable, "-c", CHECK], env=env, capture_output=True, text=True)
     assert sent.stdout.strip() == "sent", worker.stdout + worker.stderr
+
+
+def test_rq_backend_queues_through_one_redis_client_per_process(settings, redis_url, monkeypatch):
+    import django_rq
+    from rq import Queue
+
+    from hromada.core import taskqueue
+    from hromada.core.tasks import deliver_notification
+
+    name = f"pooled-test-{os.getpid()}"
+    settings.TASKS = {
+        "default": {"BACKEND": "hromada.core.taskqueue.PooledRQBackend", "QUEUES": [name]}
+    }
+    settings.RQ_QUEUES = {name: {"URL": redis_url}}
+    made = []
+    real = django_rq.get_connection
+    monkeypatch.setattr(django_rq, "get_connection", lambda *a, **k: made.append(a) or real(*a, **k))
+    monkeypatch.setattr(taskqueue, "_clients", {})
+    queue = Queue(name, connection=real(name))
+    queue.empty()
+    try:
+        first = deliver_notification.using(queue_name=name).enqueue(1)
+        second = deliver_notification.using(queue_name=name).enqueue(2)
+        assert len(made) == 1
+        assert queue.count == 2
+        assert [list(job.args) for job in queue.jobs] == [[1], [2]]
+        assert first.id != second.id
+    finally:
+        queue.empty()
