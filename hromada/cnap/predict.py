@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
 import numpy as np
 
@@ -277,12 +277,18 @@ def predict_wait(
     )
 
 
+def newcomer_id(service_id: int) -> int:
+    """Return the key of a walk-in issued now for the service in `predict_all`'s answer."""
+    return -service_id
+
+
 def predict_all(
     snapshot: Snapshot,
     model: ServiceTimeModel,
     rng_seed: int | None = None,
     *,
     runs: int = RUNS,
+    newcomers: Iterable[int] = (),
 ) -> dict[int, Estimate]:
     """
     Return the typical and upper wait (minutes) of every waiting ticket, by id.
@@ -292,7 +298,28 @@ def predict_all(
     of one per ticket; each ticket's values follow the same rules as
     `predict_wait` (infinite when no desk calls it within the longest
     horizon), from other random draws.
+
+    `newcomers` names services whose next walk-in is followed too, as if
+    issued now (the last of the queue; under `newcomer_id(service)`): each
+    is found by the desk that would call it and leaves at once, so it keeps
+    no desk busy and changes nobody's wait, its own only as if it alone
+    had come. A ticket issued soon after gets its line's value without a
+    replay of its own.
     """
+    extra = tuple(
+        Waiting(
+            id=newcomer_id(service_id),
+            service_id=service_id,
+            kind="walk_in",
+            priority=False,
+            # Just after now: behind everyone already in the queue.
+            queued_at=snapshot.now + timedelta(microseconds=1),
+            slot_at=None,
+        )
+        for service_id in sorted(set(newcomers))
+    )
+    if extra:
+        snapshot = replace(snapshot, waiting=snapshot.waiting + extra)
     if not snapshot.waiting:
         return {}
     # The horizon from the rough wait of the last regular ticket of each
@@ -305,7 +332,16 @@ def predict_all(
     horizons = [h for h in HORIZONS_MIN if h >= 1.5 * rough + 15] or [HORIZONS_MIN[-1]]
     for horizon in horizons:
         waits = np.minimum(
-            simulate_waits(snapshot, None, model, rng_seed, runs=runs, horizon=horizon), horizon
+            simulate_waits(
+                snapshot,
+                None,
+                model,
+                rng_seed,
+                runs=runs,
+                horizon=horizon,
+                vanishing=frozenset(w.id for w in extra),
+            ),
+            horizon,
         )
         typical, upper = np.percentile(waits, [50, PERCENTILE_UPPER], axis=0)
         if (upper < horizon).all():
@@ -354,6 +390,7 @@ def simulate_waits(  # noqa: C901 - one loop, kept whole so the arrays stay loca
     runs: int = RUNS,
     horizon: float = HORIZONS_MIN[-1],
     enough: int | None = None,
+    vanishing: frozenset[int] = frozenset(),
 ) -> np.ndarray:
     """
     Return the ticket's wait (minutes from now) in each of `runs` replays.
@@ -367,7 +404,8 @@ def simulate_waits(  # noqa: C901 - one loop, kept whole so the arrays stay loca
     same replays: an array of shape (runs, tickets), in the order of
     `snapshot.waiting`. A visitor who gave up is still found at the moment
     the desk would call them, so each ticket's waits are those it would
-    have if it stayed, as with one ticket.
+    have if it stayed, as with one ticket. The `vanishing` tickets are
+    found gone whenever called: followed, but never keeping a desk.
     """
     rng = np.random.default_rng(rng_seed)
     rules = snapshot.rules
@@ -494,6 +532,8 @@ def simulate_waits(  # noqa: C901 - one loop, kept whole so the arrays stay loca
             leave[:, target_index] = np.inf
     else:
         leave = np.full((runs, n), np.inf)
+    if vanishing and every:
+        leave[:, [i for i, w in enumerate(waiting) if w.id in vanishing]] = -np.inf
 
     # Service times of the visitors, drawn once per run and item.
     mu = np.asarray([model.params(s)[0] for s in services])

@@ -337,12 +337,24 @@ def _snapshot(office: Office, now: datetime):
 # An office's ticket pages share one replay of its whole queue
 # (predict.predict_all) while the board has not changed, or for this many
 # seconds at most, unless a ticket the replay did not know asks: a replay
-# per page poll would cost each poll a replay.
+# per page poll would cost each poll a replay. The replay also follows a
+# walk-in issued now for every service the open desks handle, so a ticket
+# issued within these seconds (the printed ticket, its first page) takes
+# its line's value instead of a replay of its own.
 ESTIMATES_SECONDS = 15
 
 
-def _office_estimates(office: Office, now: datetime, ticket_id: int) -> dict:
-    """Return every waiting ticket's estimate (predict.Estimate by id), shared through the cache."""
+def _is_newcomer(ticket: Ticket, replayed_at: datetime) -> bool:
+    """Return whether the ticket joined the back of its line after the replay."""
+    return (
+        ticket.priority_id is None
+        and ticket.kind != Ticket.Kind.BOOKED
+        and ticket.queued_at >= replayed_at
+    )
+
+
+def _office_estimates(office: Office, now: datetime, ticket: Ticket):
+    """Return the ticket's estimate (predict.Estimate or None) from the office's shared replay."""
     from hromada.cnap import board, predict
 
     key = f"cnap:estimates:{office.pk}"
@@ -351,20 +363,28 @@ def _office_estimates(office: Office, now: datetime, ticket_id: int) -> dict:
     if cached is not None:
         known_version, at, estimates = cached
         recent = abs((now - at).total_seconds()) < ESTIMATES_SECONDS
-        if (known_version == version or recent) and ticket_id in estimates:
-            return estimates
+        if known_version == version or recent:
+            found = estimates.get(ticket.pk)
+            if found is None and recent and _is_newcomer(ticket, at):
+                found = estimates.get(predict.newcomer_id(ticket.service_id))
+            if found is not None:
+                return found
         # One request replays the office's queue at a time; the pages that
         # ask meanwhile take the last replay (a ticket it did not know gets
         # the queue-length estimate) instead of each replaying it again.
         if not cache.add(f"{key}:replaying", 1, ESTIMATES_SECONDS):
-            return estimates
+            return estimates.get(ticket.pk)
     try:
-        estimates = predict.predict_all(_snapshot(office, now), _service_model(office), office.pk)
+        snapshot = _snapshot(office, now)
+        handled = set().union(*(state.desk.service_ids for state in snapshot.desks))
+        estimates = predict.predict_all(
+            snapshot, _service_model(office), office.pk, newcomers=handled
+        )
         cache.set(key, (version, now, estimates), 4 * ESTIMATES_SECONDS)
     finally:
         if cached is not None:
             cache.delete(f"{key}:replaying")
-    return estimates
+    return estimates.get(ticket.pk)
 
 
 def estimate(ticket: Ticket, *, now: datetime | None = None) -> tuple[int, int] | None:
@@ -379,7 +399,7 @@ def estimate(ticket: Ticket, *, now: datetime | None = None) -> tuple[int, int] 
         return None
     now = now or timezone.now()
     try:
-        result = _office_estimates(ticket.office, now, ticket.pk).get(ticket.pk)
+        result = _office_estimates(ticket.office, now, ticket)
         if result is not None and math.isfinite(result.typical_min):
             return round(result.typical_min), max(
                 round(result.upper_min), round(result.typical_min)

@@ -13,7 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hromada.cnap.dispatch import BOOKED, REMOTE, WALK_IN, Desk, Rules, Waiting, choose_next
-from hromada.cnap.predict import DeskState, ServiceTimeModel, Snapshot, predict_all, predict_wait
+from hromada.cnap.predict import (
+    DeskState,
+    ServiceTimeModel,
+    Snapshot,
+    newcomer_id,
+    predict_all,
+    predict_wait,
+)
 from hromada.cnap.simulate import Day, generate_day, run_day
 
 NOW = datetime(2026, 3, 2, 11, 0)
@@ -261,6 +268,22 @@ def test_replay_calls_as_choose_next_does(tickets, desks, recent, chosen):
     for w in waiting:
         assert everyone[w.id].typical_min == everyone[w.id].upper_min
         assert everyone[w.id].typical_min == reference.get(w.id, math.inf)
+    # A walk-in of each service issued now, followed in the same replay,
+    # waits as it would as a real ticket and changes nobody else's wait.
+    with_newcomers = predict_all(snapshot, FIXED, rng_seed=1, runs=3, newcomers=(1, 2, 3))
+    for w in waiting:
+        assert with_newcomers[w.id] == everyone[w.id]
+    for service_id in (1, 2, 3):
+        newcomer = Waiting(
+            id=999,
+            service_id=service_id,
+            kind=WALK_IN,
+            priority=False,
+            queued_at=NOW + timedelta(microseconds=1),
+            slot_at=None,
+        )
+        alone = reference_waits(dataclasses.replace(snapshot, waiting=(*waiting, newcomer)))
+        assert with_newcomers[newcomer_id(service_id)].typical_min == alone.get(999, math.inf)
 
 
 def test_replay_matches_choose_next_when_a_capped_desk_passes_over_a_priority_visitor():
