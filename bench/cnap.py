@@ -34,7 +34,7 @@ seconds):
   desk refreshes its panel and tries again;
 - 2 kiosks (each its own address; the kiosk rate limit stays on) issue
   tickets and open each printed ticket;
-- 20 boards poll the feed every 1.5 s with If-None-Match, as board.js does;
+- 20 boards poll the feed every second with If-None-Match, as board.js does;
 - 200 phones keep a waiting ticket's page open; its status part is fetched
   every 10 s as htmx does (with If-None-Match once an answer had an ETag).
 
@@ -46,10 +46,11 @@ desks holding more than one ticket), lost events (an acknowledged action
 without its QueueEvent, an issued ticket missing). CPU per request of the
 app (gunicorn's processes from /proc) and the database (the backends of
 its database): for the whole day, and measured alone before it for a
-board poll answered 304, a full board feed and a ticket status poll; the
-console's and kiosks' own cost is the day's less the polls'. Wall-clock
-latencies on a shared machine measure the others' load too; CPU per
-request does not.
+board poll answered 304, a full board feed and a ticket status poll; and
+the app's CPU of each kind of request (console action, kiosk issue,
+printed ticket, board and ticket polls) on the request's own thread,
+noted by gunicorn hooks during the day. Wall-clock latencies on a shared
+machine measure the others' load too; CPU per request does not.
 
 Environment: BENCH_SEEDS (2), BENCH_SAMPLE (3: every third walk-in or
 remote ticket gets an estimate), BENCH_VISITORS (1150; the stress day has
@@ -247,7 +248,7 @@ REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/14")
 DB_NAME = "hromada_bench_cnap"
 HOST = "127.0.0.1"
 # The board's poll and the ticket page's refresh, as the pages do them.
-BOARD_POLL_S = 1.5
+BOARD_POLL_S = 1.0
 TICKET_REFRESH_S = 10.0
 IDLE_RETRY_S = 2.0
 NO_SHOW_SHARE = 0.05
@@ -280,6 +281,7 @@ def http_environment(var_dir: str) -> dict:
         PYTHONPATH=str(ROOT),
         LOG_LEVEL="WARNING",
         REDIS_URL=REDIS,
+        BENCH_CPU_DIR=os.path.join(var_dir, "cpu"),
     )
     return env
 
@@ -453,8 +455,54 @@ def prepare_centre() -> dict:
     }
 
 
+# Gunicorn hooks that note each request's CPU time on its own thread (the
+# gthread worker runs a request on one thread from pre_request to
+# post_request), with its kind, in a file per worker: the app's CPU per
+# request of each kind, measured where it is spent.
+REQUEST_CPU_HOOKS = """
+import os, re, time
+
+KINDS = (
+    ("POST", re.compile(r"^/cnap/console/desks/\\d+/[a-z-]+/$"), "console"),
+    ("GET", re.compile(r"^/cnap/console/desks/\\d+/panel/$"), "panel"),
+    ("POST", re.compile(r"^/cnap/kiosk/\\d+/issue/$"), "issue"),
+    ("GET", re.compile(r"^/cnap/kiosk/\\d+/tickets/"), "print"),
+    ("GET", re.compile(r"^/cnap/board/\\d+/feed/$"), "board"),
+    ("GET", re.compile(r"^/cnap/tickets/[0-9a-f-]+/status/$"), "status"),
+    ("GET", re.compile(r"^/cnap/tickets/[0-9a-f-]+/$"), "page"),
+)
+
+
+def pre_request(worker, req):
+    req.bench_cpu = time.thread_time()
+
+
+def post_request(worker, req, environ, resp):
+    spent = time.thread_time() - getattr(req, "bench_cpu", time.thread_time())
+    kind = next((k for m, p, k in KINDS if req.method == m and p.match(req.path)), "other")
+    if kind in ("board", "status"):
+        kind += "_304" if str(resp.status).startswith("304") else "_200"
+    with open(os.path.join(os.environ["BENCH_CPU_DIR"], f"{os.getpid()}.log"), "a") as log:
+        log.write(f"{time.time():.3f} {kind} {spent * 1000:.3f}\\n")
+"""
+
+
+def request_cpu(cpu_dir: str, since: float, until: float) -> dict[str, tuple[int, float]]:
+    """Return {kind: (requests, mean app CPU ms on the request's thread)} between two times."""
+    spent: dict[str, list[float]] = {}
+    for log in Path(cpu_dir).glob("*.log"):
+        for line in log.read_text().splitlines():
+            at, kind, ms = line.split()
+            if since <= float(at) <= until:
+                spent.setdefault(kind, []).append(float(ms))
+    return {kind: (len(v), sum(v) / len(v)) for kind, v in spent.items()}
+
+
 def start_server(env: dict, port: int) -> subprocess.Popen:
     command = gunicorn_command(f"{HOST}:{port}", workers=WORKERS, threads=THREADS)
+    hooks = Path(env["BENCH_CPU_DIR"]) / "hooks.py"
+    hooks.write_text(REQUEST_CPU_HOOKS)
+    command += ["-c", str(hooks)]
     server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -792,6 +840,7 @@ async def play_day(port: int, data: dict, meter: Meter, rng, cpu: dict) -> tuple
     """Play the day: operators and kiosks until the deadline, boards and ticket pages polling."""
     day = Day(data)
     before = meter.snapshot()
+    cpu["day_from"] = time.time()
     started = time.perf_counter()
     deadline = started + HTTP_SECONDS
     polls = [board_poller(port, day, i, day.stop) for i in range(BOARDS)]
@@ -805,6 +854,7 @@ async def play_day(port: int, data: dict, meter: Meter, rng, cpu: dict) -> tuple
     day.stop.set()
     await polling
     cpu["day"] = (Meter.spent(before, meter.snapshot()), 0)
+    cpu["day_until"] = time.time()
     cpu["day_seconds"] = time.perf_counter() - started
     return day, cpu
 
@@ -863,6 +913,7 @@ def measure_http() -> dict:
     """Run part 2: the centre over HTTP as in production; return its figures."""
     var_dir = tempfile.mkdtemp(prefix="hromada-bench-cnap-")
     env = http_environment(var_dir)
+    os.makedirs(env["BENCH_CPU_DIR"])
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     started = time.perf_counter()
@@ -876,6 +927,7 @@ def measure_http() -> dict:
     finally:
         stop_server(server)
     log = check_log(data, day)
+    by_kind = request_cpu(env["BENCH_CPU_DIR"], cpu["day_from"], cpu["day_until"])
     shutil.rmtree(var_dir, ignore_errors=True)
 
     def per_request(key: str) -> dict:
@@ -939,6 +991,7 @@ def measure_http() -> dict:
         "cpu_board_200": board_200,
         "cpu_ticket": ticket,
         "cpu_op": op_ms,
+        "cpu_by_kind": by_kind,
         **log,
     }
 
@@ -1004,6 +1057,9 @@ def print_http(h: dict) -> bool:
     def cpu(figures: dict) -> str:
         return " / ".join(f"{figures[part]:.2f}" for part in ("app", "db", "client")) + " ms"
 
+    op = op_cpu(h)
+    cpu_op = f"{op['app']:.2f} / {op['db']:.2f} ms"
+
     rows = [
         ("desks (operators) / kiosks / boards / ticket pages",
          f"{OPERATORS} / {KIOSKS} / {BOARDS} / {TICKET_PAGES}"),
@@ -1022,7 +1078,7 @@ def print_http(h: dict) -> bool:
     rows += [
         ("board feed / ticket status / printed ticket p99, ms",
          f"{h['board_p99_ms']:.1f} / {h['ticket_p99_ms']:.1f} / {h['print_p99_ms']:.1f}"),
-        ("call to board delay p50 / p99, ms (poll every 1.5 s)",
+        (f"call to board delay p50 / p99, ms (poll every {BOARD_POLL_S:g} s)",
          f"{h['board_delay_p50_ms']:.0f} / {h['board_delay_p99_ms']:.0f}"),
         ("calls a board never showed", h["board_missed"]),
         ("double calls (event log, desks holding one ticket)", h["double_calls"]),
@@ -1031,10 +1087,16 @@ def print_http(h: dict) -> bool:
         ("events without an acknowledged action", h["unanswered_events"]),
         ("failed or refused requests", ", ".join(f"{k} ×{v}" for k, v in h["failures"].items()) or 0),
         ("CPU per request, whole day: app / database / load gen.", cpu(h["cpu_day"])),
-        ("CPU per console action or kiosk issue (polls taken out)", cpu(h["cpu_op"])),
-        ("CPU per board poll answered 304", cpu(h["cpu_board_304"])),
-        ("CPU per board poll answered 200 (full feed)", cpu(h["cpu_board_200"])),
-        ("CPU per ticket status poll", cpu(h["cpu_ticket"])),
+        ("CPU per console action or kiosk issue: app / database", cpu_op),
+    ]  # fmt: skip
+    kinds = h["cpu_by_kind"]
+    for kind, label in REQUEST_KINDS:
+        count, ms = kinds.get(kind, (0, math.nan))
+        rows.append((f"  app CPU on its thread, {label}: count, ms", f"{count}, {ms:.2f}"))
+    rows += [
+        ("CPU alone (calibrated): board 304 / board 200 / status, app ms",
+         f"{h['cpu_board_304']['app']:.2f} / {h['cpu_board_200']['app']:.2f} / "
+         f"{h['cpu_ticket']['app']:.2f}"),
     ]  # fmt: skip
     for label, value in rows:
         print(f"{label.ljust(WIDTH)}  {value}")
@@ -1051,6 +1113,29 @@ def print_http(h: dict) -> bool:
 
 
 WIDTH = 58
+# The kinds of request whose app CPU the gunicorn hooks note.
+REQUEST_KINDS = (
+    ("console", "console action"),
+    ("issue", "kiosk issue"),
+    ("print", "printed ticket"),
+    ("panel", "idle desk's panel"),
+    ("board_304", "board poll 304"),
+    ("board_200", "board poll 200"),
+    ("status_304", "ticket status 304"),
+    ("status_200", "ticket status 200"),
+    ("page", "ticket page"),
+)
+
+
+def op_cpu(h: dict) -> dict:
+    """
+    Return the CPU per console action or kiosk issue: the app's on the request's thread,
+    and the database's per request of the whole day (its backends are not told apart).
+    """
+    kinds = h["cpu_by_kind"]
+    count = sum(kinds.get(k, (0, 0.0))[0] for k in ("console", "issue"))
+    app = sum(n * ms for k, (n, ms) in kinds.items() if k in ("console", "issue"))
+    return {"app": app / count if count else math.nan, "db": h["cpu_day"]["db"]}
 
 
 def main() -> int:
@@ -1092,7 +1177,8 @@ def main() -> int:
                 "double_calls": h["double_calls"],
                 "lost_events": h["lost_ops"] + h["lost_tickets"],
                 "op_p50_ms": round(h["op_p50_ms"], 1),
-                "op_cpu_ms": {k: round(v, 2) for k, v in h["cpu_op"].items()},
+                "op_cpu_ms": {k: round(v, 2) for k, v in op_cpu(h).items()},
+                "request_cpu_ms": {k: round(ms, 2) for k, (_n, ms) in h["cpu_by_kind"].items()},
                 "board_304_cpu_ms": {k: round(v, 3) for k, v in h["cpu_board_304"].items()},
                 "board_200_cpu_ms": {k: round(v, 2) for k, v in h["cpu_board_200"].items()},
                 "ticket_status_cpu_ms": {k: round(v, 2) for k, v in h["cpu_ticket"].items()},

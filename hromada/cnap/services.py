@@ -726,17 +726,31 @@ def call_next(*, desk: Desk, actor: Resident, now: datetime | None = None) -> Ti
                 )
                 if not claimed:
                     continue  # another desk took it first; choose again
-                ticket = Ticket.objects.select_related("service", "priority").get(pk=chosen.id)
-                ticket.office = office
-                _event(ticket, EV.CALLED, actor=actor, desk=desk, at=now)
-                _board_changed(office.pk, ticket.service_id)
-                tell_called(ticket=ticket, desk=desk, now=now)
-                tell_near(office=office, now=now)
-                return ticket
+                # The claim and its event commit together, and at once: the
+                # row stays locked (other desks wait on it) only this long.
+                QueueEvent.objects.create(
+                    community_id=office.community_id,
+                    office_id=office.pk,
+                    ticket_id=chosen.id,
+                    desk=desk,
+                    service_id=chosen.service_id,
+                    actor=actor if actor is not None and actor.pk else None,
+                    action=EV.CALLED,
+                    priority=chosen.priority,
+                    at=now,
+                )
+                _board_changed(office.pk, chosen.service_id)
         except IntegrityError:
             # The desk holds a ticket already (or pressed "next" twice at
             # once): the claim broke the one-in-hand constraint; one call stands.
             raise DeskBusy() from None
+        # Told after the commit (each telling is claimed by its own
+        # conditional UPDATE, so it is said once): never of a call undone.
+        ticket = Ticket.objects.select_related("service", "priority").get(pk=chosen.id)
+        ticket.office = office
+        tell_called(ticket=ticket, desk=desk, now=now)
+        tell_near(office=office, now=now)
+        return ticket
     return None
 
 

@@ -8,7 +8,7 @@
   if (!root) { return; }
   var feed = root.dataset.feed;
   var voiceUrl = root.dataset.voice;
-  var poll = parseInt(root.dataset.poll, 10) || 1500;
+  var poll = parseInt(root.dataset.poll, 10) || 1000;
   var chime = new Audio(root.dataset.chime);
   var etag = null;
   var lastId = null;
