@@ -91,16 +91,27 @@ def main() -> None:
         raise SystemExit("no database could be measured")
     print()
     print(
-        f"{'database':<12}{'reports':>10}{'bbox p95 ms':>14}{'open311 p95 ms':>16}{'submit/s':>10}"
+        f"{'database':<12}{'reports':>10}{'in table':>11}{'bbox p95 ms':>13}{'cold':>7}"
+        f"{'CPU app+db':>12}{'open311 p95 ms':>16}{'cold':>7}{'CPU app+db':>12}{'submit/s':>10}"
     )
     for backend, figures in results.items():
+        bbox_cpu = figures["bbox_cold_cpu_ms"]
+        open311_cpu = figures["open311_cold_cpu_ms"]
         print(
-            f"{backend:<12}{figures['reports']:>10}{figures['bbox_p95_ms']:>14.1f}"
-            f"{figures['open311_p95_ms']:>16.1f}{figures['submit_per_s']:>10.0f}"
+            f"{backend:<12}{figures['reports']:>10}{figures['reports_all_communities']:>11}"
+            f"{figures['bbox_p95_ms']:>13.1f}{figures['bbox_cold_p95_ms']:>7.1f}"
+            f"{bbox_cpu['app']:>6.1f}+{bbox_cpu['database']:<5.1f}"
+            f"{figures['open311_p95_ms']:>16.1f}{figures['open311_cold_p95_ms']:>7.1f}"
+            f"{open311_cpu['app']:>6.1f}+{open311_cpu['database']:<5.1f}"
+            f"{figures['submit_per_s']:>10.0f}"
         )
+    print("(cold: in-process, caches emptied before each call; CPU: ms per cold call)")
     summary = {
         "bbox_p95_ms": max(f["bbox_p95_ms"] for f in results.values()),
         "open311_p95_ms": max(f["open311_p95_ms"] for f in results.values()),
+        "bbox_cold_p95_ms": max(f["bbox_cold_p95_ms"] for f in results.values()),
+        "open311_cold_p95_ms": max(f["open311_cold_p95_ms"] for f in results.values()),
+        "reports_all_communities": max(f["reports_all_communities"] for f in results.values()),
         "submit_per_s": min(f["submit_per_s"] for f in results.values()),
         **results,
     }
@@ -173,11 +184,22 @@ def child(args) -> None:
 
     _key, api_key = issue_open311_key(community=community, name="bench", requests_per_minute=0)
     baseline = Appeal.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    cold = cold_map_p95(community, streets, args.samples)
-    print(f"map viewport at zoom 15 without any cache, in-process: p95 {cold:.1f} ms", flush=True)
-    cold_open311 = cold_open311_p95(community)
+    cold, map_app_ms, map_db_ms = cold_map_p95(community, streets, args.samples)
     print(
-        f"Open311 GET requests.json without any cache, in-process: p95 {cold_open311:.1f} ms",
+        f"map viewport at zoom 15 without any cache, in-process: p95 {cold:.1f} ms, "
+        f"CPU {map_app_ms:.1f} ms app + {map_db_ms:.1f} ms database per call",
+        flush=True,
+    )
+    cold_open311, open311_app_ms, open311_db_ms = cold_open311_p95(community)
+    print(
+        "Open311 GET requests.json made afresh (no answer cache, no kept row texts), "
+        f"in-process: p95 {cold_open311:.1f} ms, CPU {open311_app_ms:.1f} ms app + "
+        f"{open311_db_ms:.1f} ms database per call",
+        flush=True,
+    )
+    cold_all, _app, _db = cold_open311_p95(community, 20, keep_categories=False)
+    print(
+        f"  the same with the category set read again each time: p95 {cold_all:.1f} ms",
         flush=True,
     )
     connection.close()
@@ -210,7 +232,13 @@ def child(args) -> None:
     figures["reports_all_communities"] = count_all_reports()
     figures["communities_with_reports"] = count_communities()
     figures["bbox_cold_p95_ms"] = round(cold, 1)
+    figures["bbox_cold_cpu_ms"] = {"app": round(map_app_ms, 1), "database": round(map_db_ms, 1)}
     figures["open311_cold_p95_ms"] = round(cold_open311, 1)
+    figures["open311_cold_cpu_ms"] = {
+        "app": round(open311_app_ms, 1),
+        "database": round(open311_db_ms, 1),
+    }
+    figures["open311_cold_categories_read_p95_ms"] = round(cold_all, 1)
     figures["load_average"] = round(os.getloadavg()[0], 1)
     figures["database"] = args.child
     print(json.dumps(figures))
@@ -529,15 +557,51 @@ def viewports(streets, count: int) -> list[tuple[float, float, float, float]]:
     return boxes
 
 
-def cold_map_p95(community, streets, count: int) -> float:
-    """Time the map query itself with every cache emptied first."""
+class CpuMeter:
+    """
+    CPU this process and its database backend use, from /proc (Linux).
+
+    The database's share is read from the backend's own counters, so other
+    work on a shared machine does not count; ticks are 10 ms, so figures are
+    averages over many calls.
+    """
+
+    def __init__(self) -> None:
+        from django.db import connection
+
+        self.backend = None
+        if connection.vendor == "postgresql":  # SQLite runs in this process
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                self.backend = cursor.fetchone()[0]
+
+    def read(self) -> tuple[float, float]:
+        ticks = os.sysconf("SC_CLK_TCK")
+        database = 0.0
+        if self.backend:
+            try:
+                stat = Path(f"/proc/{self.backend}/stat").read_text().rsplit(")", 1)[1].split()
+                database = (int(stat[11]) + int(stat[12])) / ticks
+            except OSError:
+                database = 0.0
+        return time.process_time(), database
+
+
+def cold_map_p95(community, streets, count: int) -> tuple[float, float, float]:
+    """
+    Time the map query itself with every cache emptied first; return the p95
+    and the app's and the database's CPU milliseconds per call.
+    """
     from django.core.cache import cache
 
     from hromada.appeals import selectors
 
+    meter = CpuMeter()
     times = []
+    cpu = [0.0, 0.0]
     for west, south, east, north in viewports(streets, count // 2):
         cache.clear()
+        app_before, db_before = meter.read()
         started = time.perf_counter()
         selectors.map_markers(
             community=community,
@@ -545,31 +609,52 @@ def cold_map_p95(community, streets, count: int) -> float:
             since=selectors.since_for(selectors.DEFAULT_PERIOD),
         )
         times.append((time.perf_counter() - started) * 1000)
-    return p95(times)
+        app_after, db_after = meter.read()
+        cpu[0] += app_after - app_before
+        cpu[1] += db_after - db_before
+    return p95(times), cpu[0] * 1000 / len(times), cpu[1] * 1000 / len(times)
 
 
-def cold_open311_p95(community, count: int = 20) -> float:
-    """Time the default Open311 list with the answer cache and the kept row texts emptied."""
+def cold_open311_p95(community, count: int = 40, *, keep_categories: bool = True):
+    """
+    Time the default Open311 list made afresh: the answer cache and the kept
+    row texts emptied before every call, so each call queries and writes all
+    1,000 requests. With `keep_categories` the category set stays loaded, as
+    in any serving process (it is kept per process for a minute); without,
+    it is read again each time too. Return the p95 and the app's and the
+    database's CPU milliseconds per call.
+    """
     from django.core.cache import cache
     from django.test import RequestFactory
 
-    from hromada.appeals import open311
+    from hromada.appeals import open311, selectors
 
     factory = RequestFactory(HTTP_HOST="127.0.0.1")
+    meter = CpuMeter()
     times = []
+    cpu = [0.0, 0.0]
     # One untimed call first: it loads code (URL configuration, templates),
     # which a serving process has done long before; the data caches are
     # emptied before every timed call all the same.
     for run in range(count + 1):
         cache.clear()
         open311._FRAGMENTS.clear()
+        if keep_categories:
+            selectors.categories_version(community)
         request = factory.get("/open311/v2/requests.json")
         request.community = community
+        app_before, db_before = meter.read()
         started = time.perf_counter()
-        open311._query_requests(request, community, "json")
+        response = open311._query_requests(request, community, "json")
+        elapsed = (time.perf_counter() - started) * 1000
+        app_after, db_after = meter.read()
         if run:
-            times.append((time.perf_counter() - started) * 1000)
-    return p95(times)
+            times.append(elapsed)
+            cpu[0] += app_after - app_before
+            cpu[1] += db_after - db_before
+    if len(json.loads(response.content)) != 1000:
+        raise SystemExit("Open311 list did not answer 1,000 requests")
+    return p95(times), cpu[0] * 1000 / count, cpu[1] * 1000 / count
 
 
 def free_port() -> int:

@@ -606,7 +606,7 @@ def _requests_response(request, community: Community, reports, fmt: str) -> Http
     now = monotonic()
     with _session_zone(zone) if in_database else nullcontext():
         if in_database and not store:
-            text_sql, text_params = _json_sql(community, language, base)
+            text_sql, text_params = _json_sql(community, language, base, version)
             # Column names and values as parameters only: no outside text in the SQL.
             text = RawSQL(text_sql, text_params)  # noqa: S611
             columns = reports.annotate(json_text=text)
@@ -625,7 +625,7 @@ def _requests_response(request, community: Community, reports, fmt: str) -> Http
                 if len(store) + len(missing) > FRAGMENT_LIMIT:
                     store.clear()
                 if in_database:
-                    made = _serialise_json_in_database(community, missing, language, base)
+                    made = _serialise_json_in_database(community, missing, language, base, version)
                 else:
                     made = _serialise_in_python(community, missing, fmt, language, base)
                 for pk, updated, text in made:
@@ -727,7 +727,12 @@ def _w3_sql(column: str) -> str:
     )
 
 
-def _json_sql(community: Community, language: str, base: str) -> tuple[str, list]:
+# Category texts as SQL arrays, per process: {(community id, categories version,
+# language): (offset, heads, notices)}; a category edit changes the version.
+_CATEGORY_ARRAYS: dict[tuple, tuple[int, list, list]] = {}
+
+
+def _json_sql(community: Community, language: str, base: str, version: str) -> tuple[str, list]:
     """
     Return SQL (and its parameters) of one request's JSON text, as
     _serialise_in_python writes it, for a row of the appeals table.
@@ -736,16 +741,22 @@ def _json_sql(community: Community, language: str, base: str) -> tuple[str, list
     names, codes, labels and notices are JSON texts made here once per list
     and picked by id from arrays; floats get json.dumps's ".0".
     """
-    heads, notices = {}, {}
-    for pk, (code, name, notice, days) in _category_texts(community, language).items():
-        heads[pk] = f',"service_name":{_json_text(name)},"service_code":{_json_text(code)}'
-        text = notice % {"number": _NUMBER_MARK, "days": days, "date": _DATE_MARK}
-        notices[pk] = _json_text(text)
+    key = (community.pk, version, language)
+    arrays = _CATEGORY_ARRAYS.get(key)
+    if arrays is None:
+        heads, notices = {}, {}
+        for pk, (code, name, notice, days) in _category_texts(community, language).items():
+            heads[pk] = f',"service_name":{_json_text(name)},"service_code":{_json_text(code)}'
+            text = notice % {"number": _NUMBER_MARK, "days": days, "date": _DATE_MARK}
+            notices[pk] = _json_text(text)
+        # Arrays of an older category version are of no more use.
+        for stale in [held for held in _CATEGORY_ARRAYS if held[0] == community.pk]:
+            del _CATEGORY_ARRAYS[stale]
+        arrays = _CATEGORY_ARRAYS[key] = (*_by_id(heads), _by_id(notices)[1])
+    category_offset, heads_array, notices_array = arrays
     departments = {
         pk: _json_text(name) for pk, name in community.departments.values_list("pk", "name")
     }
-    category_offset, heads_array = _by_id(heads)
-    _offset, notices_array = _by_id(notices)
     department_offset, departments_array = _by_id(departments)
     labels = " ".join("WHEN %s THEN %s" for _value, _label in Appeal.Status.choices)
     label_params = []
@@ -789,9 +800,11 @@ def _json_sql(community: Community, language: str, base: str) -> tuple[str, list
     return sql, params
 
 
-def _serialise_json_in_database(community: Community, ids: list[int], language: str, base: str):
+def _serialise_json_in_database(
+    community: Community, ids: list[int], language: str, base: str, version: str
+):
     """Yield (id, updated, JSON text) of the given requests (see _session_zone)."""
-    text_sql, text_params = _json_sql(community, language, base)
+    text_sql, text_params = _json_sql(community, language, base, version)
     table = connection.ops.quote_name(Appeal._meta.db_table)
     sql = (
         f"SELECT {table}.id, ({table}.updated_at)::varchar, {text_sql} "  # noqa: S608

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone, translation
 
-from hromada.appeals import open311
+from hromada.appeals import open311, selectors
 from hromada.appeals.models import Appeal
 from tests.appeals.conftest import report
 
@@ -73,7 +73,7 @@ def test_database_texts_match_python(community, tricky, language):
             database = {
                 pk: text
                 for pk, _updated, text in open311._serialise_json_in_database(
-                    community, tricky, language, BASE
+                    community, tricky, language, BASE, selectors.categories_version(community)
                 )
             }
     assert set(database) == set(python)
