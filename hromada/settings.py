@@ -203,7 +203,9 @@ if REDIS_URL:
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
-    TASKS = {"default": {"BACKEND": "hromada.core.taskqueue.PooledRQBackend", "QUEUES": ["default"]}}
+    TASKS = {
+        "default": {"BACKEND": "hromada.core.taskqueue.PooledRQBackend", "QUEUES": ["default"]}
+    }
     RQ_QUEUES = {"default": {"URL": REDIS_URL}}
     INSTALLED_APPS += ["django_rq"]
 else:

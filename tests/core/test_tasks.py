@@ -99,7 +99,9 @@ def test_rq_backend_queues_through_one_redis_client_per_process(settings, redis_
     settings.RQ_QUEUES = {name: {"URL": redis_url}}
     made = []
     real = django_rq.get_connection
-    monkeypatch.setattr(django_rq, "get_connection", lambda *a, **k: made.append(a) or real(*a, **k))
+    monkeypatch.setattr(
+        django_rq, "get_connection", lambda *a, **k: made.append(a) or real(*a, **k)
+    )
     monkeypatch.setattr(taskqueue, "_clients", {})
     queue = Queue(name, connection=real(name))
     queue.empty()
