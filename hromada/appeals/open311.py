@@ -23,7 +23,7 @@ from xml.sax.saxutils import escape
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import CharField, Max
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
@@ -655,18 +655,20 @@ def _fetch(queryset) -> list[tuple]:
 @contextmanager
 def _session_zone(zone: str):
     """
-    Give the PostgreSQL session the community's time zone for a while.
+    Give the PostgreSQL transaction the community's time zone for a while.
 
     PostgreSQL then writes a time as W3C text with the zone's offset itself
-    (to_json); the connection goes back to Django's own zone afterwards.
+    (to_json). The setting is the transaction's own (is_local), in a
+    transaction of its own, so a pooler in transaction mode (PgBouncer) never
+    hands it to another client; it is put back for a caller's outer
+    transaction (an error rolls it back with the savepoint).
     """
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('TimeZone', %s, false)", [zone])
-    try:
-        yield
-    finally:
+    with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('TimeZone', %s, false)", [connection.timezone_name])
+            cursor.execute("SELECT set_config('TimeZone', %s, true)", [zone])
+        yield
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('TimeZone', %s, true)", [connection.timezone_name])
 
 
 def _category_texts(community: Community, language: str) -> dict[int, tuple]:
