@@ -1,5 +1,8 @@
 import os
+import time
+from types import SimpleNamespace
 
+import django_ratelimit.core
 import pytest
 from django.core.cache import cache
 
@@ -15,6 +18,23 @@ def _fresh_state(settings, tmp_path):
     cache.clear()
     yield
     forget_communities()
+
+
+@pytest.fixture(autouse=True)
+def _steady_rate_limit_windows(monkeypatch):
+    """
+    Rate-limit windows stand still during a test.
+
+    Both limiters count in fixed windows of wall-clock time; a test that sends
+    its 32 requests across a minute's boundary on a busy machine would see the
+    count start again. Their clocks are frozen at the test's start.
+    """
+    from hromada.core import ratelimit
+
+    started = time.time()
+    clock = SimpleNamespace(time=lambda: started)
+    monkeypatch.setattr(ratelimit, "time", clock)
+    monkeypatch.setattr(django_ratelimit.core, "time", clock)
 
 
 @pytest.fixture
@@ -50,10 +70,16 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture
 def redis_url() -> str:
-    """A Redis database for tests that need the real server; skipped where none runs."""
-    import redis
+    """
+    A Redis database for tests that need the real server; skipped where none runs.
 
-    url = "redis://127.0.0.1:6379/13"
+    Each database's pass has its own, so the two passes CI runs side by side
+    never empty each other's keys.
+    """
+    import redis
+    from django.db import connection
+
+    url = f"redis://127.0.0.1:6379/{12 if connection.vendor == 'postgresql' else 13}"
     try:
         redis.Redis.from_url(url).ping()
     except redis.ConnectionError:

@@ -51,6 +51,7 @@ print(Notification.objects.get().status)
 """
 
 
+@pytest.mark.once  # its own SQLite and Redis database 14, whatever the suite's database
 def test_redis_queue_delivers_through_rq_worker(tmp_path):
     env = {
         **os.environ,
