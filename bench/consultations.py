@@ -29,7 +29,8 @@ Then measures, each figure in a fresh process where it matters:
    more than one stored response (doubled), CPU ms per answer (app and
    database).
 
-Prints a table and, last, one JSON line. BENCH_QUICK=1 runs small sizes.
+Prints a table and, last, one JSON line. BENCH_QUICK=1 runs small sizes;
+BENCH_ONLY=answers builds and measures only part 5; BENCH_DB names the database.
 """
 
 from __future__ import annotations
@@ -63,7 +64,10 @@ CLIENTS = int(os.environ.get("BENCH_CLIENTS", "16" if QUICK else "64"))
 RESULTS_READS = int(os.environ.get("BENCH_RESULTS_READS", "5" if QUICK else "20"))
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/9")
-DB_NAME = "hromada_bench_consultations"
+DB_NAME = os.environ.get("BENCH_DB", "hromada_bench_consultations")
+# BENCH_ONLY=answers: only the open survey answered over HTTP (no big survey,
+# report, exports or grouping), for working on the answers' throughput.
+ONLY_ANSWERS = os.environ.get("BENCH_ONLY") == "answers"
 POOL = 3000  # distinct valid responses the generated ones are drawn from
 TARGETS = {
     "results_p95_ms": ("≤", 1000),
@@ -324,104 +328,109 @@ def prepare() -> dict:
         consultation.refresh_from_db()
         return services.close_consultation(actor=staff, consultation=consultation)
 
-    # 1. The big closed survey, its responses copied in.
-    big = make("survey", "Опитування про автобусну мережу", anonymity="anonymous")
-    for spec in QUESTIONS:
-        services.add_question(actor=staff, consultation=big, **spec)
-    big = services.announce_consultation(actor=staff, consultation=big)
-    questions = list(big.questions.all())
-    pool = []
-    for _ in range(POOL):
-        rows = survey.clean_answers(questions, random_answers(rng))
-        pool.append(
-            "".join(
-                "\t".join(
-                    [
-                        str(a.question_id),
-                        r"\N" if a.row is None else str(a.row),
-                        r"\N" if a.option is None else str(a.option),
-                        r"\N" if a.number is None else repr(a.number),
-                        r"\N" if a.day is None else a.day.isoformat(),
-                        a.text.replace("\\", "\\\\").replace("\t", " ").replace("\n", " "),
-                    ]
+    big = draft = None
+    answers_stored, copy_seconds, report_seconds = 0, 0.0, 0.0
+    if not ONLY_ANSWERS:  # BENCH_ONLY=answers: only the open survey below
+        # 1. The big closed survey, its responses copied in.
+        big = make("survey", "Опитування про автобусну мережу", anonymity="anonymous")
+        for spec in QUESTIONS:
+            services.add_question(actor=staff, consultation=big, **spec)
+        big = services.announce_consultation(actor=staff, consultation=big)
+        questions = list(big.questions.all())
+        pool = []
+        for _ in range(POOL):
+            rows = survey.clean_answers(questions, random_answers(rng))
+            pool.append(
+                "".join(
+                    "\t".join(
+                        [
+                            str(a.question_id),
+                            r"\N" if a.row is None else str(a.row),
+                            r"\N" if a.option is None else str(a.option),
+                            r"\N" if a.number is None else repr(a.number),
+                            r"\N" if a.day is None else a.day.isoformat(),
+                            a.text.replace("\\", "\\\\").replace("\t", " ").replace("\n", " "),
+                        ]
+                    )
+                    + "\n"
+                    for a in rows
                 )
-                + "\n"
-                for a in rows
             )
-        )
-    groups = [label for _low, _high, label in services.AGE_GROUPS[1:]]
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(
-            f"COPY {Response._meta.db_table} (consultation_id, settlement_id, age_group, "
-            "submitted_on) FROM STDIN"
-        ) as copy:
-            for n in range(RESPONSES):
-                copy.write(
-                    f"{big.pk}\t{settlements[n % 3].pk if n % 17 else chr(92) + 'N'}\t"
-                    f"{groups[n % len(groups)]}\t{(date(2026, 11, 1) + timedelta(n % 20))}\n"
-                )
-        ids = list(
-            Response.objects.filter(consultation=big).order_by("pk").values_list("pk", flat=True)
-        )
-        lines = []
-        with cursor.cursor.copy(
-            f"COPY {Answer._meta.db_table} (question_id, row, option, number, day, text, "
-            "response_id) FROM STDIN"
-        ) as copy:
-            for pk in ids:
-                suffix = f"\t{pk}\n"
-                lines.append(pool[rng.randrange(POOL)].replace("\n", suffix))
-                if len(lines) >= 2000:
-                    copy.write("".join(lines))
-                    lines = []
-            copy.write("".join(lines))
-        cursor.execute(f"ANALYZE {Response._meta.db_table}")
-        cursor.execute(f"ANALYZE {Answer._meta.db_table}")
-    copy_seconds = time.perf_counter() - started
-    answers_stored = Answer.objects.filter(question__consultation=big).count()
-    big = close(big)
+        groups = [label for _low, _high, label in services.AGE_GROUPS[1:]]
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            with cursor.cursor.copy(
+                f"COPY {Response._meta.db_table} (consultation_id, settlement_id, age_group, "
+                "submitted_on) FROM STDIN"
+            ) as copy:
+                for n in range(RESPONSES):
+                    copy.write(
+                        f"{big.pk}\t{settlements[n % 3].pk if n % 17 else chr(92) + 'N'}\t"
+                        f"{groups[n % len(groups)]}\t{(date(2026, 11, 1) + timedelta(n % 20))}\n"
+                    )
+            ids = list(
+                Response.objects.filter(consultation=big)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            lines = []
+            with cursor.cursor.copy(
+                f"COPY {Answer._meta.db_table} (question_id, row, option, number, day, text, "
+                "response_id) FROM STDIN"
+            ) as copy:
+                for pk in ids:
+                    suffix = f"\t{pk}\n"
+                    lines.append(pool[rng.randrange(POOL)].replace("\n", suffix))
+                    if len(lines) >= 2000:
+                        copy.write("".join(lines))
+                        lines = []
+                copy.write("".join(lines))
+            cursor.execute(f"ANALYZE {Response._meta.db_table}")
+            cursor.execute(f"ANALYZE {Answer._meta.db_table}")
+        copy_seconds = time.perf_counter() - started
+        answers_stored = Answer.objects.filter(question__consultation=big).count()
+        big = close(big)
 
-    # 2. A draft with PROPOSALS decided proposals and its published report.
-    text = "\n".join(
-        f"## Розділ {s + 1}\n"
-        + "\n".join(
-            f"### Стаття {s * 10 + a + 1}. Вимоги {s * 10 + a + 1}\n"
-            f"Власники територій утримують їх у чистоті та порядку, пункт {s * 10 + a + 1}."
-            for a in range(10)
-        )
-        for s in range(3)
-    )
-    draft = make("draft", "Правила благоустрою території громади")
-    services.publish_version(actor=staff, consultation=draft, text=text)
-    draft = services.announce_consultation(actor=staff, consultation=draft)
-    version = services.current_version(draft)
-    keys = list(version.articles.values_list("key", flat=True))
-    decisions = ["accepted", "partly", "rejected"]
-    Comment.objects.bulk_create(
-        [
-            Comment(
-                community=community,
-                consultation=draft,
-                article_key=keys[n % len(keys)],
-                version=version,
-                source="online",
-                resident=answerers[n % len(answerers)],
-                text=f"Пропозиція {n + 1}: {WISHES[n % len(WISHES)]}; уточнити строки "
-                "прибирання та відповідальність власників.",
-                is_proposal=True,
-                decision=decisions[n % 3],
-                decision_reason="" if n % 3 == 0 else "Суперечить чинному законодавству",
-                decided_by=staff,
+        # 2. A draft with PROPOSALS decided proposals and its published report.
+        text = "\n".join(
+            f"## Розділ {s + 1}\n"
+            + "\n".join(
+                f"### Стаття {s * 10 + a + 1}. Вимоги {s * 10 + a + 1}\n"
+                f"Власники територій утримують їх у чистоті та порядку, пункт {s * 10 + a + 1}."
+                for a in range(10)
             )
-            for n in range(PROPOSALS)
-        ],
-        batch_size=1000,
-    )
-    draft = close(draft)
-    started = time.perf_counter()
-    services.publish_report(actor=staff, consultation=draft)
-    report_seconds = time.perf_counter() - started
+            for s in range(3)
+        )
+        draft = make("draft", "Правила благоустрою території громади")
+        services.publish_version(actor=staff, consultation=draft, text=text)
+        draft = services.announce_consultation(actor=staff, consultation=draft)
+        version = services.current_version(draft)
+        keys = list(version.articles.values_list("key", flat=True))
+        decisions = ["accepted", "partly", "rejected"]
+        Comment.objects.bulk_create(
+            [
+                Comment(
+                    community=community,
+                    consultation=draft,
+                    article_key=keys[n % len(keys)],
+                    version=version,
+                    source="online",
+                    resident=answerers[n % len(answerers)],
+                    text=f"Пропозиція {n + 1}: {WISHES[n % len(WISHES)]}; уточнити строки "
+                    "прибирання та відповідальність власників.",
+                    is_proposal=True,
+                    decision=decisions[n % 3],
+                    decision_reason="" if n % 3 == 0 else "Суперечить чинному законодавству",
+                    decided_by=staff,
+                )
+                for n in range(PROPOSALS)
+            ],
+            batch_size=1000,
+        )
+        draft = close(draft)
+        started = time.perf_counter()
+        services.publish_report(actor=staff, consultation=draft)
+        report_seconds = time.perf_counter() - started
 
     # 3. The open survey residents answer over HTTP.
     live = make("survey", "Опитування: нічні маршрути", anonymity="identified")
@@ -443,8 +452,8 @@ def prepare() -> dict:
     by_person = {person.pk: key for key, person in sessions.items()}
     connection.close()
     return {
-        "big": big.pk,
-        "draft": draft.pk,
+        "big": big and big.pk,
+        "draft": draft and draft.pk,
         "live": live.pk,
         "staff": staff.pk,
         "staff_session": by_person[staff.pk],
@@ -648,10 +657,11 @@ def main() -> None:
     data = prepare()
     setup_seconds = time.perf_counter() - started
 
-    results = in_fresh_process(env, "results", data)
-    csv = in_fresh_process(env, "export", {**data, "fmt": "csv"})
-    xlsx = in_fresh_process(env, "export", {**data, "fmt": "xlsx"})
-    grouping = measure_grouping()
+    if not ONLY_ANSWERS:
+        results = in_fresh_process(env, "results", data)
+        csv = in_fresh_process(env, "export", {**data, "fmt": "csv"})
+        xlsx = in_fresh_process(env, "export", {**data, "fmt": "xlsx"})
+        grouping = measure_grouping()
 
     port = shared.free_port()
     server = shared.start_server(env, port)
@@ -673,45 +683,53 @@ def main() -> None:
         return round(seconds * 1000, 1)
 
     result = {
-        "results_p95_ms": ms(shared.percentile(results["warm"], 0.95)),
-        "results_cold_ms": ms(results["cold"]),
-        "results_queries": results["queries"],
-        "csv_s": round(csv["seconds"], 2),
-        "csv_first_byte_ms": ms(csv["first_byte"]),
-        "csv_peak_mb": round(csv["peak_mb"], 1),
-        "xlsx_s": round(xlsx["seconds"], 2),
-        "pdf_s": round(results["pdf"], 2),
-        "grouping_s": round(grouping["seconds"], 2),
-        "grouping_ari": round(grouping["ari"], 3),
         "answers_per_s": round(len(answers["acknowledged"]) / answers["seconds"], 1),
         "answers_lost": lost,
         "answers_doubled": doubled,
         "answer_cpu_ms": {k: round(1000 * v / count, 2) for k, v in answers["cpu"].items()},
         "answer_p95_ms": ms(shared.percentile(answers["latencies"], 0.95)),
-        "responses": RESPONSES,
-        "answers_in_big_survey": data["answers_stored"],
-        "proposals": PROPOSALS,
-        "comments": COMMENTS,
         "clients": CLIENTS,
         "workers": shared.WORKERS,
         "threads": shared.THREADS,
         "quick": QUICK,
+        "only": "answers" if ONLY_ANSWERS else "",
     }
-    rows = [
-        ("survey responses / answer rows (COPY s)", f"{RESPONSES} / {data['answers_stored']} ({data['copy_seconds']:.1f} s)"),
-        ("setup (database, survey, report, sessions)", f"{setup_seconds:.1f} s"),
-        ("results page cold (target ≤ 3000)", f"{result['results_cold_ms']} ms"),
-        (f"results page p95 of {RESULTS_READS} warm (target ≤ 1000)", f"{result['results_p95_ms']} ms"),
-        ("results page, filtered, slowest", f"{ms(results['filtered_max'])} ms"),
-        ("SQL statements per results page (target ≤ 15)", result["results_queries"]),
-        ("CSV export (target ≤ 30 s)", f"{result['csv_s']} s, {csv['lines'] - 1} rows, {csv['bytes'] / 1e6:.1f} MB, streamed: {csv['streamed']}"),
-        ("CSV first byte (target ≤ 2000)", f"{result['csv_first_byte_ms']} ms"),
-        ("CSV process peak RSS (target ≤ 300 MB)", f"{result['csv_peak_mb']} MB (before: {csv['baseline_mb']:.0f} MB)"),
-        ("XLSX export (target ≤ 90 s)", f"{result['xlsx_s']} s, {xlsx['bytes'] / 1e6:.1f} MB, peak RSS {xlsx['peak_mb']:.0f} MB"),
-        (f"report published ({PROPOSALS} proposals)", f"{data['report_seconds']:.2f} s"),
-        (f"report PDF, {PROPOSALS} proposals (target ≤ 15 s)", f"{result['pdf_s']} s, {results['pdf_bytes'] / 1e3:.0f} kB"),
-        (f"grouping {COMMENTS} comments (target ≤ 30 s)", f"{result['grouping_s']} s, {grouping['groups']} groups"),
-        ("grouping adjusted Rand index (target ≥ 0.8)", result["grouping_ari"]),
+    rows = [("setup (database, survey, report, sessions)", f"{setup_seconds:.1f} s")]
+    if not ONLY_ANSWERS:
+        result.update(
+            {
+                "results_p95_ms": ms(shared.percentile(results["warm"], 0.95)),
+                "results_cold_ms": ms(results["cold"]),
+                "results_queries": results["queries"],
+                "csv_s": round(csv["seconds"], 2),
+                "csv_first_byte_ms": ms(csv["first_byte"]),
+                "csv_peak_mb": round(csv["peak_mb"], 1),
+                "xlsx_s": round(xlsx["seconds"], 2),
+                "pdf_s": round(results["pdf"], 2),
+                "grouping_s": round(grouping["seconds"], 2),
+                "grouping_ari": round(grouping["ari"], 3),
+                "responses": RESPONSES,
+                "answers_in_big_survey": data["answers_stored"],
+                "proposals": PROPOSALS,
+                "comments": COMMENTS,
+            }
+        )
+        rows += [
+            ("survey responses / answer rows (COPY s)", f"{RESPONSES} / {data['answers_stored']} ({data['copy_seconds']:.1f} s)"),
+            ("results page cold (target ≤ 3000)", f"{result['results_cold_ms']} ms"),
+            (f"results page p95 of {RESULTS_READS} warm (target ≤ 1000)", f"{result['results_p95_ms']} ms"),
+            ("results page, filtered, slowest", f"{ms(results['filtered_max'])} ms"),
+            ("SQL statements per results page (target ≤ 15)", result["results_queries"]),
+            ("CSV export (target ≤ 30 s)", f"{result['csv_s']} s, {csv['lines'] - 1} rows, {csv['bytes'] / 1e6:.1f} MB, streamed: {csv['streamed']}"),
+            ("CSV first byte (target ≤ 2000)", f"{result['csv_first_byte_ms']} ms"),
+            ("CSV process peak RSS (target ≤ 300 MB)", f"{result['csv_peak_mb']} MB (before: {csv['baseline_mb']:.0f} MB)"),
+            ("XLSX export (target ≤ 90 s)", f"{result['xlsx_s']} s, {xlsx['bytes'] / 1e6:.1f} MB, peak RSS {xlsx['peak_mb']:.0f} MB"),
+            (f"report published ({PROPOSALS} proposals)", f"{data['report_seconds']:.2f} s"),
+            (f"report PDF, {PROPOSALS} proposals (target ≤ 15 s)", f"{result['pdf_s']} s, {results['pdf_bytes'] / 1e3:.0f} kB"),
+            (f"grouping {COMMENTS} comments (target ≤ 30 s)", f"{result['grouping_s']} s, {grouping['groups']} groups"),
+            ("grouping adjusted Rand index (target ≥ 0.8)", result["grouping_ari"]),
+        ]  # fmt: skip
+    rows += [
         (f"answers over HTTP, {CLIENTS} clients (target ≥ 150/s)", f"{result['answers_per_s']} /s ({len(acknowledged)} residents)"),
         ("answer POST p95", f"{result['answer_p95_ms']} ms"),
         ("second submissions refused / failed requests", f"{answers['refused']} / {answers['bad']}"),
@@ -727,7 +745,7 @@ def main() -> None:
     missed = [
         key
         for key, (sign, target) in TARGETS.items()
-        if (result[key] > target if sign == "≤" else result[key] < target)
+        if key in result and (result[key] > target if sign == "≤" else result[key] < target)
     ]
     print(f"{'targets met'.ljust(width)}  {'yes' if not missed else 'NO: ' + ', '.join(missed)}")
     print(json.dumps(result, ensure_ascii=False))
