@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+import functools
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
 
+from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -61,6 +65,55 @@ def visible_consultation(*, community: Community, pk: int, viewer=None) -> Consu
         raise services.ConsultationNotFound()
     if consultation.status == STATUS.DRAFT and not services.can_manage(viewer, consultation):
         raise services.ConsultationNotFound()
+    return consultation
+
+
+# What answering a survey reads of it: a POST that is stored renders nothing,
+# so its consultation is read as one narrow row (no joins, the rest deferred)
+# and the page, when shown again, reads the whole one.
+ANSWERING = ("id", "community_id", "uid", "kind", "status", "opens_at", "closes_at", "anonymity")
+
+
+@functools.cache
+def _answering_sql(vendor: str) -> tuple[list[str], str]:
+    quote = connection.ops.quote_name
+    fields = [f for f in Consultation._meta.concrete_fields if f.attname in ANSWERING]
+    columns = ", ".join(quote(f.column) for f in fields)
+    table = quote(Consultation._meta.db_table)
+    community = quote(Consultation._meta.get_field("community").column)
+    sql = f"SELECT {columns} FROM {table} WHERE {quote('id')} = %s AND {community} = %s"  # noqa: S608 -- names from the model
+    return [f.attname for f in fields], sql
+
+
+def _aware(value):
+    """Return a moment as the ORM would (SQLite hands back naive UTC or text)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if settings.USE_TZ and timezone.is_naive(value):
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def survey_to_answer(*, community: Community, pk: int, viewer=None) -> Consultation:
+    """
+    Return the consultation a survey answer is posted to, as `visible_consultation`
+    would, with only the fields answering needs (others load when touched).
+    """
+    names, sql = _answering_sql(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk, community.pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise services.ConsultationNotFound()
+    values = dict(zip(names, row, strict=True))
+    if values["status"] == STATUS.DRAFT:
+        return visible_consultation(community=community, pk=pk, viewer=viewer)
+    uid = values["uid"]
+    values["uid"] = uid if isinstance(uid, uuid.UUID) else uuid.UUID(str(uid))
+    values["opens_at"] = _aware(values["opens_at"])
+    values["closes_at"] = _aware(values["closes_at"])
+    consultation = Consultation.from_db(connection.alias, names, [values[n] for n in names])
+    consultation.community = community
     return consultation
 
 

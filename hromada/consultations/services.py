@@ -9,13 +9,15 @@ office and (later) the chatbot call these and nothing else.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import hmac
 import json
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -858,13 +860,108 @@ def age_group(resident: Resident) -> str:
     return ""
 
 
-def _settlement_of(resident: Resident, community: Community):
-    link = (
-        CommunityLink.objects.filter(resident=resident, community=community, street__isnull=False)
-        .values_list("street__settlement_id", flat=True)
-        .first()
+# A response goes in as plain statements: a model instance and the ORM's
+# per-field preparation for each of a survey's thirty-odd answer rows cost
+# more than the rest of the request. The values are checked first by
+# survey.clean_values and always bound as parameters, never spliced into SQL.
+ANSWER_BATCH = 100  # rows per INSERT on SQLite: 700 parameters, under its old limit of 999
+ANSWER_FIELDS = ("question", "row", "option", "number", "day", "text")
+
+
+@functools.cache
+def _response_sql(vendor: str) -> dict[str, str]:
+    """Return the statements that store a response, names taken from the models."""
+    quote = connection.ops.quote_name
+
+    def table(model):
+        return quote(model._meta.db_table)
+
+    def columns(model, *names):
+        return ", ".join(quote(model._meta.get_field(name).column) for name in names)
+
+    street = CommunityLink._meta.get_field("street").related_model
+    link_id, street_id = quote(CommunityLink._meta.pk.column), quote(street._meta.pk.column)
+    response_id = quote(Response._meta.pk.column)
+    # The respondent's settlement, from the street of their first link to the
+    # community, found inside the INSERT (no round trip of its own).
+    settlement = (
+        f"SELECT s.{columns(street, 'settlement')} FROM {table(CommunityLink)} l "  # noqa: S608 -- names from the models
+        f"JOIN {table(street)} s ON s.{street_id} = l.{columns(CommunityLink, 'street')} "
+        f"WHERE l.{columns(CommunityLink, 'resident')} = %s "
+        f"AND l.{columns(CommunityLink, 'community')} = %s ORDER BY l.{link_id} LIMIT 1"
     )
-    return link
+    response = columns(
+        Response, "consultation", "resident", "settlement", "age_group", "submitted_on"
+    )
+    answer = columns(Answer, "response", *ANSWER_FIELDS)
+    returned = f"{response_id}, {columns(Response, 'settlement')}"
+    sql = {
+        "key": f"INSERT INTO {table(ResponseKey)} ({columns(ResponseKey, 'consultation', 'key')}) "  # noqa: S608
+        "VALUES (%s, %s)",
+        "response": f"INSERT INTO {table(Response)} ({response}) "  # noqa: S608
+        f"VALUES (%s, %s, ({settlement}), %s, %s) RETURNING {returned}",
+        "answers": f"INSERT INTO {table(Answer)} ({answer}) VALUES ",  # noqa: S608
+        "read": f"SELECT {returned} FROM {table(Response)} WHERE {response_id} = %s",  # noqa: S608
+    }
+    if vendor == "postgresql":
+        # The whole response in one statement: the answer rows arrive as one
+        # JSON array of arrays, each element cast to its column's type.
+        types = [Answer._meta.get_field(name).db_type(connection) for name in ANSWER_FIELDS]
+        cells = ", ".join(
+            f"e ->> {n}" if kind == "text" else f"(e ->> {n})::{kind}"
+            for n, kind in enumerate(types)
+        )
+        made = (
+            f"made AS ({sql['response']}), "  # noqa: S608
+            f"stored AS (INSERT INTO {table(Answer)} ({answer}) "
+            f"SELECT made.{response_id}, {cells} FROM made, json_array_elements(%s::json) e) "
+            f"SELECT {returned} FROM made"
+        )
+        sql["one"] = f"WITH {made}"
+        sql["one_anonymous"] = f"WITH person_key AS ({sql['key']}), {made}"
+    return sql
+
+
+def _store(*, consultation, resident, anonymous: bool, group: str, day: date, rows: list):
+    """Write the response, its answers and, if anonymous, its key; return (id, settlement)."""
+    sql = _response_sql(connection.vendor)
+    key = [consultation.pk, response_key(consultation, resident)] if anonymous else []
+    params = [
+        consultation.pk,
+        None if anonymous else resident.pk,
+        resident.pk,
+        consultation.community_id,
+        group,
+        connection.ops.adapt_datefield_value(day),
+    ]
+    if "one" in sql:
+        # One statement is one transaction on its own; inside a caller's, a
+        # savepoint keeps that one usable when the constraint refuses.
+        values = json.dumps(rows, ensure_ascii=False, default=date.isoformat)
+        statement = sql["one_anonymous" if anonymous else "one"]
+        guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+        with guard, connection.cursor() as cursor:
+            cursor.execute(statement, [*key, *params, values])
+            return cursor.fetchone()
+    with transaction.atomic(), connection.cursor() as cursor:
+        if anonymous:
+            cursor.execute(sql["key"], key)
+        if connection.features.can_return_columns_from_insert:
+            cursor.execute(sql["response"], params)
+            response_id, settlement_id = cursor.fetchone()
+        else:  # SQLite before 3.35
+            cursor.execute(sql["response"].partition(" RETURNING ")[0], params)
+            cursor.execute(sql["read"], [cursor.lastrowid])
+            response_id, settlement_id = cursor.fetchone()
+        adapt = connection.ops.adapt_datefield_value
+        for start in range(0, len(rows), ANSWER_BATCH):
+            chunk = rows[start : start + ANSWER_BATCH]
+            flat = []
+            for question, row, option, number, answered_on, text in chunk:
+                flat += (response_id, question, row, option, number, adapt(answered_on), text)
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
+            cursor.execute(sql["answers"] + values, flat)
+    return response_id, settlement_id
 
 
 def submit_response(
@@ -877,6 +974,8 @@ def submit_response(
     An anonymous survey stores a keyed hash of the person in a table of its
     own, and the response without the resident. `questions`, when given, are
     the survey's own (survey.questions_of), already read by the caller.
+    The database refuses a second response (ResponseKey's or Response's
+    unique constraint), so two submissions racing store one.
     """
     from hromada.consultations import survey
 
@@ -888,31 +987,28 @@ def submit_response(
     )
     if questions is None:
         questions = survey.questions_of(consultation)
-    rows = survey.clean_answers(questions, answers)
-    settlement_id = _settlement_of(resident, consultation.community)
+    rows = survey.clean_values(questions, answers)
+    anonymous = consultation.is_anonymous
+    day, group = timezone.localdate(), age_group(resident)
     try:
-        with transaction.atomic():
-            if consultation.is_anonymous:
-                ResponseKey.objects.create(
-                    consultation=consultation, key=response_key(consultation, resident)
-                )
-                response = Response.objects.create(
-                    consultation=consultation,
-                    settlement_id=settlement_id,
-                    age_group=age_group(resident),
-                )
-            else:
-                response = Response.objects.create(
-                    consultation=consultation,
-                    resident=resident,
-                    settlement_id=settlement_id,
-                    age_group=age_group(resident),
-                )
-            for row in rows:
-                row.response = response
-            Answer.objects.bulk_create(rows)
+        response_id, settlement_id = _store(
+            consultation=consultation,
+            resident=resident,
+            anonymous=anonymous,
+            group=group,
+            day=day,
+            rows=rows,
+        )
     except IntegrityError:
         raise AlreadyAnswered() from None
+    response = Response(
+        pk=response_id,
+        consultation_id=consultation.pk,
+        resident_id=None if anonymous else resident.pk,
+        settlement_id=settlement_id,
+        age_group=group,
+        submitted_on=day,
+    )
     return response
 
 

@@ -269,7 +269,17 @@ PROGRESS_KEY = "consultations-progress-%d"
 @level_required("consultations.answer")
 @limited("answer")
 def survey_form(request, pk: int):
-    consultation = _consultation(request, pk)
+    if request.method == "POST":
+        # A stored answer renders nothing: the narrow read is enough until the
+        # page has to be shown again.
+        try:
+            consultation = selectors.survey_to_answer(
+                community=request.community, pk=pk, viewer=request.user
+            )
+        except DomainError:
+            raise Http404 from None
+    else:
+        consultation = _consultation(request, pk)
     if consultation.kind != KIND.SURVEY:
         raise Http404
     questions = survey.questions_of(consultation)
@@ -297,6 +307,7 @@ def survey_form(request, pk: int):
             request.session.pop(key, None)
             messages.success(request, _("Thank you! Your response is counted."))
             return redirect(consultation)
+        consultation = _consultation(request, pk)
     answered = services.has_answered(consultation=consultation, resident=request.user)
     shown = {int(k): v for k, v in values.items() if str(k).lstrip("-").isdigit()}
     context = {
