@@ -11,6 +11,7 @@ here as on the pages.
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django_ratelimit.core import is_ratelimited
 from ninja import Field, Router, Schema, Status
@@ -24,8 +25,12 @@ from hromada.budget.errors import CountsHidden
 from hromada.budget.models import Category, Project
 from hromada.core.errors import RateLimited
 from hromada.core.models import Settlement
+from hromada.core.ratelimit import over_any
 
 router = Router(tags=["budget"])
+# Ballots an account may post through the API in a minute (counted in one
+# Redis round trip, hromada.core.ratelimit).
+VOTE_RATE = "30/m"
 
 
 class BudgetCategoryOut(Schema):
@@ -355,13 +360,11 @@ def submit_project(request, project_id: Id):
     summary="Cast a ballot in one category (once; it cannot be changed)",
 )
 def cast_ballot(request, cycle_id: Id, payload: BallotIn):
-    if is_ratelimited(
-        request, group="budget.vote", key="user", rate="30/m", method="POST", increment=True
-    ):
+    if over_any(group="budget.vote", checks=[(f"resident:{request.user.pk}", VOTE_RATE)]):
         raise RateLimited()
-    cycle = _cycle(request, cycle_id)
-    category = get_object_or_404(Category, pk=payload.category, cycle=cycle)
-    category.cycle = cycle  # already loaded, with its community
+    category = selectors.category_for_ballot(request.community, cycle_id, payload.category)
+    if category is None:
+        raise Http404
     choices = payload.points if category.cumulative else payload.projects
     ballot, receipt = services.cast_ballot(
         resident=request.user, category=category, choices=choices

@@ -11,6 +11,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.core.cache import cache
+from django.db import connections
 from django.db.models import Count, Max, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +30,7 @@ from hromada.budget.models import (
     Project,
 )
 from hromada.budget.services import OPERATOR_ROLE, receipt_hash
+from hromada.core.auth import RowLoader
 from hromada.core.models import Community, Resident, StaffRole
 from hromada.core.registry import DashboardItem, MyItem, MySection
 
@@ -54,6 +56,45 @@ def cycle_for(community: Community, pk) -> Cycle:
     if cycle is None:
         raise CycleNotFound()
     return cycle
+
+
+_CYCLE = RowLoader(Cycle)
+_CATEGORY = RowLoader(Category)
+
+
+def category_for_ballot(community: Community, cycle_id, category_id) -> Category | None:
+    """
+    Return the cycle's category, with the cycle and community set; None if none.
+
+    Raise CycleNotFound when the community has no such cycle. Every ballot
+    cast online reads these two rows; one plain statement costs a fraction
+    of composing the ORM's two queries.
+    """
+    try:
+        cycle_id, category_id = int(cycle_id), int(category_id)
+    except (TypeError, ValueError):
+        raise CycleNotFound() from None
+    connection = connections["default"]
+    cycles = connection.ops.quote_name(Cycle._meta.db_table)
+    categories = connection.ops.quote_name(Category._meta.db_table)
+    # The names come from the models; every value is a parameter.
+    sql = (
+        f"SELECT {_CYCLE.columns('c', connection)}, {_CATEGORY.columns('k', connection)} "  # noqa: S608
+        f"FROM {cycles} c LEFT JOIN {categories} k ON k.cycle_id = c.id AND k.id = %s "
+        "WHERE c.id = %s AND c.community_id = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [category_id, cycle_id, community.pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise CycleNotFound()
+    cycle = _CYCLE.build(row, connection)
+    cycle.community = community
+    if row[len(_CYCLE.fields)] is None:
+        return None
+    category = _CATEGORY.build(row, connection, len(_CYCLE.fields))
+    category.cycle = cycle
+    return category
 
 
 def cycles_to_count():

@@ -60,21 +60,24 @@ class RowLoader:
             rows = cursor.fetchall()
         if not rows:
             return []
-        converters = self.converters(connection)
         size = len(self.fields)
         found = []
         for row in rows:
-            values = list(row[:size])
-            for index, functions, column in converters:
-                value = values[index]
-                for function in functions:
-                    value = function(value, column, connection)
-                values[index] = value
-            instance = self.model.from_db(using, self.attnames, values)
+            instance = self.build(row, connection)
             for name, value in zip(self.extra, row[size:], strict=True):
                 setattr(instance, name, value)
             found.append(instance)
         return found
+
+    def build(self, row, connection, start: int = 0):
+        """Return the instance whose values are `row[start:]`, in `columns()` order."""
+        values = list(row[start : start + len(self.fields)])
+        for index, functions, column in self.converters(connection):
+            value = values[index]
+            for function in functions:
+                value = function(value, column, connection)
+            values[index] = value
+        return self.model.from_db(connection.alias, self.attnames, values)
 
 
 _RESIDENT = RowLoader(Resident)
