@@ -191,6 +191,12 @@ def prepare(signers: int) -> dict:
     save_sessions(dict(zip(keys, payloads, strict=True)))
     from django.db import connection
 
+    # Statistics, as a live database has them (autovacuum may be off, or not
+    # yet run, on these fresh tables): without them the planner reads a
+    # signer's link to the community through the community's index, that
+    # is every resident's link, on each signature.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     connection.close()
     return {
         "petition": petition.pk,
