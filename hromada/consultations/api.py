@@ -249,7 +249,10 @@ def survey_schema(request, consultation_id: Id):
 )
 def answer_survey(request, consultation_id: Id, payload: AnswerIn):
     _throttle(request, "answer")
-    consultation = _get(request, consultation_id)
+    # Answering reads only what it needs of the consultation (see the page's view).
+    consultation = selectors.survey_to_answer(
+        community=request.community, pk=consultation_id, viewer=_viewer(request)
+    )
     if len(json.dumps(payload.answers, default=str)) > 200_000:
         raise ValidationFailed(fields={"answers": _("The response is too long.")})
     response = services.submit_response(

@@ -193,3 +193,26 @@ def test_posting_to_a_closed_draft_or_foreign_survey(community, other_community,
         reverse("consultations:survey", args=[closed.pk]), {"q1": "0"}
     )
     assert foreign.status_code == 404
+
+
+def test_answering_through_the_api(community, other_community, moderator, resident):
+    """The API stores the same rows; a closed survey or another community's is refused."""
+    consultation = open_survey(community, moderator)
+    url = f"/api/v1/consultations/{consultation.pk}/survey/responses"
+    body = {"answers": {str(k): v for k, v in FULL.items()}}
+    created = client_for(resident).post(url, body, content_type="application/json")
+    assert created.status_code == 201 and created.json()["consultation_id"] == consultation.pk
+    questions = survey.questions_of(consultation)
+    expected = sorted(survey.clean_values(questions, FULL), key=repr)
+    assert stored(Response.objects.get().pk) == expected
+    stranger = make_resident(other_community, level=Identity.EMAIL)
+    foreign = client_for(stranger, host="pivdenne.localhost").post(
+        url, body, content_type="application/json"
+    )
+    assert foreign.status_code == 404
+    close_now(consultation, moderator)
+    late = client_for(make_resident(community, level=Identity.EMAIL)).post(
+        url, body, content_type="application/json"
+    )
+    assert late.status_code == 409 and late.json()["error"]["code"] == "consultation_not_open"
+    assert Response.objects.count() == 1
