@@ -6,8 +6,8 @@ builds a new Redis client, and so a new connection pool, from the URL each
 time: every notification, chatbot update or job queued paid for a TCP
 connection and its handshake. This backend keeps one client per process and
 queue configuration. `enqueue` is django-tasks-rq 0.12's own, with the
-shared client passed to the queue and a cheaper random id: compare it when
-upgrading that package.
+shared client passed to the queue, the job stored and pushed in one round
+trip, and a cheaper random id: compare it when upgrading that package.
 """
 
 from __future__ import annotations
@@ -54,9 +54,8 @@ class PooledRQBackend(RQBackend):
             errors=[],
             worker_ids=[],
         )
-        queue = django_rq.get_queue(
-            task.queue_name, job_class=Job, connection=shared_connection(task.queue_name)
-        )
+        connection = shared_connection(task.queue_name)
+        queue = django_rq.get_queue(task.queue_name, job_class=Job, connection=connection)
         job = queue.create_job(
             task.module_path,
             args=args,
@@ -67,7 +66,15 @@ class PooledRQBackend(RQBackend):
             on_success=Callback(success_callback),
             meta={"backend_name": self.alias},
         )
-        if task.run_after is None:
+        if task.run_after is None and queue.is_async:
+            # One round trip: left to itself, rq registers the queue in one
+            # and stores and pushes the job in another.
+            with connection.pipeline() as pipe:
+                job = queue.enqueue_job(
+                    job, pipeline=pipe, at_front=task.priority == TASK_MAX_PRIORITY
+                )
+                pipe.execute()
+        elif task.run_after is None:
             job = queue.enqueue_job(job, at_front=task.priority == TASK_MAX_PRIORITY)
         else:
             job = queue.schedule_job(job, task.run_after)

@@ -113,5 +113,9 @@ def test_rq_backend_queues_through_one_redis_client_per_process(settings, redis_
         assert queue.count == 2
         assert [list(job.args) for job in queue.jobs] == [[1], [2]]
         assert first.id != second.id
+        # Stored, pushed and the queue registered in one round trip: a worker
+        # listening on every queue finds it, and the jobs wait as queued.
+        assert name in [each.name for each in Queue.all(connection=queue.connection)]
+        assert {job.get_status() for job in queue.jobs} == {"queued"}
     finally:
         queue.empty()
