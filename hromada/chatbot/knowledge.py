@@ -39,8 +39,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Max
+from django.db import IntegrityError, connections, router, transaction
 
 from hromada.chatbot.models import KnowledgeEntry, KnowledgeIndex
 
@@ -415,11 +414,22 @@ _indexes_lock = threading.Lock()
 
 
 def _signature(community) -> tuple:
-    """Return a cheap signature of the knowledge base: changes whenever an entry does."""
-    row = KnowledgeEntry.objects.filter(community=community).aggregate(
-        count=Count("id"), changed=Max("updated_at"), last=Max("id")
+    """
+    Return a cheap signature of the knowledge base: changes whenever an entry does.
+
+    Every answer asks for it, so a plain statement: composing the ORM's
+    aggregate cost more than the database spends on it. The values are only
+    compared with each other, never read.
+    """
+    connection = connections[router.db_for_read(KnowledgeEntry)]
+    quote = connection.ops.quote_name
+    sql = (
+        f"SELECT COUNT(*), MAX({quote('updated_at')}), MAX(id) "  # noqa: S608 -- names from the model
+        f"FROM {quote(KnowledgeEntry._meta.db_table)} WHERE community_id = %s"
     )
-    return (row["count"], row["changed"], row["last"])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [community.pk])
+        return tuple(cursor.fetchone())
 
 
 def _embed(model, texts: list[str], *, passage: bool) -> np.ndarray:
