@@ -62,7 +62,7 @@ from hromada.appeals.models import (
 )
 from hromada.appeals.selectors import forget_categories, is_public, touch
 from hromada.appeals.writelock import sqlite_writer
-from hromada.core import audit
+from hromada.core import audit, rows
 from hromada.core.errors import DomainError, Forbidden, ValidationFailed
 from hromada.core.identity import require_level
 from hromada.core.models import Community, Department, Resident, StaffRole, Street
@@ -441,7 +441,7 @@ def _register(
                 **extra,
             )
             try:
-                appeal.save(force_insert=True)
+                rows.insert(appeal)  # the hottest write of the module: one plain statement
             except IntegrityError:
                 # No savepoint on this hot path: the whole registration rolls back.
                 raise NumberTaken() from None
