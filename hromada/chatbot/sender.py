@@ -13,6 +13,8 @@ import logging
 import threading
 import time
 
+from django.db import connection
+
 from hromada.chatbot import conf, telegram, viber
 from hromada.chatbot.models import Bot, Chat
 from hromada.chatbot.ratelimit import limiter_for
@@ -108,10 +110,14 @@ def wants_chatbot(resident) -> bool:
     """Whether the resident has a linked Telegram or Viber chat that still takes messages."""
     from hromada.core.registry import module
 
-    if module("chatbot") is None:
+    if module("chatbot") is None or resident.pk is None:
         return False
-    return (
-        Chat.objects.filter(resident=resident, blocked=False)
-        .exclude(channel=Chat.Channel.WEB)
-        .exists()
+    # Asked before every notification: one plain statement, not an ORM query.
+    table = connection.ops.quote_name(Chat._meta.db_table)
+    sql = (
+        f"SELECT 1 FROM {table} WHERE resident_id = %s AND NOT blocked "  # noqa: S608 -- the model's table
+        "AND channel <> %s LIMIT 1"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [resident.pk, Chat.Channel.WEB.value])
+        return cursor.fetchone() is not None

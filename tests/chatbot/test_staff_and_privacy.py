@@ -241,3 +241,18 @@ def test_forget_this_chat_in_the_chat(community, tg_bot, telegram, post_telegram
     chat = Chat.objects.get(external_id="960")
     assert not ChatMessage.objects.filter(chat=chat).exists()
     assert "видалено" in telegram.sent[-1]["text"]
+
+
+def test_only_a_live_telegram_or_viber_chat_makes_the_chatbot_a_channel(community, tg_bot):
+    from hromada.chatbot.sender import wants_chatbot
+
+    resident, blocked, web_only = (make_resident(community) for _ in range(3))
+    assert not wants_chatbot(resident)
+    chat_of(tg_bot, "901", resident=resident)
+    assert wants_chatbot(resident)
+    chat_of(tg_bot, "902", resident=blocked, blocked=True)
+    assert not wants_chatbot(blocked)
+    Chat.objects.create(
+        community=community, channel=Chat.Channel.WEB, external_id="web-1", resident=web_only
+    )
+    assert not wants_chatbot(web_only)
