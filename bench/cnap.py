@@ -52,7 +52,7 @@ printed ticket, board and ticket polls) on the request's own thread,
 noted by gunicorn hooks during the day. Wall-clock latencies on a shared
 machine measure the others' load too; CPU per request does not.
 
-Environment: BENCH_SEEDS (2), BENCH_SAMPLE (3: every third walk-in or
+Environment: BENCH_SEEDS (5), BENCH_SAMPLE (3: every third walk-in or
 remote ticket gets an estimate), BENCH_VISITORS (1150; the stress day has
 1300 for 1150), BENCH_DESKS (26), BENCH_BOOKED (0.35), BENCH_PRIORITY
 (0.08), BENCH_NO_SHOW (0.15), BENCH_RUNS (Monte-Carlo runs per estimate, the
@@ -99,7 +99,7 @@ from hromada.cnap.simulate import DayLog, generate_day, run_day
 
 # BENCH_QUICK=1: a small run (one seed, a sparser sample, 20 s over HTTP).
 QUICK = os.environ.get("BENCH_QUICK") == "1"
-SEEDS = int(os.environ.get("BENCH_SEEDS", "1" if QUICK else "2"))
+SEEDS = int(os.environ.get("BENCH_SEEDS", "1" if QUICK else "5"))
 # Every SAMPLE-th walk-in or remote ticket gets an estimate (a systematic
 # sample of the day, the same tickets for every method): the replay per
 # ticket is what makes part 1 long, and a few hundred scored tickets per day
