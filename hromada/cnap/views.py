@@ -17,7 +17,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import http_date
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -655,16 +657,32 @@ def _panel_context(desk: Desk, ticket=_IN_HAND_UNKNOWN) -> dict:
         "ticket": ticket,
         "waiting": waiting.count(),
         "outcomes": Ticket.Outcome.choices,
-        # Lazy: the template reads these only with a ticket in hand; plain
-        # (id, name) and (id, number) rows, no model instances.
-        "services": Service.objects.filter(
-            community_id=desk.office.community_id, is_active=True
-        ).values_list("pk", "name"),
-        "other_desks": Desk.objects.filter(office_id=desk.office_id)
+        # Lazy: the template reads these only with a ticket in hand.
+        "services": SimpleLazyObject(lambda: _transfer_services(desk)),
+        "other_desks": SimpleLazyObject(lambda: _transfer_desks(desk)),
+    }
+
+
+def _transfer_services(desk: Desk) -> list[tuple[int, str]]:
+    """Return (id, name cut to 60 characters) of the services a ticket may go to."""
+    rows = Service.objects.filter(
+        community_id=desk.office.community_id, is_active=True
+    ).values_list("pk", "name")
+    # Cut here, once per row, instead of the template's truncatechars:
+    # most names fit and are left as they are.
+    return [(pk, name if len(name) <= 60 else Truncator(name).chars(60)) for pk, name in rows]
+
+
+def _transfer_desks(desk: Desk) -> list[tuple[int, str]]:
+    """Return (id, "Desk N") of the office's other desks, the label translated once."""
+    label = _("Desk %(number)s")
+    rows = (
+        Desk.objects.filter(office_id=desk.office_id)
         .exclude(pk=desk.pk)
         .order_by("number")
-        .values_list("pk", "number"),
-    }
+        .values_list("pk", "number")
+    )
+    return [(pk, label % {"number": number}) for pk, number in rows]
 
 
 @_cnap_staff

@@ -149,6 +149,36 @@ def test_operator_console_calls_and_finishes(office, desks, passport):
     assert ticket.status == Ticket.Status.DONE and ticket.outcome == "served"
 
 
+def test_console_panel_offers_the_transfer_and_the_buttons(office, desks, passport, community):
+    from tests.cnap.conftest import make_service
+
+    long_name = "Державна реєстрація речового права на нерухоме майно та його обтяження у спрощеному порядку"
+    make_service(community, long_name, "00077")
+    services.issue_ticket(office=office, service=passport)
+    desk = desks[1]
+    client = client_for(desk.operator)
+    panel = client.post(
+        reverse("cnap:desk_action", args=[desk.pk, "next"]), HTTP_HX_REQUEST="true"
+    ).text
+    start = reverse("cnap:desk_action", args=[desk.pk, "start"])
+    assert f'action="{start}" hx-post="{start}"' in panel
+    # The other desks by their translated label, not the desk itself.
+    assert f'value="{desks[0].pk}">Вікно 1<' in panel
+    assert f'value="{desks[2].pk}">Вікно 3<' in panel
+    assert ">Вікно 2<" not in panel
+    # Long service names are cut to 60 characters, short ones left whole.
+    assert f">{passport.name}<" in panel
+    assert f">{long_name[:59]}…<" in panel and long_name not in panel
+    # Nothing in hand: the transfer form is not rendered.
+    client.post(start, HTTP_HX_REQUEST="true")
+    done = client.post(
+        reverse("cnap:desk_action", args=[desk.pk, "finish"]),
+        {"outcome": "served"},
+        HTTP_HX_REQUEST="true",
+    ).text
+    assert "to_desk" not in done and 'data-key="n"' in done
+
+
 def test_console_refuses_residents_and_other_operators(office, desks, resident):
     assert client_for(resident).get(reverse("cnap:console")).status_code == 403
     other = client_for(desks[0].operator)
