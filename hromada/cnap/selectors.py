@@ -216,6 +216,25 @@ def desk_in(*, community: Community, pk) -> Desk:
     return desk
 
 
+def waiting_at_desk(desk: Desk) -> int:
+    """
+    Return how many checked-in tickets wait for the desk's services.
+
+    One plain statement: the console's panel shows it after every action
+    and every poll, and the ORM spent five times the CPU building it.
+    """
+    tickets = Ticket._meta.db_table
+    links = Desk.services.through._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {tickets} WHERE office_id = %s AND status = %s"  # noqa: S608 -- names from the models
+            " AND checked_in_at IS NOT NULL"
+            f" AND service_id IN (SELECT service_id FROM {links} WHERE desk_id = %s)",
+            [desk.office_id, Ticket.Status.WAITING.value, desk.pk],
+        )
+        return cursor.fetchone()[0]
+
+
 def desks_of(*, staff: Resident, community: Community) -> list[Desk]:
     """Return the desks the staff member may work at."""
     desks = Desk.objects.filter(office__community=community).select_related("office")

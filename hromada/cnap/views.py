@@ -644,18 +644,11 @@ def _panel_context(desk: Desk, ticket=_IN_HAND_UNKNOWN) -> dict:
     """
     if ticket is _IN_HAND_UNKNOWN:
         ticket = services.in_hand(desk=desk)
-    handled = Desk.services.through.objects.filter(desk_id=desk.pk).values("service_id")
-    waiting = Ticket.objects.filter(
-        office_id=desk.office_id,
-        status=Ticket.Status.WAITING,
-        checked_in_at__isnull=False,
-        service_id__in=handled,
-    )
     return {
         "desk": desk,
         "office": desk.office,
         "ticket": ticket,
-        "waiting": waiting.count(),
+        "waiting": selectors.waiting_at_desk(desk),
         "outcomes": Ticket.Outcome.choices,
         # Lazy: the template reads these only with a ticket in hand.
         "services": SimpleLazyObject(lambda: _transfer_services(desk)),

@@ -229,3 +229,24 @@ def test_join_from_the_service_card(office, desks, residence, resident):
     ticket = Ticket.objects.get()
     assert ticket.kind == Ticket.Kind.REMOTE
     assert ticket.code in response.text
+
+
+def test_console_panel_counts_the_checked_in_tickets_for_the_desk(
+    office, desks, passport, residence
+):
+    from hromada.cnap import selectors
+
+    for service in (passport, passport, residence):
+        services.issue_ticket(office=office, service=service)
+    desk = desks[1]  # passports only
+    assert selectors.waiting_at_desk(desks[0]) == 3
+    assert selectors.waiting_at_desk(desk) == 2
+    assert selectors.waiting_at_desk(desks[2]) == 1
+    Ticket.objects.filter(service=passport).update(checked_in_at=None)
+    assert selectors.waiting_at_desk(desk) == 0
+    Ticket.objects.filter(service=passport).update(checked_in_at=timezone.now())
+    panel = client_for(desk.operator).post(
+        reverse("cnap:desk_action", args=[desk.pk, "next"]), HTTP_HX_REQUEST="true"
+    )
+    assert '<strong class="cnap-big">1</strong>' in panel.text
+    assert selectors.waiting_at_desk(desks[0]) == 2
