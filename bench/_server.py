@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-# Cores + 1 workers with two threads each, a listening socket per worker.
-WORKERS = 3
-THREADS = 2
+# 2 × cores + 2 single-threaded workers, a listening socket per worker.
+WORKERS = 6
+THREADS = 1
 
 
 def gunicorn_command(

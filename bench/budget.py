@@ -20,7 +20,7 @@ Benchmark the participatory budget at Kyiv's scale, end to end.
 
 Environment: BENCH_PB_BALLOTS (ballots over HTTP, default 3000),
 BENCH_PB_CLIENTS (parallel clients, 16), BENCH_PB_WORKERS (gunicorn workers,
-3, two threads each), BENCH_PB_SKIP_PABUTOOLS=1 to skip step 4. Needs PostgreSQL on
+as in production: 6 of one thread each), BENCH_PB_SKIP_PABUTOOLS=1 to skip step 4. Needs PostgreSQL on
 127.0.0.1:5432 (user postgres); the database it creates is dropped at the end.
 The last line is one JSON object with the figures.
 """
@@ -44,6 +44,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from bench._server import WORKERS as PRODUCTION_WORKERS
 from bench._server import database_cpu, database_cpu_spent, gunicorn_command, tree_cpu
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,7 +54,7 @@ PG = os.environ.get("BENCH_PB_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 DB_NAME = f"hromada_bench_budget_{os.getpid()}"
 BALLOTS = int(os.environ.get("BENCH_PB_BALLOTS", "3000"))
 CLIENTS = int(os.environ.get("BENCH_PB_CLIENTS", "16"))
-WORKERS = int(os.environ.get("BENCH_PB_WORKERS", "3"))
+WORKERS = int(os.environ.get("BENCH_PB_WORKERS", str(PRODUCTION_WORKERS)))
 HOST = "kyiv.localhost"
 
 
