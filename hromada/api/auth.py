@@ -6,9 +6,9 @@ from django.db import connections
 from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
 
-from hromada.core.auth import RowLoader
 from hromada.core.models import ApiToken, Resident
 from hromada.core.privacy import check_api_consent
+from hromada.core.rows import RowLoader
 
 _TOKEN = RowLoader(ApiToken, ["id", "last_used_at"])
 _RESIDENT = RowLoader(Resident)

@@ -38,7 +38,6 @@ from django_ratelimit.core import is_ratelimited
 
 from hromada.appeals import selectors, services
 from hromada.appeals.models import Appeal, Category, Open311Key
-from hromada.core.auth import RowLoader
 from hromada.core.errors import DomainError
 from hromada.core.models import Community, Street
 from hromada.core.notifications import site_url
@@ -52,6 +51,7 @@ from hromada.core.params import (
     parse_float,
     parse_int,
 )
+from hromada.core.rows import RowLoader
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}

@@ -30,9 +30,9 @@ from hromada.budget.models import (
     Project,
 )
 from hromada.budget.services import OPERATOR_ROLE, receipt_hash
-from hromada.core.auth import RowLoader
 from hromada.core.models import Community, Resident, StaffRole
 from hromada.core.registry import DashboardItem, MyItem, MySection
+from hromada.core.rows import RowLoader
 
 ROLE = StaffRole.Role
 COUNTS_TTL = 10  # seconds: public pages may lag the live count by this much

@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hromada.chatbot.models import Bot, Chat, ChatMessage, KnowledgeEntry
-from hromada.core.auth import RowLoader
 from hromada.core.models import Community, Resident
 from hromada.core.registry import DashboardItem, MyItem, MySection
+from hromada.core.rows import RowLoader
 
 _WEBHOOK_BOT = RowLoader(Bot)
 

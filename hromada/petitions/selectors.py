@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hromada.core import audit
-from hromada.core.auth import RowLoader
 from hromada.core.calendar import working_days_between
 from hromada.core.models import Community, CommunityLink, Resident, StaffRole
 from hromada.core.notifications import site_url
 from hromada.core.registry import DashboardItem, MyItem, MySection
+from hromada.core.rows import RowLoader
 from hromada.petitions.models import Petition, Signature, Topic
 from hromada.petitions.services import PetitionNotFound, can_answer, normalise
 
