@@ -7,6 +7,7 @@ loaded page and fails with the list of violations.
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,27 @@ def page(browser, live_server, settings):
     opened.set_default_timeout(15000)
     yield opened
     context.close()
+
+
+def while_page_polls(write):
+    """
+    Run `write` from the test while a page keeps polling the live server.
+
+    The SQLite test database is an in-memory one shared between threads, and
+    shared-cache SQLite locks whole tables: a write that meets the server
+    thread's read fails at once with "database table is locked" instead of
+    waiting. Production SQLite is a file and waits; here the write is retried.
+    """
+    from django.db import OperationalError
+
+    for _ in range(100):
+        try:
+            return write()
+        except OperationalError as error:
+            if "locked" not in str(error):
+                raise
+            time.sleep(0.05)
+    return write()
 
 
 def assert_accessible(page) -> None:

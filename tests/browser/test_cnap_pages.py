@@ -14,7 +14,7 @@ from django.utils import timezone
 from hromada.cnap import services
 from hromada.cnap.models import Desk, Office, OfficeException, Service, Ticket
 from hromada.core.demo import DEMO_PASSWORD
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, while_page_polls
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -82,11 +82,11 @@ def test_cnap_pages_are_accessible_and_the_board_is_live(page, live_server):
     page.goto(f"{base}/cnap/board/{office.pk}/")
     page.wait_for_timeout(2000)
     desk = Desk.objects.get(office=office, number=9)
-    if services.in_hand(desk=desk) is not None:
-        services.finish(desk=desk, actor=desk.operator, outcome="served")
+    if while_page_polls(lambda: services.in_hand(desk=desk)) is not None:
+        while_page_polls(lambda: services.finish(desk=desk, actor=desk.operator, outcome="served"))
     extract = Service.objects.get(community=office.community, code="07-03")
-    services.issue_ticket(office=office, service=extract)
-    called = services.call_next(desk=desk, actor=desk.operator)
+    while_page_polls(lambda: services.issue_ticket(office=office, service=extract))
+    called = while_page_polls(lambda: services.call_next(desk=desk, actor=desk.operator))
     page.wait_for_function(
         "label => document.getElementById('board-recent').textContent.includes(label)",
         arg=f"{called.label} → 9",
