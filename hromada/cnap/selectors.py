@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from hromada.cnap import dispatch, services
 from hromada.cnap.models import (
     Booking,
+    CnapRules,
     Desk,
     LifeSituation,
     Office,
@@ -25,6 +26,7 @@ from hromada.cnap.models import (
 )
 from hromada.core.models import Community, Resident
 from hromada.core.registry import DashboardItem
+from hromada.core.rows import RowLoader
 
 TS = Ticket.Status
 BOARD_CALLS = 5
@@ -207,12 +209,42 @@ def offices_for(*, service: Service) -> list[Office]:
     return [office for office in found if services.offered_at(service=service, office=office)]
 
 
+_DESK_ROW = RowLoader(Desk)
+_OFFICE_ROW = RowLoader(Office)
+_RULES_ROW = RowLoader(CnapRules)
+
+
 def desk_in(*, community: Community, pk) -> Desk:
+    """
+    Return the community's desk with its office, and the community's rules on the side.
+
+    One plain statement (every console action and panel poll starts
+    here): the rules come with it, so the action that needs them
+    (services.rules_of) reads nothing more.
+    """
     try:
-        desk = Desk.objects.select_related("office").get(office__community=community, pk=int(pk))
-    except (Desk.DoesNotExist, TypeError, ValueError):
+        pk = int(pk)
+    except (TypeError, ValueError):
         raise services.NotCnapStaff() from None
-    desk.office.community = community
+    sql = (
+        f"SELECT {_DESK_ROW.columns('d', connection)}, {_OFFICE_ROW.columns('o', connection)},"  # noqa: S608 -- names from the models
+        f" {_RULES_ROW.columns('r', connection)} FROM cnap_desk d"
+        " JOIN cnap_office o ON o.id = d.office_id"
+        " LEFT JOIN cnap_cnaprules r ON r.community_id = o.community_id"
+        " WHERE d.id = %s AND o.community_id = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk, community.pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise services.NotCnapStaff()
+    desk = _DESK_ROW.build(row, connection)
+    office = _OFFICE_ROW.build(row, connection, len(_DESK_ROW.fields))
+    start = len(_DESK_ROW.fields) + len(_OFFICE_ROW.fields)
+    if row[start] is not None:  # the rules are made on their first use
+        office.__dict__["_cnap_rules"] = _RULES_ROW.build(row, connection, start)
+    office.community = community
+    desk.office = office
     return desk
 
 
@@ -233,6 +265,37 @@ def waiting_at_desk(desk: Desk) -> int:
             [desk.office_id, Ticket.Status.WAITING.value, desk.pk],
         )
         return cursor.fetchone()[0]
+
+
+def desk_panel_lists(desk: Desk) -> tuple[int, list[tuple[int, str]], list[tuple[int, int]]]:
+    """
+    Return what the panel shows with a ticket in hand, from one plain statement.
+
+    The waiting count (as `waiting_at_desk`), then (id, name) of the
+    community's offered services in catalogue order and (id, number) of
+    the office's other desks: the transfer form's choices.
+    """
+    tickets = Ticket._meta.db_table
+    links = Desk.services.through._meta.db_table
+    sql = (
+        f"SELECT 0, COUNT(*), '', 0 FROM {tickets} WHERE office_id = %s AND status = %s"  # noqa: S608 -- names from the models
+        " AND checked_in_at IS NOT NULL"
+        f" AND service_id IN (SELECT service_id FROM {links} WHERE desk_id = %s)"
+        f" UNION ALL SELECT 1, id, name, position FROM {Service._meta.db_table}"
+        " WHERE community_id = %s AND is_active"
+        f" UNION ALL SELECT 2, id, '', number FROM {Desk._meta.db_table}"
+        " WHERE office_id = %s AND id <> %s"
+        " ORDER BY 1, 4, 3, 2"
+    )
+    params = [desk.office_id, Ticket.Status.WAITING.value, desk.pk]
+    params += [desk.office.community_id, desk.office_id, desk.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    waiting = rows[0][1]
+    to_services = [(pk, name) for part, pk, name, _ in rows if part == 1]
+    to_desks = [(pk, number) for part, pk, _, number in rows if part == 2]
+    return waiting, to_services, to_desks
 
 
 def desks_of(*, staff: Resident, community: Community) -> list[Desk]:

@@ -52,6 +52,7 @@ from hromada.core.identity import require_level
 from hromada.core.models import Community, Resident
 from hromada.core.notifications import notify
 from hromada.core.ratelimit import address_bucket, over_any
+from hromada.core.rows import RowLoader, insert
 
 # Staff roles of the service centre (core's StaffRole.Role lists them).
 CNAP_HEAD = "cnap_head"  # everything in the community's ЦНАП
@@ -202,6 +203,18 @@ def rules_for(community: Community) -> CnapRules:
     if rules is None:
         rules, _created = CnapRules.objects.get_or_create(community=community)
     return rules
+
+
+def rules_of(office: Office) -> CnapRules:
+    """
+    Return the rules of the office's community.
+
+    The console's desk read (selectors.desk_in) brings them in its own
+    statement, so a console action costs no round trip for them; otherwise
+    they are read as `rules_for` does.
+    """
+    rules = office.__dict__.get("_cnap_rules")
+    return rules if rules is not None else rules_for(office.community)
 
 
 def _starosta_of(staff: Resident, office: Office) -> bool:
@@ -372,17 +385,20 @@ def _allocate_number(*, office: Office, day: date, series: str) -> int:
 
 
 def _event(ticket: Ticket, action: str, *, actor=None, desk=None, outcome="", at=None):
-    QueueEvent.objects.create(
-        community_id=ticket.community_id,
-        office_id=ticket.office_id,
-        ticket=ticket,
-        desk=desk,
-        service_id=ticket.service_id,
-        actor=actor if actor is not None and actor.pk else None,
-        action=action,
-        outcome=outcome,
-        priority=ticket.priority_id is not None,
-        at=at or timezone.now(),
+    # One plain INSERT (hromada.core.rows): the event log grows with every step.
+    insert(
+        QueueEvent(
+            community_id=ticket.community_id,
+            office_id=ticket.office_id,
+            ticket_id=ticket.pk,
+            desk_id=desk.pk if desk is not None else None,
+            service_id=ticket.service_id,
+            actor_id=actor.pk if actor is not None and actor.pk else None,
+            action=action,
+            outcome=outcome,
+            priority=ticket.priority_id is not None,
+            at=at or timezone.now(),
+        )
     )
 
 
@@ -678,6 +694,100 @@ def _desk_ready(*, desk: Desk, actor: Resident) -> Office:
     return office
 
 
+# The console's steps read and write the ticket with plain statements
+# (hromada.core.rows): each step is one conditional UPDATE that returns the
+# ticket as it is now, with the names the panel shows, instead of a locking
+# read, an update and a read again through the ORM.
+_TICKET_ROW = RowLoader(Ticket)
+_CANDIDATE_ROW = RowLoader(Ticket, ["id", "service", "kind", "priority", "queued_at", "slot_at"])
+_STATEMENTS: dict[tuple[str, str], str] = {}
+
+
+def _returning(connection) -> str:
+    """Return the RETURNING clause of a ticket step: the row, its service's and priority's names."""
+    key = (connection.vendor, "returning")
+    found = _STATEMENTS.get(key)
+    if found is None:
+        columns = ", ".join(f"cnap_ticket.{field.column}" for field in _TICKET_ROW.fields)
+        found = _STATEMENTS[key] = (
+            f"RETURNING {columns},"  # noqa: S608 -- names from the models
+            " (SELECT s.name FROM cnap_service s WHERE s.id = cnap_ticket.service_id),"
+            " (SELECT p.name FROM cnap_prioritycategory p WHERE p.id = cnap_ticket.priority_id)"
+        )
+    return found
+
+
+def _update_ticket(sql: str, params: list) -> Ticket | None:
+    """Run a ticket step's UPDATE; return the ticket it changed (service and priority named), or None."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} {_returning(connection)}", params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    size = len(_TICKET_ROW.fields)
+    ticket = _TICKET_ROW.build(row, connection)
+    service_name, priority_name = row[size], row[size + 1]
+    # The panel shows these names; the rest of the service is read only if asked for.
+    ticket.service = Service.from_db(
+        connection.alias, ["id", "name"], [ticket.service_id, service_name]
+    )
+    ticket.priority = (
+        PriorityCategory.from_db(
+            connection.alias, ["id", "name"], [ticket.priority_id, priority_name]
+        )
+        if ticket.priority_id is not None
+        else None
+    )
+    return ticket
+
+
+def _dt(value: datetime):
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def next_candidates(*, desk: Desk, now: datetime, rules: dispatch.Rules) -> list[dispatch.Waiting]:
+    """
+    Return what `dispatch.choose_next` needs to choose the desk's next ticket: at most three.
+
+    Of the waiting tickets the desk may call now (its services, not sent
+    to another desk, booked ones due) choose_next looks only at the first
+    priority ticket in queue order, the booked visitor with the earliest
+    slot and the first regular ticket in queue order; one statement
+    returns those three, so the queue's length costs the call nothing.
+    """
+    key = (connection.vendor, "candidates")
+    sql = _STATEMENTS.get(key)
+    if sql is None:
+        columns = _CANDIDATE_ROW.columns("t", connection)
+        callable_ = (
+            f"SELECT {columns} FROM cnap_ticket t"  # noqa: S608 -- names from the models
+            " WHERE t.office_id = %s AND t.status = 'waiting' AND t.checked_in_at IS NOT NULL"
+            " AND t.service_id IN (SELECT l.service_id FROM cnap_desk_services l WHERE l.desk_id = %s)"
+            " AND (t.target_desk_id IS NULL OR t.target_desk_id = %s)"
+            " AND (t.kind <> 'booked' OR t.slot_at IS NULL OR t.slot_at <= %s)"
+        )
+        sql = _STATEMENTS[key] = (
+            f"SELECT * FROM ({callable_} AND t.priority_id IS NOT NULL"  # noqa: S608 -- as above
+            " ORDER BY t.queued_at, t.id LIMIT 1) p"
+            f" UNION ALL SELECT * FROM ({callable_} AND t.priority_id IS NULL AND t.kind = 'booked'"
+            " ORDER BY COALESCE(t.slot_at, t.queued_at), t.queued_at, t.id LIMIT 1) b"
+            f" UNION ALL SELECT * FROM ({callable_} AND t.priority_id IS NULL"
+            " ORDER BY t.queued_at, t.id LIMIT 1) r"
+        )
+    due = _dt(now + timedelta(minutes=rules.booked_early_minutes))
+    params = [desk.office_id, desk.pk, desk.pk, due] * 3
+    return [as_waiting(ticket) for ticket in _CANDIDATE_ROW.load(sql, params)]
+
+
+def _desk_holds_ticket(desk: Desk) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM cnap_ticket WHERE desk_id = %s AND status IN ('called', 'serving')",
+            [desk.pk],
+        )
+        return cursor.fetchone() is not None
+
+
 def call_next(*, desk: Desk, actor: Resident, now: datetime | None = None) -> Ticket | None:
     """
     Call the next visitor to the desk, or return None when nobody waits for it.
@@ -691,15 +801,17 @@ def call_next(*, desk: Desk, actor: Resident, now: datetime | None = None) -> Ti
     """
     now = now or timezone.now()
     office = _desk_ready(desk=desk, actor=actor)
-    rules = dispatch_rules(rules_for(office.community))
-    # The desk's services as a subquery: the candidates are the desk's own.
-    services = Desk.services.through.objects.filter(desk_id=desk.pk).values("service_id")
+    rules = dispatch_rules(rules_of(office))
+    claim = (
+        "UPDATE cnap_ticket SET status = 'called', desk_id = %s, called_at = %s,"
+        " target_desk_id = NULL WHERE id = %s AND status = 'waiting'"
+    )
     for _attempt in range(CLAIM_ATTEMPTS):
         try:
             with transaction.atomic():
-                candidates = callable_at(desk=desk, service_ids=services, now=now, rules=rules)
+                candidates = next_candidates(desk=desk, now=now, rules=rules)
                 if not candidates:
-                    if Ticket.objects.filter(desk=desk, status__in=Ticket.IN_HAND).exists():
+                    if _desk_holds_ticket(desk):
                         raise DeskBusy()
                     return None
                 # Every candidate is for one of the desk's services.
@@ -721,24 +833,13 @@ def call_next(*, desk: Desk, actor: Resident, now: datetime | None = None) -> Ti
                 )
                 if chosen is None:
                     return None
-                claimed = Ticket.objects.filter(pk=chosen.id, status=TS.WAITING).update(
-                    status=TS.CALLED, desk=desk, called_at=now, target_desk=None
-                )
-                if not claimed:
+                # The claim returns the ticket as called: nothing is read again.
+                ticket = _update_ticket(claim, [desk.pk, _dt(now), chosen.id])
+                if ticket is None:
                     continue  # another desk took it first; choose again
                 # The claim and its event commit together, and at once: the
                 # row stays locked (other desks wait on it) only this long.
-                QueueEvent.objects.create(
-                    community_id=office.community_id,
-                    office_id=office.pk,
-                    ticket_id=chosen.id,
-                    desk=desk,
-                    service_id=chosen.service_id,
-                    actor=actor if actor is not None and actor.pk else None,
-                    action=EV.CALLED,
-                    priority=chosen.priority,
-                    at=now,
-                )
+                _event(ticket, EV.CALLED, actor=actor, desk=desk, at=now)
                 _board_changed(office.pk, chosen.service_id)
         except IntegrityError:
             # The desk holds a ticket already (or pressed "next" twice at
@@ -746,7 +847,6 @@ def call_next(*, desk: Desk, actor: Resident, now: datetime | None = None) -> Ti
             raise DeskBusy() from None
         # Told after the commit (each telling is claimed by its own
         # conditional UPDATE, so it is said once): never of a call undone.
-        ticket = Ticket.objects.select_related("service", "priority").get(pk=chosen.id)
         ticket.office = office
         tell_called(ticket=ticket, desk=desk, now=now)
         tell_near(office=office, now=now)
@@ -771,16 +871,50 @@ def _hand(*, desk: Desk, actor: Resident, statuses) -> Ticket:
     return ticket
 
 
+def _step(
+    *, desk: Desk, actor: Resident, statuses, changes: str, params: list, recalls: int = 0
+) -> Ticket:
+    """
+    Change the desk's ticket in hand with one conditional UPDATE and return it as changed.
+
+    The UPDATE takes the row's lock itself and changes it only while it is
+    in one of `statuses` at this desk (and called at least `recalls` times
+    again), so two presses at once change it once: the second finds nothing
+    to change. Why nothing changed is read only then.
+    """
+    _require(may_work_desk(actor, desk))
+    in_statuses = ", ".join(f"'{TS(status).value}'" for status in statuses)
+    sql = (
+        f"UPDATE cnap_ticket SET {changes} WHERE desk_id = %s"  # noqa: S608 -- fixed names
+        f" AND status IN ({in_statuses}) AND recalls >= %s"
+    )
+    ticket = _update_ticket(sql, [*params, desk.pk, recalls])
+    if ticket is None:
+        held = Ticket.objects.filter(desk=desk, status__in=Ticket.IN_HAND).first()
+        if held is None:
+            raise NothingInHand()
+        if held.status not in statuses:
+            raise WrongTicketStatus(status=held.get_status_display())
+        if held.recalls < recalls:
+            raise TooEarlyForNoShow(left=recalls - held.recalls)
+        raise NothingInHand()  # the desk's ticket changed meanwhile: press again
+    ticket.office = desk.office
+    return ticket
+
+
 @transaction.atomic
 def recall(*, desk: Desk, actor: Resident, now: datetime | None = None) -> Ticket:
     """Call the visitor at the desk again (the board shows and says it once more)."""
     now = now or timezone.now()
     if desk.office.is_paused:
         raise OfficePaused()
-    ticket = _hand(desk=desk, actor=actor, statuses=[TS.CALLED])
-    # The row is locked: the new values are known without reading it again.
-    Ticket.objects.filter(pk=ticket.pk).update(recalls=F("recalls") + 1, called_at=now)
-    ticket.recalls, ticket.called_at = ticket.recalls + 1, now
+    ticket = _step(
+        desk=desk,
+        actor=actor,
+        statuses=[TS.CALLED],
+        changes="recalls = recalls + 1, called_at = %s",
+        params=[_dt(now)],
+    )
     _event(ticket, EV.RECALLED, actor=actor, desk=desk, at=now)
     _board_changed(desk.office_id, ticket.service_id)
     return ticket
@@ -790,9 +924,13 @@ def recall(*, desk: Desk, actor: Resident, now: datetime | None = None) -> Ticke
 def start(*, desk: Desk, actor: Resident, now: datetime | None = None) -> Ticket:
     """The visitor came to the desk: the service begins."""
     now = now or timezone.now()
-    ticket = _hand(desk=desk, actor=actor, statuses=[TS.CALLED])
-    Ticket.objects.filter(pk=ticket.pk).update(status=TS.SERVING, started_at=now)
-    ticket.status, ticket.started_at = TS.SERVING, now
+    ticket = _step(
+        desk=desk,
+        actor=actor,
+        statuses=[TS.CALLED],
+        changes="status = 'serving', started_at = %s",
+        params=[_dt(now)],
+    )
     _event(ticket, EV.STARTED, actor=actor, desk=desk, at=now)
     _board_changed(desk.office_id, ticket.service_id)
     return ticket
@@ -804,16 +942,15 @@ def finish(*, desk: Desk, actor: Resident, outcome: str, now: datetime | None = 
     now = now or timezone.now()
     if outcome not in Ticket.Outcome.values:
         raise ValidationFailed(fields={"outcome": str(_("Choose the outcome of the visit."))})
-    ticket = _hand(desk=desk, actor=actor, statuses=[TS.CALLED, TS.SERVING])
-    changes = {
-        "status": TS.DONE,
-        "outcome": outcome,
-        "finished_at": now,
-        "started_at": ticket.started_at or now,
-    }
-    Ticket.objects.filter(pk=ticket.pk).update(**changes)
-    for name, value in changes.items():
-        setattr(ticket, name, value)
+    ticket = _step(
+        desk=desk,
+        actor=actor,
+        statuses=[TS.CALLED, TS.SERVING],
+        changes=(
+            "status = 'done', outcome = %s, finished_at = %s, started_at = COALESCE(started_at, %s)"
+        ),
+        params=[outcome, _dt(now), _dt(now)],
+    )
     _event(ticket, EV.FINISHED, actor=actor, desk=desk, outcome=outcome, at=now)
     _board_changed(desk.office_id, ticket.service_id)
     return ticket
@@ -859,12 +996,14 @@ def transfer(
 def mark_no_show(*, desk: Desk, actor: Resident, now: datetime | None = None) -> Ticket:
     """The called visitor did not come after the community's number of recalls."""
     now = now or timezone.now()
-    ticket = _hand(desk=desk, actor=actor, statuses=[TS.CALLED])
-    needed = rules_for(desk.office.community).recalls_before_no_show
-    if ticket.recalls < needed:
-        raise TooEarlyForNoShow(left=needed - ticket.recalls)
-    Ticket.objects.filter(pk=ticket.pk).update(status=TS.NO_SHOW, finished_at=now)
-    ticket.status, ticket.finished_at = TS.NO_SHOW, now
+    ticket = _step(
+        desk=desk,
+        actor=actor,
+        statuses=[TS.CALLED],
+        changes="status = 'no_show', finished_at = %s",
+        params=[_dt(now)],
+        recalls=rules_of(desk.office).recalls_before_no_show,
+    )
     _event(ticket, EV.NO_SHOW, actor=actor, desk=desk, at=now)
     _board_changed(desk.office_id, ticket.service_id)
     return ticket

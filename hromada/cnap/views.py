@@ -17,9 +17,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.functional import SimpleLazyObject
+from django.utils.html import escape
 from django.utils.http import http_date
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -639,43 +641,54 @@ def _panel_context(desk: Desk, ticket=_IN_HAND_UNKNOWN) -> dict:
     Return what the console's panel shows, and nothing more.
 
     `ticket` is the ticket in hand when the caller already has it (the
-    action just called or changed it); the lists of the transfer form are
-    read only when a ticket is in hand, as the panel shows the form only then.
+    action just called or changed it). With a ticket in hand the panel
+    shows the transfer form: its lists come in the statement that counts
+    the waiting, as ready markup (no template loop per option).
     """
     if ticket is _IN_HAND_UNKNOWN:
         ticket = services.in_hand(desk=desk)
-    return {
-        "desk": desk,
-        "office": desk.office,
-        "ticket": ticket,
-        "waiting": selectors.waiting_at_desk(desk),
-        "outcomes": Ticket.Outcome.choices,
-        # Lazy: the template reads these only with a ticket in hand.
-        "services": SimpleLazyObject(lambda: _transfer_services(desk)),
-        "other_desks": SimpleLazyObject(lambda: _transfer_desks(desk)),
-    }
-
-
-def _transfer_services(desk: Desk) -> list[tuple[int, str]]:
-    """Return (id, name cut to 60 characters) of the services a ticket may go to."""
-    rows = Service.objects.filter(
-        community_id=desk.office.community_id, is_active=True
-    ).values_list("pk", "name")
-    # Cut here, once per row, instead of the template's truncatechars:
-    # most names fit and are left as they are.
-    return [(pk, name if len(name) <= 60 else Truncator(name).chars(60)) for pk, name in rows]
-
-
-def _transfer_desks(desk: Desk) -> list[tuple[int, str]]:
-    """Return (id, "Desk N") of the office's other desks, the label translated once."""
+    context = {"desk": desk, "office": desk.office, "ticket": ticket}
+    if ticket is None:
+        context["waiting"] = selectors.waiting_at_desk(desk)
+        return context
+    waiting, to_services, to_desks = selectors.desk_panel_lists(desk)
     label = _("Desk %(number)s")
-    rows = (
-        Desk.objects.filter(office_id=desk.office_id)
-        .exclude(pk=desk.pk)
-        .order_by("number")
-        .values_list("pk", "number")
+    context.update(
+        waiting=waiting,
+        outcome_buttons=_outcome_buttons(),
+        # Most names fit and are left as they are; longer ones are cut once here.
+        service_options=_options(
+            (pk, name if len(name) <= 60 else Truncator(name).chars(60)) for pk, name in to_services
+        ),
+        desk_options=_options((pk, label % {"number": number}) for pk, number in to_desks),
     )
-    return [(pk, label % {"number": number}) for pk, number in rows]
+    return context
+
+
+def _options(choices) -> SafeString:
+    """Return the <option>s of a select with an empty first choice, each label escaped."""
+    parts = ['<option value="">—</option>']
+    parts += [f'<option value="{int(pk)}">{escape(label)}</option>' for pk, label in choices]
+    return mark_safe("".join(parts))  # noqa: S308 -- every label escaped above
+
+
+_OUTCOME_BUTTONS: dict[str, SafeString] = {}
+
+
+def _outcome_buttons() -> SafeString:
+    """Return the finish form's outcome buttons in the active language (built once per language)."""
+    language = get_language()
+    found = _OUTCOME_BUTTONS.get(language)
+    if found is None:
+        parts = []
+        for index, (value, label) in enumerate(Ticket.Outcome.choices):
+            extra = ' data-key="f" class=""' if index == 0 else ' class="button-secondary"'
+            parts.append(
+                f'<button type="submit" name="outcome" value="{escape(value)}"{extra}>'
+                f"{escape(label)}</button>"
+            )
+        found = _OUTCOME_BUTTONS[language] = mark_safe("".join(parts))  # noqa: S308 -- escaped
+    return found
 
 
 @_cnap_staff
