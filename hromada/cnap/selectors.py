@@ -24,7 +24,7 @@ from hromada.cnap.models import (
     Service,
     Ticket,
 )
-from hromada.core.models import Community, Resident
+from hromada.core.models import Community, Resident, StaffRole
 from hromada.core.registry import DashboardItem
 from hromada.core.rows import RowLoader
 
@@ -214,27 +214,38 @@ _OFFICE_ROW = RowLoader(Office)
 _RULES_ROW = RowLoader(CnapRules)
 
 
-def desk_in(*, community: Community, pk) -> Desk:
+def desk_in(*, community: Community, pk, staff: Resident | None = None) -> Desk:
     """
     Return the community's desk with its office, and the community's rules on the side.
 
     One plain statement (every console action and panel poll starts
     here): the rules come with it, so the action that needs them
-    (services.rules_of) reads nothing more.
+    (services.rules_of) reads nothing more; given the signed-in `staff`,
+    so do their roles in the community, which every permission check of
+    the request then uses (Resident.roles_in keeps them per request).
     """
     try:
         pk = int(pk)
     except (TypeError, ValueError):
         raise services.NotCnapStaff() from None
+    params = [pk, community.pk]
+    roles = "NULL"
+    if staff is not None and staff.is_authenticated:
+        together = "string_agg" if connection.vendor == "postgresql" else "group_concat"
+        roles = (
+            f"(SELECT {together}(sr.role, ',') FROM {StaffRole._meta.db_table} sr"  # noqa: S608 -- names from the models
+            " WHERE sr.resident_id = %s AND sr.community_id = %s)"
+        )
+        params = [staff.pk, community.pk, *params]
     sql = (
         f"SELECT {_DESK_ROW.columns('d', connection)}, {_OFFICE_ROW.columns('o', connection)},"  # noqa: S608 -- names from the models
-        f" {_RULES_ROW.columns('r', connection)} FROM cnap_desk d"
+        f" {_RULES_ROW.columns('r', connection)}, {roles} FROM cnap_desk d"
         " JOIN cnap_office o ON o.id = d.office_id"
         " LEFT JOIN cnap_cnaprules r ON r.community_id = o.community_id"
         " WHERE d.id = %s AND o.community_id = %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [pk, community.pk])
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         raise services.NotCnapStaff()
@@ -243,9 +254,22 @@ def desk_in(*, community: Community, pk) -> Desk:
     start = len(_DESK_ROW.fields) + len(_OFFICE_ROW.fields)
     if row[start] is not None:  # the rules are made on their first use
         office.__dict__["_cnap_rules"] = _RULES_ROW.build(row, connection, start)
+    if roles != "NULL":
+        found = row[start + len(_RULES_ROW.fields)]
+        _keep_roles(staff, community, set(found.split(",")) if found else set())
     office.community = community
     desk.office = office
     return desk
+
+
+def _keep_roles(staff: Resident, community: Community, roles: set[str]) -> None:
+    """Give the resident's per-request role cache (Resident.roles_in) the roles just read."""
+    # Through getattr/setattr, so a lazy request.user passes them to the resident itself.
+    kept = getattr(staff, "_roles_cache", None)
+    if kept is None:
+        kept = {}
+        staff._roles_cache = kept
+    kept[community.pk] = roles
 
 
 def waiting_at_desk(desk: Desk) -> int:

@@ -626,11 +626,28 @@ def console(request):
     return render(request, "cnap/console.html", context)
 
 
-def _desk(request, pk) -> Desk:
-    desk = _or_404(selectors.desk_in, community=request.community, pk=pk)
-    if not services.may_work_desk(request.user, desk):
-        raise Http404
-    return desk
+def _desk_staff(view):
+    """
+    The console's desk pages: ЦНАП staff (else 403) who may work the desk (else 404).
+
+    The desk, its office, the rules and the staff member's roles come in one
+    statement (selectors.desk_in); the view gets the desk instead of its id.
+    """
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, pk, *args, **kwargs):
+        try:
+            found = selectors.desk_in(community=request.community, pk=pk, staff=request.user)
+        except DomainError:
+            found = None
+        if not selectors.is_cnap_staff(request.user, request.community):
+            return render(request, "403.html", status=403)
+        if found is None or not services.may_work_desk(request.user, found):
+            raise Http404
+        return view(request, found, *args, **kwargs)
+
+    return wrapper
 
 
 _IN_HAND_UNKNOWN = object()
@@ -691,15 +708,13 @@ def _outcome_buttons() -> SafeString:
     return found
 
 
-@_cnap_staff
-def desk(request, pk: int):
-    found = _desk(request, pk)
+@_desk_staff
+def desk(request, found: Desk):
     return render(request, "cnap/desk.html", _panel_context(found))
 
 
-@_cnap_staff
-def desk_panel(request, pk: int):
-    found = _desk(request, pk)
+@_desk_staff
+def desk_panel(request, found: Desk):
     return render(request, "cnap/_desk_panel.html", {**_panel_context(found), "partial": True})
 
 
@@ -735,11 +750,10 @@ DESK_ACTIONS = {
 TICKET_ACTIONS = frozenset({"next", "recall", "start", "finish", "no-show", "transfer"})
 
 
-@_cnap_staff
+@_desk_staff
 @require_POST
-def desk_action(request, pk: int, action: str):
+def desk_action(request, found: Desk, action: str):
     """Run one console button; htmx gets the panel back, a plain form a redirect."""
-    found = _desk(request, pk)
     if action not in DESK_ACTIONS:
         raise Http404
     in_hand = _IN_HAND_UNKNOWN

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from hromada.cnap import board, services
 from hromada.cnap.models import Booking, Ticket
-from tests.factories import client_for
+from hromada.core.models import StaffRole
+from tests.factories import client_for, make_community
 
 pytestmark = pytest.mark.django_db
 
@@ -184,6 +185,21 @@ def test_console_refuses_residents_and_other_operators(office, desks, resident):
     other = client_for(desks[0].operator)
     response = other.post(reverse("cnap:desk_action", args=[desks[1].pk, "next"]))
     assert response.status_code == 404
+
+
+def test_desk_pages_take_the_roles_read_with_the_desk(office, desks, resident):
+    desk = desks[0]
+    panel = reverse("cnap:desk_panel", args=[desk.pk])
+    # The desk exists; a resident is no ЦНАП staff, nor an operator whose role is gone.
+    assert client_for(resident).get(panel).status_code == 403
+    operator = desk.operator
+    assert client_for(operator).get(panel).status_code == 200
+    operator.staff_roles.all().delete()
+    assert client_for(operator).get(panel).status_code == 403
+    # A role in another community counts nothing here.
+    other = make_community("pivdenne", name="Південнівська громада")
+    StaffRole.objects.create(community=other, resident=operator, role=services.CNAP_OPERATOR)
+    assert client_for(operator).get(panel).status_code == 403
 
 
 def test_head_pauses_and_resumes_from_the_console(office, head):
