@@ -11,6 +11,7 @@ centre call these and nothing else.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
@@ -711,17 +712,69 @@ def _returning(connection) -> str:
         columns = ", ".join(f"cnap_ticket.{field.column}" for field in _TICKET_ROW.fields)
         found = _STATEMENTS[key] = (
             f"RETURNING {columns},"  # noqa: S608 -- names from the models
-            " (SELECT s.name FROM cnap_service s WHERE s.id = cnap_ticket.service_id),"
+            " (SELECT s.name FROM cnap_service s WHERE s.id = cnap_ticket.service_id)"
+            " AS service_name,"
             " (SELECT p.name FROM cnap_prioritycategory p WHERE p.id = cnap_ticket.priority_id)"
+            " AS priority_name"
         )
     return found
 
 
-def _update_ticket(sql: str, params: list) -> Ticket | None:
-    """Run a ticket step's UPDATE; return the ticket it changed (service and priority named), or None."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"{sql} {_returning(connection)}", params)
-        row = cursor.fetchone()
+# PostgreSQL writes a step's event in the statement that changes the ticket
+# (a data-modifying WITH): one round trip, no transaction around it, and
+# the row's lock is held only while the statement runs.
+_WITH_EVENT = (
+    "WITH t AS ({update}), e AS ("
+    "INSERT INTO cnap_queueevent (community_id, office_id, ticket_id, desk_id, service_id,"
+    " actor_id, action, outcome, priority, at)"
+    " SELECT t.community_id, t.office_id, t.id, %s, t.service_id, %s, %s, %s,"
+    " t.priority_id IS NOT NULL, %s FROM t)"
+    " SELECT * FROM t"
+)
+
+
+def _one_statement() -> bool:
+    """Return whether a step's change and its event are one statement here (PostgreSQL)."""
+    return connection.vendor == "postgresql"
+
+
+def _update_ticket(
+    sql: str,
+    params: list,
+    *,
+    action: str,
+    desk: Desk,
+    actor: Resident | None,
+    at: datetime,
+    outcome: str = "",
+) -> Ticket | None:
+    """
+    Run a ticket step's UPDATE and append its event; return the ticket as changed, or None.
+
+    The ticket comes back with its service's and priority's names (what the
+    panel shows); nothing is appended when the UPDATE changed no row.
+    """
+    actor_id = actor.pk if actor is not None and actor.pk else None
+    if _one_statement():
+        update = f"{sql} {_returning(connection)}"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _WITH_EVENT.format(update=update),
+                [*params, desk.pk, actor_id, action, outcome, _dt(at)],
+            )
+            row = cursor.fetchone()
+        return _ticket_of(row)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"{sql} {_returning(connection)}", params)
+            row = cursor.fetchone()
+        ticket = _ticket_of(row)
+        if ticket is not None:
+            _event(ticket, action, actor=actor, desk=desk, outcome=outcome, at=at)
+    return ticket
+
+
+def _ticket_of(row) -> Ticket | None:
     if row is None:
         return None
     size = len(_TICKET_ROW.fields)
@@ -808,7 +861,14 @@ def call_next(*, desk: Desk, actor: Resident, now: datetime | None = None) -> Ti
     )
     for _attempt in range(CLAIM_ATTEMPTS):
         try:
-            with transaction.atomic():
+            # On PostgreSQL outside a transaction, none: the claim with its
+            # event is one statement; a savepoint inside the caller's.
+            together = (
+                contextlib.nullcontext()
+                if _one_statement() and not connection.in_atomic_block
+                else transaction.atomic()
+            )
+            with together:
                 candidates = next_candidates(desk=desk, now=now, rules=rules)
                 if not candidates:
                     if _desk_holds_ticket(desk):
@@ -834,12 +894,18 @@ def call_next(*, desk: Desk, actor: Resident, now: datetime | None = None) -> Ti
                 if chosen is None:
                     return None
                 # The claim returns the ticket as called: nothing is read again.
-                ticket = _update_ticket(claim, [desk.pk, _dt(now), chosen.id])
-                if ticket is None:
-                    continue  # another desk took it first; choose again
                 # The claim and its event commit together, and at once: the
                 # row stays locked (other desks wait on it) only this long.
-                _event(ticket, EV.CALLED, actor=actor, desk=desk, at=now)
+                ticket = _update_ticket(
+                    claim,
+                    [desk.pk, _dt(now), chosen.id],
+                    action=EV.CALLED,
+                    desk=desk,
+                    actor=actor,
+                    at=now,
+                )
+                if ticket is None:
+                    continue  # another desk took it first; choose again
                 _board_changed(office.pk, chosen.service_id)
         except IntegrityError:
             # The desk holds a ticket already (or pressed "next" twice at
@@ -872,10 +938,20 @@ def _hand(*, desk: Desk, actor: Resident, statuses) -> Ticket:
 
 
 def _step(
-    *, desk: Desk, actor: Resident, statuses, changes: str, params: list, recalls: int = 0
+    *,
+    desk: Desk,
+    actor: Resident,
+    statuses,
+    changes: str,
+    params: list,
+    action: str,
+    at: datetime,
+    outcome: str = "",
+    recalls: int = 0,
 ) -> Ticket:
     """
-    Change the desk's ticket in hand with one conditional UPDATE and return it as changed.
+    Change the desk's ticket in hand with one conditional UPDATE, append the step's event, and
+    return the ticket as changed.
 
     The UPDATE takes the row's lock itself and changes it only while it is
     in one of `statuses` at this desk (and called at least `recalls` times
@@ -888,7 +964,15 @@ def _step(
         f"UPDATE cnap_ticket SET {changes} WHERE desk_id = %s"  # noqa: S608 -- fixed names
         f" AND status IN ({in_statuses}) AND recalls >= %s"
     )
-    ticket = _update_ticket(sql, [*params, desk.pk, recalls])
+    ticket = _update_ticket(
+        sql,
+        [*params, desk.pk, recalls],
+        action=action,
+        desk=desk,
+        actor=actor,
+        at=at,
+        outcome=outcome,
+    )
     if ticket is None:
         held = Ticket.objects.filter(desk=desk, status__in=Ticket.IN_HAND).first()
         if held is None:
@@ -902,7 +986,6 @@ def _step(
     return ticket
 
 
-@transaction.atomic
 def recall(*, desk: Desk, actor: Resident, now: datetime | None = None) -> Ticket:
     """Call the visitor at the desk again (the board shows and says it once more)."""
     now = now or timezone.now()
@@ -911,32 +994,32 @@ def recall(*, desk: Desk, actor: Resident, now: datetime | None = None) -> Ticke
     ticket = _step(
         desk=desk,
         actor=actor,
+        action=EV.RECALLED,
+        at=now,
         statuses=[TS.CALLED],
         changes="recalls = recalls + 1, called_at = %s",
         params=[_dt(now)],
     )
-    _event(ticket, EV.RECALLED, actor=actor, desk=desk, at=now)
     _board_changed(desk.office_id, ticket.service_id)
     return ticket
 
 
-@transaction.atomic
 def start(*, desk: Desk, actor: Resident, now: datetime | None = None) -> Ticket:
     """The visitor came to the desk: the service begins."""
     now = now or timezone.now()
     ticket = _step(
         desk=desk,
         actor=actor,
+        action=EV.STARTED,
+        at=now,
         statuses=[TS.CALLED],
         changes="status = 'serving', started_at = %s",
         params=[_dt(now)],
     )
-    _event(ticket, EV.STARTED, actor=actor, desk=desk, at=now)
     _board_changed(desk.office_id, ticket.service_id)
     return ticket
 
 
-@transaction.atomic
 def finish(*, desk: Desk, actor: Resident, outcome: str, now: datetime | None = None) -> Ticket:
     """End the visit with its outcome: served, needs documents, redirected, not served."""
     now = now or timezone.now()
@@ -945,13 +1028,15 @@ def finish(*, desk: Desk, actor: Resident, outcome: str, now: datetime | None = 
     ticket = _step(
         desk=desk,
         actor=actor,
+        action=EV.FINISHED,
+        at=now,
+        outcome=outcome,
         statuses=[TS.CALLED, TS.SERVING],
         changes=(
             "status = 'done', outcome = %s, finished_at = %s, started_at = COALESCE(started_at, %s)"
         ),
         params=[outcome, _dt(now), _dt(now)],
     )
-    _event(ticket, EV.FINISHED, actor=actor, desk=desk, outcome=outcome, at=now)
     _board_changed(desk.office_id, ticket.service_id)
     return ticket
 
@@ -992,19 +1077,19 @@ def transfer(
     return ticket
 
 
-@transaction.atomic
 def mark_no_show(*, desk: Desk, actor: Resident, now: datetime | None = None) -> Ticket:
     """The called visitor did not come after the community's number of recalls."""
     now = now or timezone.now()
     ticket = _step(
         desk=desk,
         actor=actor,
+        action=EV.NO_SHOW,
+        at=now,
         statuses=[TS.CALLED],
         changes="status = 'no_show', finished_at = %s",
         params=[_dt(now)],
         recalls=rules_of(desk.office).recalls_before_no_show,
     )
-    _event(ticket, EV.NO_SHOW, actor=actor, desk=desk, at=now)
     _board_changed(desk.office_id, ticket.service_id)
     return ticket
 

@@ -74,6 +74,28 @@ def test_one_desk_pressed_twenty_times_holds_one_ticket(community, office, passp
     assert Ticket.objects.filter(desk=desk, status="called").count() == 1
 
 
+def test_finish_and_no_show_pressed_at_once_leave_one_step_and_one_event(
+    community, office, passport, desks
+):
+    """The step's UPDATE takes the row: of ten presses one changes it, with one event."""
+    services.issue_ticket(office=office, service=passport)
+    desk = desks[1]
+    services.call_next(desk=desk, actor=desk.operator)
+    for _ in range(2):
+        services.recall(desk=desk, actor=desk.operator)
+    steps = [
+        lambda: services.finish(desk=desk, actor=desk.operator, outcome="served"),
+        lambda: services.mark_no_show(desk=desk, actor=desk.operator),
+    ]
+    results = race([steps[k % 2] for k in range(10)])
+    done = [result for result in results if isinstance(result, Ticket)]
+    assert len(done) == 1
+    assert all(isinstance(r, services.NothingInHand) for r in results if r not in done)
+    ticket = Ticket.objects.get()
+    assert ticket.status == done[0].status and ticket.desk_id == desk.pk
+    assert QueueEvent.objects.filter(action__in=["finished", "no_show"]).count() == 1
+
+
 def test_twenty_bookings_of_the_last_place_one_succeeds(community, office, desks, residence):
     """The slot has one place; twenty residents book it at once."""
     slot, now = at(1, 10), at(0, 9)
