@@ -22,8 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
-from hromada.budget import pabulib
-from hromada.budget.rules import Instance, select
+# Run as `python bench/budget_rules.py` too, not only `python -m bench.budget_rules`.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from hromada.budget import pabulib  # noqa: E402
+from hromada.budget.rules import Instance, select  # noqa: E402
 
 CATEGORIES = 10
 PROJECTS = 1_600

@@ -249,16 +249,18 @@ class _Election:
         index = {p: i for i, p in enumerate(projects)}
         singles: Counter[int] = Counter()
         groups: Counter[tuple[int, ...]] = Counter()
-        for ballot in instance.ballots:
+        # Identical ballots are counted first, in C; then each distinct one
+        # is read once, in the order it first came.
+        for ballot, voters in Counter(map(tuple, instance.ballots)).items():
             if len(ballot) == 1:  # most ballots within a category
                 if ballot[0] in index:
-                    singles[index[ballot[0]]] += 1
+                    singles[index[ballot[0]]] += voters
             else:
                 key = tuple(sorted({index[p] for p in ballot if p in index}))
                 if len(key) > 1:
-                    groups[key] += 1
+                    groups[key] += voters
                 elif key:
-                    singles[key[0]] += 1
+                    singles[key[0]] += voters
         for i, n in singles.items():
             groups[(i,)] += n
         self.ids = projects
@@ -731,7 +733,7 @@ def _pay(election: _Election, b: _Branch, w: int, present, held, price, n: int) 
     e = election
     # A class with nothing at its most has nothing at all.
     kept = held[:, -1] - price[-1] > 0
-    fresh = int(kept.sum())
+    fresh = np.count_nonzero(kept)
     if b.used + fresh > min(len(b.money), b.counts.shape[1]):
         cap = 2 * (b.used + fresh)
         counts = np.zeros((e.n_projects, cap))
