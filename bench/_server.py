@@ -7,24 +7,31 @@ import subprocess
 import sys
 from pathlib import Path
 
-# 2 × cores + 2 single-threaded workers, a listening socket per worker.
+# 2 × cores + 2 single-threaded sync workers, one listening socket they share.
 WORKERS = 6
 THREADS = 1
 
 
 def gunicorn_command(
-    bind: str, *, workers: int = WORKERS, threads: int = THREADS, worker_class: str = "gthread"
+    bind: str, *, workers: int = WORKERS, threads: int = THREADS, worker_class: str = ""
 ) -> list[str]:
-    """Return the command that serves hromada.wsgi on `bind` as production does."""
+    """
+    Return the command that serves hromada.wsgi on `bind` as production does.
+
+    BENCH_WORKER_CLASS=gthread (or threads above 1) measures the threaded
+    worker instead, each worker with its own listening socket.
+    """
+    worker_class = worker_class or os.environ.get("BENCH_WORKER_CLASS", "")
+    worker_class = worker_class or ("gthread" if threads > 1 else "sync")
     command = [sys.executable, "-m", "gunicorn", "hromada.wsgi", "--bind", bind]
     command += ["--worker-class", worker_class, "--workers", str(workers)]
-    if worker_class == "gthread":
-        command += ["--threads", str(threads)]
     # The workers' heartbeat file in memory, as production images do.
-    command += ["--worker-tmp-dir", "/dev/shm", "--keep-alive", "30", "--log-level", "warning"]
-    # A listening socket per worker: the kernel spreads connections evenly
-    # instead of letting the first awake worker take most of them.
-    command.append("--reuse-port")
+    command += ["--worker-tmp-dir", "/dev/shm", "--log-level", "warning"]
+    if worker_class == "sync":
+        # As docs/deploy.md: a request may take as long as nginx waits for it.
+        command += ["--timeout", "60"]
+    else:
+        command += ["--threads", str(threads), "--keep-alive", "30", "--reuse-port"]
     return command
 
 

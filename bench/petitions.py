@@ -1,7 +1,7 @@
 """
 Benchmark: signing one petition over HTTP as in production.
 
-Starts gunicorn (several gthread workers, DEBUG off) on its own PostgreSQL
+Starts gunicorn (as docs/deploy.md runs it, DEBUG off) on its own PostgreSQL
 database, with sessions and the cache in Redis as production runs them,
 creates identified residents with real sessions and one collecting petition
 whose threshold equals the number of residents, then:
@@ -22,7 +22,7 @@ load generator: on a shared machine that is the figure other work cannot
 distort. Prints a table and, last, one JSON line.
 
 Environment: BENCH_SIGNERS (5000), BENCH_CLIENTS (64), BENCH_READERS (8),
-BENCH_WORKERS (3), BENCH_THREADS (2), BENCH_WORKER_CLASS (gthread), BENCH_READ_SECONDS (8),
+BENCH_WORKERS (6), BENCH_THREADS (1), BENCH_WORKER_CLASS (sync; gthread with threads), BENCH_READ_SECONDS (8),
 BENCH_MAX_SIGN_SECONDS (100), BENCH_PG (postgres://postgres@127.0.0.1:5432),
 BENCH_REDIS (redis://127.0.0.1:6379/12, flushed; empty for none).
 """
@@ -62,7 +62,7 @@ READ_SECONDS = float(os.environ.get("BENCH_READ_SECONDS", "8"))
 MAX_SIGN_SECONDS = float(os.environ.get("BENCH_MAX_SIGN_SECONDS", "100"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(PRODUCTION_WORKERS)))
 THREADS = int(os.environ.get("BENCH_THREADS", str(PRODUCTION_THREADS)))
-WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "gthread")
+WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "")
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 # Production keeps sessions, the cache and the task queue in Redis; this
 # database number is flushed by the benchmark. Empty: sessions in PostgreSQL.
