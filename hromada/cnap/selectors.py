@@ -193,13 +193,56 @@ def offices(*, community: Community) -> QuerySet[Office]:
     return Office.objects.filter(community=community).prefetch_related("hours")
 
 
+_OFFICE_ROW = RowLoader(Office)
+
+
 def office_in(*, community: Community, pk) -> Office:
+    """Return the community's office (one plain statement: every kiosk request reads it)."""
     try:
-        office = Office.objects.get(community=community, pk=int(pk))
-    except (Office.DoesNotExist, TypeError, ValueError):
+        pk = int(pk)
+    except (TypeError, ValueError):
         raise services.OfficeNotFound() from None
+    found = _OFFICE_ROW.load(
+        f"SELECT {_OFFICE_ROW.columns('o', connection)} FROM cnap_office o"  # noqa: S608 -- names from the models
+        " WHERE o.id = %s AND o.community_id = %s",
+        [pk, community.pk],
+    )
+    if not found:
+        raise services.OfficeNotFound()
+    office = found[0]
     office.community = community
     return office
+
+
+# What taking a ticket needs of a service (services.issue_ticket), without its long texts.
+_QUEUED_SERVICE_ROW = RowLoader(
+    Service,
+    [
+        "id",
+        "community",
+        "name",
+        "duration_minutes",
+        "booking_allowed",
+        "needs_registers",
+        "at_remote_workplace",
+        "series",
+        "is_active",
+    ],
+)
+
+
+def service_to_queue(*, community: Community, pk) -> Service | None:
+    """Return the community's service a kiosk visitor chose (what a ticket needs of it), or None."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    found = _QUEUED_SERVICE_ROW.load(
+        f"SELECT {_QUEUED_SERVICE_ROW.columns('s', connection)} FROM cnap_service s"  # noqa: S608 -- names from the models
+        " WHERE s.id = %s AND s.community_id = %s",
+        [pk, community.pk],
+    )
+    return found[0] if found else None
 
 
 def offices_for(*, service: Service) -> list[Office]:
@@ -210,7 +253,6 @@ def offices_for(*, service: Service) -> list[Office]:
 
 
 _DESK_ROW = RowLoader(Desk)
-_OFFICE_ROW = RowLoader(Office)
 _RULES_ROW = RowLoader(CnapRules)
 
 

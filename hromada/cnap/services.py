@@ -21,6 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.dateparse import parse_time
 from django.utils.translation import gettext_lazy as _
 
 from hromada.cnap import board, dispatch
@@ -278,13 +279,18 @@ def is_receiving(*, office: Office, now: datetime) -> bool:
 
 def offered_at(*, service: Service, office: Office) -> bool:
     """Return whether the office provides the service now (blackout stops register ones)."""
+    if not _offered_apart_from_desks(service=service, office=office):
+        return False
+    return service.desks.filter(office=office).exists()
+
+
+def _offered_apart_from_desks(*, service: Service, office: Office) -> bool:
+    """Return whether the office may provide the service now if a desk handles it."""
     if not service.is_active or service.community_id != office.community_id:
         return False
     if office.blackout and service.needs_registers:
         return False
-    if office.kind == Office.Kind.REMOTE and not service.at_remote_workplace:
-        return False
-    return service.desks.filter(office=office).exists()
+    return office.kind != Office.Kind.REMOTE or service.at_remote_workplace
 
 
 def slot_minutes(service: Service) -> int:
@@ -409,12 +415,47 @@ def _board_changed(office_id: int, *service_ids: int, office_wide: bool = False)
 
 
 def _check_can_queue(*, office: Office, service: Service, now: datetime) -> None:
+    """
+    Refuse a place in the queue while the office is paused or closed, or does not provide the service.
+
+    What `is_receiving` and `offered_at` read (the day's exception, the
+    weekday's hours, a desk handling the service) comes in one plain
+    statement: every kiosk ticket asks it.
+    """
     if office.is_paused:
         raise OfficePaused()
-    if not is_receiving(office=office, now=now):
+    local = timezone.localtime(now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT x.id, x.closed, x.opens, x.closes, h.opens, h.closes,"
+            " EXISTS (SELECT 1 FROM cnap_desk d JOIN cnap_desk_services l ON l.desk_id = d.id"
+            " WHERE d.office_id = %s AND l.service_id = %s)"
+            " FROM (SELECT 1 AS one) z"
+            " LEFT JOIN cnap_officeexception x ON x.office_id = %s AND x.date = %s"
+            " LEFT JOIN cnap_receptionhours h ON h.office_id = %s AND h.weekday = %s",
+            [
+                office.pk,
+                service.pk,
+                office.pk,
+                connection.ops.adapt_datefield_value(local.date()),
+                office.pk,
+                local.weekday(),
+            ],
+        )
+        special, closed, special_opens, special_closes, opens, closes, handled = cursor.fetchone()
+    if special is not None:
+        hours = None if closed else (_time(special_opens), _time(special_closes))
+    else:
+        hours = (_time(opens), _time(closes)) if opens is not None else None
+    if hours is None or not hours[0] <= local.time() < hours[1]:
         raise OfficeClosed()
-    if not offered_at(service=service, office=office):
+    if not (_offered_apart_from_desks(service=service, office=office) and handled):
         raise ServiceUnavailable()
+
+
+def _time(value) -> time | None:
+    """Return a TimeField's value as read by a plain statement (SQLite gives text)."""
+    return value if value is None or isinstance(value, time) else parse_time(value)
 
 
 def _new_ticket(
@@ -430,21 +471,23 @@ def _new_ticket(
 ) -> Ticket:
     day = timezone.localtime(now).date()
     series = rules_for(office.community).priority_series if priority else service.series
-    ticket = Ticket.objects.create(
-        community_id=office.community_id,
-        office=office,
-        day=day,
-        series=series,
-        number=_allocate_number(office=office, day=day, series=series),
-        service=service,
-        kind=kind,
-        priority=priority,
-        resident=resident,
-        booking=booking,
-        queued_at=now,
-        **fields,
+    # One plain INSERT (hromada.core.rows), as save() would write it.
+    ticket = insert(
+        Ticket(
+            community_id=office.community_id,
+            office=office,
+            day=day,
+            series=series,
+            number=_allocate_number(office=office, day=day, series=series),
+            service=service,
+            kind=kind,
+            priority=priority,
+            resident=resident,
+            booking=booking,
+            queued_at=now,
+            **fields,
+        )
     )
-    ticket.office = office
     return ticket
 
 

@@ -458,9 +458,9 @@ def kiosk_issue(request, pk: int):
         from hromada.core.views import rate_limited
 
         return rate_limited(request)
-    chosen = Service.objects.filter(
+    chosen = selectors.service_to_queue(
         community=request.community, pk=_int(request.POST.get("service"))
-    ).first()
+    )
     # Most tickets are regular: no priority asked, no query for one.
     priority_pk = _int(request.POST.get("priority"))
     priority = (

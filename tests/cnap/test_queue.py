@@ -1,12 +1,12 @@
 """The live queue: tickets, the desk's steps, air-raid pauses and blackouts."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 
 from hromada.cnap import services
-from hromada.cnap.models import QueueEvent, Ticket
-from tests.cnap.conftest import at
+from hromada.cnap.models import Office, OfficeException, QueueEvent, Ticket
+from tests.cnap.conftest import at, make_service
 from tests.factories import make_resident
 
 pytestmark = pytest.mark.django_db
@@ -223,6 +223,26 @@ def test_closed_office_issues_no_tickets(office, desks, passport):
     office.hours.all().delete()
     with pytest.raises(services.OfficeClosed):
         issue(office, passport)
+
+
+def test_kiosk_keeps_the_days_exception_and_the_desks_services(community, office, desks, passport):
+    special = OfficeException.objects.create(office=office, date=NOW.date(), closed=True)
+    with pytest.raises(services.OfficeClosed):
+        issue(office, passport)
+    # A short day: reception 08:00-09:30, so 10:00 is closed and 09:00 open.
+    special.closed, special.opens, special.closes = False, time(8), time(9, 30)
+    special.save()
+    with pytest.raises(services.OfficeClosed):
+        issue(office, passport)
+    assert issue(office, passport, minutes=-60).label == "А1"
+    # A service no desk of the office handles is not queued for.
+    nobody = make_service(community, "Довідка", "00077", series="Д")
+    with pytest.raises(services.ServiceUnavailable):
+        issue(office, nobody, minutes=-60)
+    # Nor one of a remote workplace that does not provide it.
+    office.kind = Office.Kind.REMOTE
+    with pytest.raises(services.ServiceUnavailable):
+        issue(office, passport, minutes=-60)
 
 
 def test_yesterdays_open_tickets_are_closed(office, desks, passport):
