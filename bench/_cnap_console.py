@@ -188,8 +188,9 @@ def main() -> int:
             started = time.process_time()
             if action == "issue":
                 panel = browser.issue(fields["service"])
-            elif action == "print":
-                panel = browser.request("GET", fields["path"])[2]
+            elif action in ("print", "status", "board"):
+                status, _, panel = browser.request("GET", fields["path"], htmx=action == "status")
+                assert status == 200, (action, status)
             else:
                 panel = browser.act(action, **fields)
             spent = time.process_time() - started
@@ -214,6 +215,10 @@ def main() -> int:
             kiosk = kiosks[(k + _round) % len(kiosks)]
             printed = timed(kiosk, "issue", service=kinds[(k + _round) % len(kinds)].pk)
             timed(kiosk, "print", path=printed)
+        # Phones in the queue poll their ticket's live part; boards their feed (both changed).
+        for _label, token in data["backlog"][_round * 10 : _round * 10 + 10]:
+            timed(kiosks[0], "status", path=f"/cnap/tickets/{token}/status/")
+        timed(kiosks[1], "board", path=f"/cnap/board/{data['office']}/feed/")
         for browser in browsers:
             step += 1
             panel = timed(browser, "next")
@@ -235,13 +240,24 @@ def main() -> int:
         profiler.dump_stats(profile)
     print(f"{'action':10} {'count':>6} {'CPU ms mean':>12} {'median':>8} {'queries':>8}")
     total_ms, total_n, total_q = 0.0, 0, 0
-    for action in ("next", "recall", "start", "finish", "no-show", "transfer", "issue", "print"):
+    for action in (
+        "next",
+        "recall",
+        "start",
+        "finish",
+        "no-show",
+        "transfer",
+        "issue",
+        "print",
+        "status",
+        "board",
+    ):
         values = sorted(cpu.get(action, []))
         if not values:
             continue
         mean = sum(values) / len(values)
         q = queries[action]
-        if action not in ("issue", "print"):
+        if action not in ("issue", "print", "status", "board"):
             total_ms += sum(values)
             total_n += len(values)
             total_q += sum(q)

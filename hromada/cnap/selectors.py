@@ -194,6 +194,8 @@ def offices(*, community: Community) -> QuerySet[Office]:
 
 
 _OFFICE_ROW = RowLoader(Office)
+# The plain statements below, made once per database vendor.
+_STATEMENTS: dict[tuple[str, str], str] = {}
 
 
 def office_in(*, community: Community, pk) -> Office:
@@ -202,11 +204,13 @@ def office_in(*, community: Community, pk) -> Office:
         pk = int(pk)
     except (TypeError, ValueError):
         raise services.OfficeNotFound() from None
-    found = _OFFICE_ROW.load(
-        f"SELECT {_OFFICE_ROW.columns('o', connection)} FROM cnap_office o"  # noqa: S608 -- names from the models
-        " WHERE o.id = %s AND o.community_id = %s",
-        [pk, community.pk],
-    )
+    sql = _STATEMENTS.get((connection.vendor, "office"))
+    if sql is None:
+        sql = _STATEMENTS[(connection.vendor, "office")] = (
+            f"SELECT {_OFFICE_ROW.columns('o', connection)} FROM cnap_office o"  # noqa: S608 -- names from the models
+            " WHERE o.id = %s AND o.community_id = %s"
+        )
+    found = _OFFICE_ROW.load(sql, [pk, community.pk])
     if not found:
         raise services.OfficeNotFound()
     office = found[0]
@@ -237,11 +241,13 @@ def service_to_queue(*, community: Community, pk) -> Service | None:
         pk = int(pk)
     except (TypeError, ValueError):
         return None
-    found = _QUEUED_SERVICE_ROW.load(
-        f"SELECT {_QUEUED_SERVICE_ROW.columns('s', connection)} FROM cnap_service s"  # noqa: S608 -- names from the models
-        " WHERE s.id = %s AND s.community_id = %s",
-        [pk, community.pk],
-    )
+    sql = _STATEMENTS.get((connection.vendor, "service"))
+    if sql is None:
+        sql = _STATEMENTS[(connection.vendor, "service")] = (
+            f"SELECT {_QUEUED_SERVICE_ROW.columns('s', connection)} FROM cnap_service s"  # noqa: S608 -- names from the models
+            " WHERE s.id = %s AND s.community_id = %s"
+        )
+    found = _QUEUED_SERVICE_ROW.load(sql, [pk, community.pk])
     return found[0] if found else None
 
 
@@ -279,13 +285,16 @@ def desk_in(*, community: Community, pk, staff: Resident | None = None) -> Desk:
             " WHERE sr.resident_id = %s AND sr.community_id = %s)"
         )
         params = [staff.pk, community.pk, *params]
-    sql = (
-        f"SELECT {_DESK_ROW.columns('d', connection)}, {_OFFICE_ROW.columns('o', connection)},"  # noqa: S608 -- names from the models
-        f" {_RULES_ROW.columns('r', connection)}, {roles} FROM cnap_desk d"
-        " JOIN cnap_office o ON o.id = d.office_id"
-        " LEFT JOIN cnap_cnaprules r ON r.community_id = o.community_id"
-        " WHERE d.id = %s AND o.community_id = %s"
-    )
+    key = (connection.vendor, roles)
+    sql = _STATEMENTS.get(key)
+    if sql is None:
+        sql = _STATEMENTS[key] = (
+            f"SELECT {_DESK_ROW.columns('d', connection)}, {_OFFICE_ROW.columns('o', connection)},"  # noqa: S608 -- names from the models
+            f" {_RULES_ROW.columns('r', connection)}, {roles} FROM cnap_desk d"
+            " JOIN cnap_office o ON o.id = d.office_id"
+            " LEFT JOIN cnap_cnaprules r ON r.community_id = o.community_id"
+            " WHERE d.id = %s AND o.community_id = %s"
+        )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
