@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import uuid
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
@@ -396,10 +397,63 @@ def is_cnap_staff(staff: Resident, community: Community) -> bool:
 # A ticket's place and wait ---------------------------------------------------
 
 
+_TICKET_ROW = RowLoader(Ticket)
+_TOKEN_FIELD = Ticket._meta.get_field("token")
+# What the ticket's pages show of its service and desk.
+_TICKET_SERVICE_ROW = RowLoader(Service, ["id", "community", "name", "duration_minutes"])
+_TICKET_DESK_ROW = RowLoader(Desk, ["id", "office", "number"])
+
+
+def ticket_for_page(*, token) -> Ticket:
+    """
+    Return the ticket of a page key with its office, service and desk, and its place in the line.
+
+    One plain statement for the ticket's pages (every phone in the queue
+    polls one): the callable tickets ahead of it (as `ahead_of` counts
+    them) come in it too, and `ahead_of` then counts nothing.
+    """
+    try:
+        token = uuid.UUID(str(token))
+    except ValueError:
+        raise services.TicketNotFound() from None
+    sql = _STATEMENTS.get((connection.vendor, "ticket"))
+    if sql is None:
+        sql = _STATEMENTS[(connection.vendor, "ticket")] = (
+            f"SELECT {_TICKET_ROW.columns('t', connection)},"  # noqa: S608 -- names from the models
+            f" {_OFFICE_ROW.columns('o', connection)},"
+            f" {_TICKET_SERVICE_ROW.columns('s', connection)},"
+            f" {_TICKET_DESK_ROW.columns('d', connection)},"
+            " (SELECT COUNT(*) FROM cnap_ticket a WHERE a.office_id = t.office_id"
+            " AND a.service_id = t.service_id AND a.status = 'waiting'"
+            " AND a.checked_in_at IS NOT NULL AND (a.queued_at < t.queued_at"
+            " OR (a.queued_at = t.queued_at AND a.id < t.id)))"
+            " FROM cnap_ticket t JOIN cnap_office o ON o.id = t.office_id"
+            " JOIN cnap_service s ON s.id = t.service_id"
+            " LEFT JOIN cnap_desk d ON d.id = t.desk_id"
+            " WHERE t.token = %s"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [_TOKEN_FIELD.get_db_prep_value(token, connection)])
+        row = cursor.fetchone()
+    if row is None:
+        raise services.TicketNotFound()
+    at = 0
+    found = []
+    for loader in (_TICKET_ROW, _OFFICE_ROW, _TICKET_SERVICE_ROW, _TICKET_DESK_ROW):
+        found.append(loader.build(row, connection, at) if row[at] is not None else None)
+        at += len(loader.fields)
+    ticket, ticket.office, ticket.service, ticket.desk = found
+    ticket.__dict__["_ahead"] = row[at]
+    return ticket
+
+
 def ahead_of(ticket: Ticket) -> int:
     """Return how many callable tickets for the same service wait before this one."""
     if ticket.status != TS.WAITING:
         return 0
+    counted = ticket.__dict__.get("_ahead")
+    if counted is not None:  # read with the ticket (ticket_for_page)
+        return counted
     return (
         Ticket.objects.filter(
             office_id=ticket.office_id,

@@ -318,7 +318,7 @@ def mine(request):
 
 
 def _ticket(request, token) -> Ticket:
-    ticket = _or_404(services.ticket_by_token, token=token)
+    ticket = _or_404(selectors.ticket_for_page, token=token)
     if ticket.community_id != request.community.pk:
         raise Http404
     ticket.office.community = request.community
