@@ -675,14 +675,14 @@ def _prices_at(counts, used: int, money: np.ndarray, cost: np.ndarray, rows):
     close to a decision for floats, as `_float_prices` does; in fewer and
     cheaper numpy steps, as add1 prices a few projects thousands of times.
     """
-    part = counts.take(rows, axis=0)[:, :used]
+    part = counts[rows, :used]
     cols = np.maximum.reduce(part, axis=0).nonzero()[0]  # counts are never negative
     if not len(cols):  # none of their voters has money left
         return np.full(len(rows), np.inf), np.zeros(len(rows), dtype=bool)
-    held = money.take(cols)
+    held = money[cols]
     order = held.argsort(kind="stable")
-    held = held.take(order)
-    voters = part.take(cols.take(order), axis=1)
+    held = held[order]
+    voters = part[:, cols[order]]
     paid = voters * held
     # From class k on, the voters pay the rest of the cost, the classes
     # before k all they hold; the price is the first such share k can pay.
@@ -697,7 +697,7 @@ def _prices_at(counts, used: int, money: np.ndarray, cost: np.ndarray, rows):
     below_m = np.add.accumulate(paid, axis=1)
     total = below_m[:, -1].copy()
     below_m -= paid
-    c = cost.take(rows)
+    c = cost[rows]
     price = (c[:, None] - below_m) / rest_n
     fits = price <= held
     first = fits.argmax(axis=1)
