@@ -7,10 +7,13 @@ profiling harness for the console. It builds the HTTP benchmark's centre
 sessions in the configured store) in a database of its own, then drives the
 desks through the production WSGI handler (every middleware, the session,
 CSRF checked with the desk page's token) as the browser's htmx posts do:
-next, recall, start, finish, no-show, transfer, plus a kiosk issue now and
-then to keep the queue full. Per action it reports the CPU of this process
-(time.process_time: the app's side of the request; the database's own CPU is
-not in it) and the number of SQL statements.
+next, recall, start, finish, no-show, transfer; kiosks (each its own
+address) issue tickets and open the printed ticket to keep the queue full,
+phones poll their ticket's live part and a board its feed. Per request kind
+it reports the CPU of this process (time.process_time: the app's side of
+the request; the database's own CPU is not in it) and the number of SQL
+statements; `--sql` prints the statements of the first request of each
+kind, `--profile FILE` writes a cProfile (CPU time) of them all.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/<db> REDIS_URL=redis://127.0.0.1:6379/<n> \\
         .venv/bin/python -m bench._cnap_console [rounds] [--profile FILE]

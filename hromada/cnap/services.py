@@ -720,12 +720,19 @@ def recent_calls(*, desk: Desk, window: int) -> tuple[int, int]:
 
 
 def in_hand(*, desk: Desk) -> Ticket | None:
-    """Return the ticket called to or served at the desk."""
-    return (
-        Ticket.objects.select_related("service", "priority")
-        .filter(desk=desk, status__in=Ticket.IN_HAND)
-        .first()
-    )
+    """Return the ticket called to or served at the desk, its service and priority named."""
+    key = (connection.vendor, "in_hand")
+    sql = _STATEMENTS.get(key)
+    if sql is None:
+        # What a step returns (`_returning`), read with a plain statement.
+        returned = _returning(connection).removeprefix("RETURNING ")
+        sql = _STATEMENTS[key] = (
+            f"SELECT {returned} FROM cnap_ticket"  # noqa: S608 -- names from the models
+            " WHERE desk_id = %s AND status IN ('called', 'serving')"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [desk.pk])
+        return _ticket_of(cursor.fetchone())
 
 
 def _desk_ready(*, desk: Desk, actor: Resident) -> Office:
@@ -743,7 +750,9 @@ def _desk_ready(*, desk: Desk, actor: Resident) -> Office:
 # ticket as it is now, with the names the panel shows, instead of a locking
 # read, an update and a read again through the ORM.
 _TICKET_ROW = RowLoader(Ticket)
-_CANDIDATE_ROW = RowLoader(Ticket, ["id", "service", "kind", "priority", "queued_at", "slot_at"])
+_CANDIDATE_ROW = RowLoader(
+    Ticket, ["id", "service", "kind", "priority", "queued_at", "slot_at"], extra=("part",)
+)
 _STATEMENTS: dict[tuple[str, str], str] = {}
 
 
@@ -851,28 +860,47 @@ def next_candidates(*, desk: Desk, now: datetime, rules: dispatch.Rules) -> list
     slot and the first regular ticket in queue order; one statement
     returns those three, so the queue's length costs the call nothing.
     """
+    return _candidates_and_near(desk=desk, now=now, rules=rules)[0]
+
+
+def _candidates_and_near(
+    *, desk: Desk, now: datetime, rules: dispatch.Rules
+) -> tuple[list[dispatch.Waiting], bool]:
+    """
+    Return `next_candidates` and whether the office has anyone `tell_near` may have to tell.
+
+    The second comes in the same statement: most queues have no waiting
+    ticket whose owner (a resident or a confirmed phone) is still untold.
+    """
     key = (connection.vendor, "candidates")
     sql = _STATEMENTS.get(key)
     if sql is None:
         columns = _CANDIDATE_ROW.columns("t", connection)
         callable_ = (
-            f"SELECT {columns} FROM cnap_ticket t"  # noqa: S608 -- names from the models
+            "FROM cnap_ticket t"
             " WHERE t.office_id = %s AND t.status = 'waiting' AND t.checked_in_at IS NOT NULL"
             " AND t.service_id IN (SELECT l.service_id FROM cnap_desk_services l WHERE l.desk_id = %s)"
             " AND (t.target_desk_id IS NULL OR t.target_desk_id = %s)"
             " AND (t.kind <> 'booked' OR t.slot_at IS NULL OR t.slot_at <= %s)"
         )
         sql = _STATEMENTS[key] = (
-            f"SELECT * FROM ({callable_} AND t.priority_id IS NOT NULL"  # noqa: S608 -- as above
+            f"SELECT * FROM (SELECT {columns}, 'p' {callable_} AND t.priority_id IS NOT NULL"  # noqa: S608 -- as above
             " ORDER BY t.queued_at, t.id LIMIT 1) p"
-            f" UNION ALL SELECT * FROM ({callable_} AND t.priority_id IS NULL AND t.kind = 'booked'"
+            f" UNION ALL SELECT * FROM (SELECT {columns}, 'b' {callable_}"
+            " AND t.priority_id IS NULL AND t.kind = 'booked'"
             " ORDER BY COALESCE(t.slot_at, t.queued_at), t.queued_at, t.id LIMIT 1) b"
-            f" UNION ALL SELECT * FROM ({callable_} AND t.priority_id IS NULL"
+            f" UNION ALL SELECT * FROM (SELECT {columns}, 'r' {callable_} AND t.priority_id IS NULL"
             " ORDER BY t.queued_at, t.id LIMIT 1) r"
+            f" UNION ALL SELECT * FROM (SELECT {columns}, 'n' FROM cnap_ticket t"
+            " WHERE t.office_id = %s AND t.status = 'waiting' AND t.near_notified_at IS NULL"
+            " AND t.day = %s AND NOT (t.resident_id IS NULL AND t.phone = '') LIMIT 1) n"
         )
     due = _dt(now + timedelta(minutes=rules.booked_early_minutes))
     params = [desk.office_id, desk.pk, desk.pk, due] * 3
-    return [as_waiting(ticket) for ticket in _CANDIDATE_ROW.load(sql, params)]
+    params += [desk.office_id, connection.ops.adapt_datefield_value(timezone.localtime(now).date())]
+    rows = _CANDIDATE_ROW.load(sql, params)
+    candidates = [as_waiting(ticket) for ticket in rows if ticket.part != "n"]
+    return candidates, any(ticket.part == "n" for ticket in rows)
 
 
 def _desk_holds_ticket(desk: Desk) -> bool:
@@ -912,7 +940,7 @@ def call_next(*, desk: Desk, actor: Resident, now: datetime | None = None) -> Ti
                 else transaction.atomic()
             )
             with together:
-                candidates = next_candidates(desk=desk, now=now, rules=rules)
+                candidates, anyone_near = _candidates_and_near(desk=desk, now=now, rules=rules)
                 if not candidates:
                     if _desk_holds_ticket(desk):
                         raise DeskBusy()
@@ -958,7 +986,8 @@ def call_next(*, desk: Desk, actor: Resident, now: datetime | None = None) -> Ti
         # conditional UPDATE, so it is said once): never of a call undone.
         ticket.office = office
         tell_called(ticket=ticket, desk=desk, now=now)
-        tell_near(office=office, now=now)
+        if anyone_near:
+            tell_near(office=office, now=now)
         return ticket
     return None
 
