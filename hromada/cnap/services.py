@@ -1136,16 +1136,23 @@ def transfer(
         raise ValidationFailed(fields={"to_desk": str(_("Choose another desk of this office."))})
     if to_service is not None and not offered_at(service=to_service, office=office):
         raise ServiceUnavailable()
-    ticket = _hand(desk=desk, actor=actor, statuses=[TS.CALLED, TS.SERVING])
-    changes = {"status": TS.WAITING, "desk": None, "called_at": None, "started_at": None}
-    if to_service is not None:
-        changes["service"] = to_service
-    changes["target_desk"] = to_desk
-    left = ticket.service_id
-    Ticket.objects.filter(pk=ticket.pk).update(**changes)
-    ticket.refresh_from_db()
-    _event(ticket, EV.TRANSFERRED, actor=actor, desk=desk, at=now)
-    _board_changed(office.pk, left, ticket.service_id)
+    # The row is locked while its line (the service it leaves) is known.
+    held = _hand(desk=desk, actor=actor, statuses=[TS.CALLED, TS.SERVING])
+    ticket = _update_ticket(
+        "UPDATE cnap_ticket SET status = 'waiting', desk_id = NULL, called_at = NULL,"
+        " started_at = NULL, service_id = %s, target_desk_id = %s WHERE id = %s",
+        [
+            to_service.pk if to_service is not None else held.service_id,
+            to_desk.pk if to_desk is not None else None,
+            held.pk,
+        ],
+        action=EV.TRANSFERRED,
+        desk=desk,
+        actor=actor,
+        at=now,
+    )
+    ticket.office = office
+    _board_changed(office.pk, held.service_id, ticket.service_id)
     return ticket
 
 

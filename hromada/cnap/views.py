@@ -32,7 +32,6 @@ from hromada.cnap.models import (
     LifeSituation,
     Office,
     PriorityCategory,
-    Service,
     Ticket,
 )
 from hromada.core.errors import DomainError
@@ -729,10 +728,14 @@ DESK_ACTIONS = {
     "transfer": lambda desk, actor, post: services.transfer(
         desk=desk,
         actor=actor,
-        to_service=Service.objects.filter(
-            community_id=desk.office.community_id, pk=_int(post.get("to_service"))
-        ).first(),
-        to_desk=Desk.objects.filter(office_id=desk.office_id, pk=_int(post.get("to_desk"))).first(),
+        to_service=selectors.service_to_queue(
+            community=desk.office.community, pk=_int(post.get("to_service"))
+        )
+        if post.get("to_service")
+        else None,
+        to_desk=Desk.objects.filter(office_id=desk.office_id, pk=_int(post.get("to_desk"))).first()
+        if post.get("to_desk")
+        else None,
     ),
     "priority": lambda desk, actor, post: services.confirm_priority(
         desk=desk, actor=actor, document=post.get("document", "")[:100]

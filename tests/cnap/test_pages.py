@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hromada.cnap import board, services
-from hromada.cnap.models import Booking, Ticket
+from hromada.cnap.models import Booking, Service, Ticket
 from hromada.core.models import StaffRole
 from tests.factories import client_for, make_community
 
@@ -178,6 +178,35 @@ def test_console_panel_offers_the_transfer_and_the_buttons(office, desks, passpo
         HTTP_HX_REQUEST="true",
     ).text
     assert "to_desk" not in done and 'data-key="n"' in done
+
+
+def test_console_transfer_takes_only_this_communitys_service(
+    office, desks, passport, residence, community
+):
+    services.issue_ticket(office=office, service=passport)
+    desk = desks[0]  # both services
+    client = client_for(desk.operator)
+
+    def post(action, **data):
+        url = reverse("cnap:desk_action", args=[desk.pk, action])
+        return client.post(url, data, HTTP_HX_REQUEST="true").text
+
+    post("next")
+    other = make_community("pivdenne", name="Південнівська громада")
+    theirs = Service.objects.create(community=other, name="Їхня послуга", code="00099")
+    refused = post("transfer", to_service=theirs.pk)
+    assert "message-error" in refused
+    assert Ticket.objects.get().status == "called"
+    moved = post("transfer", to_service=residence.pk)
+    assert "message-error" not in moved and 'data-key="n"' in moved
+    ticket = Ticket.objects.get()
+    assert (ticket.status, ticket.service_id, ticket.desk_id) == ("waiting", residence.pk, None)
+    event = ticket.events.get(action="transferred")
+    assert (event.desk_id, event.service_id, event.actor_id) == (
+        desk.pk,
+        residence.pk,
+        desk.operator.pk,
+    )
 
 
 def test_console_refuses_residents_and_other_operators(office, desks, resident):
