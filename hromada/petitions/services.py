@@ -12,7 +12,7 @@ from contextlib import nullcontext
 from datetime import timedelta
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -48,6 +48,9 @@ STATUS = Petition.Status
 TITLE_MIN = 10
 NOTE_MAX = 2000
 ANSWER_MAX = 20000
+# The scheduled recount leaves a petition's cached total alone until its
+# newest signature is this old (close_due_collections).
+RECOUNT_AFTER = timedelta(minutes=2)
 
 
 class PetitionNotFound(NotFound):
@@ -759,7 +762,13 @@ def _record_signature(
 
 
 def _add_to_count(petition_id: int) -> int:
-    """Add one to the cached total and return the new value."""
+    """
+    Add one to the cached total of a collecting petition and return the new value.
+
+    A petition that has left collection keeps the total its transition
+    counted from the rows, which already holds a signature whose +1 was
+    still on its way; adding it again would count that signature twice.
+    """
     table = connection.ops.quote_name(Petition._meta.db_table)
     relaxed = ""
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
@@ -767,10 +776,10 @@ def _add_to_count(petition_id: int) -> int:
         # this one-statement transaction need not wait for the disk: the row
         # lock is held for microseconds, not for an fsync.
         relaxed = "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed "
-    # The table name comes from the model; the only value is a parameter.
-    sql = f"UPDATE {table} SET signature_count = signature_count + 1 {relaxed}WHERE id = %s RETURNING signature_count"  # noqa: S608
+    # The table name comes from the model; the values are parameters.
+    sql = f"UPDATE {table} SET signature_count = signature_count + 1 {relaxed}WHERE id = %s AND status = %s RETURNING signature_count"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [petition_id])
+        cursor.execute(sql, [petition_id, STATUS.COLLECTING])
         row = cursor.fetchone()
     return row[0] if row else 0
 
@@ -878,22 +887,21 @@ def close_due_collections(*, now=None) -> dict[str, int]:
     conditional UPDATE. Returns how many petitions moved, by kind.
     """
     now = now or timezone.now()
-    exact = Subquery(
-        Signature.objects.filter(petition=OuterRef("pk"))
-        .values("petition")
-        .annotate(total=Count("pk"))
-        .values("total")
-    )
+    signatures = Signature.objects.filter(petition=OuterRef("pk")).values("petition")
+    exact = Subquery(signatures.annotate(total=Count("pk")).values("total"))
+    latest = Subquery(signatures.annotate(at=Max("created_at")).values("at"))
     collecting = (
         Petition.objects.filter(status=STATUS.COLLECTING)
-        .annotate(exact=Coalesce(exact, 0))
+        .annotate(exact=Coalesce(exact, 0), latest=latest)
         .select_related("community")
     )
     moved = {"recounted": 0, "consideration": 0, "archived": 0}
     for petition in collecting:
-        if petition.exact != petition.signature_count:
-            # Repair the cached total (a worker may stop between a signature
-            # and its +1); only if no signer moved it since it was read.
+        settled = petition.latest is None or petition.latest <= now - RECOUNT_AFTER
+        if petition.exact != petition.signature_count and settled:
+            # Repair the cached total: a worker may stop between a signature
+            # and its +1. Not while signatures arrive: a row already counted
+            # here may still have its +1 on the way, and it would count twice.
             moved["recounted"] += Petition.objects.filter(
                 pk=petition.pk, signature_count=petition.signature_count
             ).update(signature_count=petition.exact)

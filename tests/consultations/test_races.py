@@ -166,7 +166,10 @@ def test_signatures_count_once_per_person_and_the_threshold_is_crossed_once(comm
     outcomes = run_in_threads(jobs)
 
     signed = outcomes.count("signed")
-    assert outcomes.count("initiative_already_signed") >= len(signers[::2]) + 3
+    # The second taps and the author's (who signed when starting it) never sign
+    # again; one that comes after the threshold is refused as closed instead.
+    refused = outcomes.count("initiative_already_signed") + outcomes.count("initiative_closed")
+    assert refused >= len(signers[::2]) + 3
     assert set(outcomes) <= {"signed", "initiative_already_signed", "initiative_closed"}
     total = InitiativeSignature.objects.filter(initiative=initiative).count()
     assert total == signed + 1  # the author signed when starting it

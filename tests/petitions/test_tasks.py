@@ -1,6 +1,7 @@
 """The scheduled task: period ends and threshold crossings, exactly once."""
 
 import pytest
+from django.utils import timezone
 
 from hromada.core.audit import history
 from hromada.core.models import Notification
@@ -62,7 +63,8 @@ def test_task_catches_a_threshold_the_signers_missed(collecting, official):
         resident=resident,
         tax_hash=resident.tax_hash,
     )
-    moved = services.close_due_collections()
+    later = timezone.now() + services.RECOUNT_AFTER
+    moved = services.close_due_collections(now=later)
     collecting.refresh_from_db()
     assert moved == {"recounted": 1, "consideration": 1, "archived": 0}
     assert collecting.status == Petition.Status.CONSIDERATION
@@ -100,3 +102,44 @@ def test_module_schedules_the_task():
     from hromada.core.registry import resolve
 
     assert resolve(MODULE.schedules[0].task) is tasks.close_due_collections
+
+
+def test_recount_waits_while_signatures_arrive(collecting):
+    """A row counted before its +1 lands must not be counted twice: the repair waits."""
+    from hromada.petitions.models import Signature
+    from tests.factories import make_resident
+
+    resident = make_resident(collecting.community)
+    Signature.objects.create(
+        community=collecting.community,
+        petition=collecting,
+        resident=resident,
+        tax_hash=resident.tax_hash,
+    )
+    assert services.close_due_collections()["recounted"] == 0
+    collecting.refresh_from_db()
+    assert collecting.signature_count == 0
+    later = timezone.now() + services.RECOUNT_AFTER
+    assert services.close_due_collections(now=later)["recounted"] == 1
+    collecting.refresh_from_db()
+    assert collecting.signature_count == 1
+    assert collecting.status == Petition.Status.COLLECTING
+
+
+def test_a_late_count_update_after_the_threshold_is_not_added_again(collecting, official):
+    """The transition counts the rows; a signer's +1 arriving after it changes nothing."""
+    sign_by_new_residents(collecting, 2)
+    from hromada.petitions.models import Signature
+    from tests.factories import make_resident
+
+    resident = make_resident(collecting.community)
+    Signature.objects.create(
+        community=collecting.community,
+        petition=collecting,
+        resident=resident,
+        tax_hash=resident.tax_hash,
+    )
+    assert services.start_consideration_if_due(petition=collecting)
+    assert services._add_to_count(collecting.pk) == 0
+    collecting.refresh_from_db()
+    assert collecting.signature_count == 3
