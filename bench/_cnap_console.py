@@ -26,11 +26,10 @@ from __future__ import annotations
 import io
 import os
 import re
-import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -48,33 +47,10 @@ TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 def recreate() -> None:
-    url = urlsplit(DATABASE_URL)
-    name = url.path.lstrip("/")
-    admin = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
-    template = f"{name}_template"
+    from bench.cnap import fresh_database
 
-    def psql(sql: str) -> str:
-        done = subprocess.run(["psql", admin, "-Atqc", sql], check=True, capture_output=True)
-        return done.stdout.decode().strip()
-
-    from bench.cnap import migrations_digest
-
-    digest = migrations_digest()
-    known = psql(
-        f"SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '{template}'"
-    )
-    psql(f"DROP DATABASE IF EXISTS {name}")
-    if known != digest:
-        psql(f"DROP DATABASE IF EXISTS {template}")
-        psql(f"CREATE DATABASE {template}")
-        subprocess.run(
-            [sys.executable, "-m", "hromada", "migrate", "--noinput", "-v0"],
-            check=True,
-            cwd=ROOT,
-            env={**os.environ, "DATABASE_URL": DATABASE_URL.rsplit("/", 1)[0] + "/" + template},
-        )
-        psql(f"COMMENT ON DATABASE {template} IS '{digest}'")
-    psql(f"CREATE DATABASE {name} TEMPLATE {template}")
+    server, name = DATABASE_URL.rsplit("/", 1)
+    fresh_database(server, name, dict(os.environ))
 
 
 class Browser:

@@ -301,11 +301,20 @@ def recreate_database(env: dict) -> None:
     import redis
 
     redis.Redis.from_url(REDIS).flushdb()
-    template = f"{DB_NAME}_template"
+    fresh_database(PG, DB_NAME, env)
+
+
+def fresh_database(server: str, name: str, env: dict) -> None:
+    """
+    Recreate database `name` on `server` (postgres://…, no database) as a copy of a migrated template.
+
+    The template is migrated again only when the migrations changed.
+    """
+    template = f"{name}_template"
 
     def psql(sql: str) -> str:
         done = subprocess.run(
-            ["psql", f"{PG}/postgres", "-Atqc", sql], check=True, env=env, capture_output=True
+            ["psql", f"{server}/postgres", "-Atqc", sql], check=True, env=env, capture_output=True
         )
         return done.stdout.decode().strip()
 
@@ -314,7 +323,7 @@ def recreate_database(env: dict) -> None:
         "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
         f"WHERE datname = '{template}'"
     )
-    psql(f"DROP DATABASE IF EXISTS {DB_NAME}")
+    psql(f"DROP DATABASE IF EXISTS {name}")
     if known != digest:
         psql(f"DROP DATABASE IF EXISTS {template}")
         psql(f"CREATE DATABASE {template}")
@@ -322,10 +331,10 @@ def recreate_database(env: dict) -> None:
             [sys.executable, "-m", "hromada", "migrate", "--noinput", "-v0"],
             check=True,
             cwd=ROOT,
-            env={**env, "DATABASE_URL": f"{PG}/{template}"},
+            env={**env, "DATABASE_URL": f"{server}/{template}"},
         )
         psql(f"COMMENT ON DATABASE {template} IS '{digest}'")
-    psql(f"CREATE DATABASE {DB_NAME} TEMPLATE {template}")
+    psql(f"CREATE DATABASE {name} TEMPLATE {template}")
 
 
 def prepare_centre() -> dict:
