@@ -53,16 +53,7 @@ def test_task_catches_a_threshold_the_signers_missed(collecting, official):
     """If the +1 after a signature was lost, the task recounts and starts consideration."""
     sign_by_new_residents(collecting, 2)
     # A third signature whose counter update never happened (a worker died).
-    from hromada.petitions.models import Signature
-    from tests.factories import make_resident
-
-    resident = make_resident(collecting.community)
-    Signature.objects.create(
-        community=collecting.community,
-        petition=collecting,
-        resident=resident,
-        tax_hash=resident.tax_hash,
-    )
+    sign_without_its_count(collecting)
     later = timezone.now() + services.RECOUNT_AFTER
     moved = services.close_due_collections(now=later)
     collecting.refresh_from_db()
@@ -106,16 +97,7 @@ def test_module_schedules_the_task():
 
 def test_recount_waits_while_signatures_arrive(collecting):
     """A row counted before its +1 lands must not be counted twice: the repair waits."""
-    from hromada.petitions.models import Signature
-    from tests.factories import make_resident
-
-    resident = make_resident(collecting.community)
-    Signature.objects.create(
-        community=collecting.community,
-        petition=collecting,
-        resident=resident,
-        tax_hash=resident.tax_hash,
-    )
+    sign_without_its_count(collecting)
     assert services.close_due_collections()["recounted"] == 0
     collecting.refresh_from_db()
     assert collecting.signature_count == 0
@@ -129,17 +111,22 @@ def test_recount_waits_while_signatures_arrive(collecting):
 def test_a_late_count_update_after_the_threshold_is_not_added_again(collecting, official):
     """The transition counts the rows; a signer's +1 arriving after it changes nothing."""
     sign_by_new_residents(collecting, 2)
-    from hromada.petitions.models import Signature
-    from tests.factories import make_resident
-
-    resident = make_resident(collecting.community)
-    Signature.objects.create(
-        community=collecting.community,
-        petition=collecting,
-        resident=resident,
-        tax_hash=resident.tax_hash,
-    )
+    sign_without_its_count(collecting)
     assert services.start_consideration_if_due(petition=collecting)
     assert services._add_to_count(collecting.pk) == 0
     collecting.refresh_from_db()
     assert collecting.signature_count == 3
+
+
+def sign_without_its_count(petition) -> None:
+    """A signature whose +1 on the cached total has not happened (yet, or ever: a worker died)."""
+    from hromada.petitions.models import Signature
+    from tests.factories import make_resident
+
+    resident = make_resident(petition.community)
+    Signature.objects.create(
+        community=petition.community,
+        petition=petition,
+        resident=resident,
+        tax_hash=resident.tax_hash,
+    )
