@@ -26,8 +26,9 @@ from hromada.cnap.models import (
     Ticket,
 )
 from hromada.core.models import Community, Resident, StaffRole
+from hromada.core.params import parse_int
 from hromada.core.registry import DashboardItem
-from hromada.core.rows import RowLoader
+from hromada.core.rows import RowLoader, statement
 
 TS = Ticket.Status
 BOARD_CALLS = 5
@@ -195,22 +196,20 @@ def offices(*, community: Community) -> QuerySet[Office]:
 
 
 _OFFICE_ROW = RowLoader(Office)
-# The plain statements below, made once per database vendor.
-_STATEMENTS: dict[tuple[str, str], str] = {}
 
 
 def office_in(*, community: Community, pk) -> Office:
     """Return the community's office (one plain statement: every kiosk request reads it)."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise services.OfficeNotFound() from None
-    sql = _STATEMENTS.get((connection.vendor, "office"))
-    if sql is None:
-        sql = _STATEMENTS[(connection.vendor, "office")] = (
+    pk = parse_int(pk)
+    if pk is None:
+        raise services.OfficeNotFound()
+    sql = statement(
+        "cnap.office",
+        lambda connection: (
             f"SELECT {_OFFICE_ROW.columns('o', connection)} FROM cnap_office o"  # noqa: S608 -- names from the models
             " WHERE o.id = %s AND o.community_id = %s"
-        )
+        ),
+    )
     found = _OFFICE_ROW.load(sql, [pk, community.pk])
     if not found:
         raise services.OfficeNotFound()
@@ -238,16 +237,16 @@ _QUEUED_SERVICE_ROW = RowLoader(
 
 def service_to_queue(*, community: Community, pk) -> Service | None:
     """Return the community's service a kiosk visitor chose (what a ticket needs of it), or None."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
+    pk = parse_int(pk)
+    if pk is None:
         return None
-    sql = _STATEMENTS.get((connection.vendor, "service"))
-    if sql is None:
-        sql = _STATEMENTS[(connection.vendor, "service")] = (
+    sql = statement(
+        "cnap.service_to_queue",
+        lambda connection: (
             f"SELECT {_QUEUED_SERVICE_ROW.columns('s', connection)} FROM cnap_service s"  # noqa: S608 -- names from the models
             " WHERE s.id = %s AND s.community_id = %s"
-        )
+        ),
+    )
     found = _QUEUED_SERVICE_ROW.load(sql, [pk, community.pk])
     return found[0] if found else None
 
@@ -273,10 +272,9 @@ def desk_in(*, community: Community, pk, staff: Resident | None = None) -> Desk:
     so do their roles in the community, which every permission check of
     the request then uses (Resident.roles_in keeps them per request).
     """
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise services.NotCnapStaff() from None
+    pk = parse_int(pk)
+    if pk is None:
+        raise services.NotCnapStaff()
     params = [pk, community.pk]
     roles = "NULL"
     if staff is not None and staff.is_authenticated:
@@ -286,16 +284,16 @@ def desk_in(*, community: Community, pk, staff: Resident | None = None) -> Desk:
             " WHERE sr.resident_id = %s AND sr.community_id = %s)"
         )
         params = [staff.pk, community.pk, *params]
-    key = (connection.vendor, roles)
-    sql = _STATEMENTS.get(key)
-    if sql is None:
-        sql = _STATEMENTS[key] = (
+    sql = statement(
+        "cnap.desk_in" if roles == "NULL" else "cnap.desk_in.roles",
+        lambda connection: (
             f"SELECT {_DESK_ROW.columns('d', connection)}, {_OFFICE_ROW.columns('o', connection)},"  # noqa: S608 -- names from the models
             f" {_RULES_ROW.columns('r', connection)}, {roles} FROM cnap_desk d"
             " JOIN cnap_office o ON o.id = d.office_id"
             " LEFT JOIN cnap_cnaprules r ON r.community_id = o.community_id"
             " WHERE d.id = %s AND o.community_id = %s"
-        )
+        ),
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
@@ -416,9 +414,9 @@ def ticket_for_page(*, token) -> Ticket:
         token = uuid.UUID(str(token))
     except ValueError:
         raise services.TicketNotFound() from None
-    sql = _STATEMENTS.get((connection.vendor, "ticket"))
-    if sql is None:
-        sql = _STATEMENTS[(connection.vendor, "ticket")] = (
+    sql = statement(
+        "cnap.ticket_for_page",
+        lambda connection: (
             f"SELECT {_TICKET_ROW.columns('t', connection)},"  # noqa: S608 -- names from the models
             f" {_OFFICE_ROW.columns('o', connection)},"
             f" {_TICKET_SERVICE_ROW.columns('s', connection)},"
@@ -431,7 +429,8 @@ def ticket_for_page(*, token) -> Ticket:
             " JOIN cnap_service s ON s.id = t.service_id"
             " LEFT JOIN cnap_desk d ON d.id = t.desk_id"
             " WHERE t.token = %s"
-        )
+        ),
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, [_TOKEN_FIELD.get_db_prep_value(token, connection)])
         row = cursor.fetchone()

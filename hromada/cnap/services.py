@@ -54,7 +54,7 @@ from hromada.core.identity import require_level
 from hromada.core.models import Community, Resident
 from hromada.core.notifications import notify
 from hromada.core.ratelimit import address_bucket, over_any
-from hromada.core.rows import RowLoader, insert
+from hromada.core.rows import RowLoader, insert, statement
 
 # Staff roles of the service centre (core's StaffRole.Role lists them).
 CNAP_HEAD = "cnap_head"  # everything in the community's ЦНАП
@@ -721,15 +721,14 @@ def recent_calls(*, desk: Desk, window: int) -> tuple[int, int]:
 
 def in_hand(*, desk: Desk) -> Ticket | None:
     """Return the ticket called to or served at the desk, its service and priority named."""
-    key = (connection.vendor, "in_hand")
-    sql = _STATEMENTS.get(key)
-    if sql is None:
-        # What a step returns (`_returning`), read with a plain statement.
-        returned = _returning(connection).removeprefix("RETURNING ")
-        sql = _STATEMENTS[key] = (
-            f"SELECT {returned} FROM cnap_ticket"  # noqa: S608 -- names from the models
+    # What a step returns (`_returning`), read with a plain statement.
+    sql = statement(
+        "cnap.in_hand",
+        lambda connection: (
+            f"SELECT {_returning().removeprefix('RETURNING ')} FROM cnap_ticket"  # noqa: S608 -- names from the models
             " WHERE desk_id = %s AND status IN ('called', 'serving')"
-        )
+        ),
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, [desk.pk])
         return _ticket_of(cursor.fetchone())
@@ -753,23 +752,21 @@ _TICKET_ROW = RowLoader(Ticket)
 _CANDIDATE_ROW = RowLoader(
     Ticket, ["id", "service", "kind", "priority", "queued_at", "slot_at"], extra=("part",)
 )
-_STATEMENTS: dict[tuple[str, str], str] = {}
 
 
-def _returning(connection) -> str:
+def _returning() -> str:
     """Return the RETURNING clause of a ticket step: the row, its service's and priority's names."""
-    key = (connection.vendor, "returning")
-    found = _STATEMENTS.get(key)
-    if found is None:
-        columns = ", ".join(f"cnap_ticket.{field.column}" for field in _TICKET_ROW.fields)
-        found = _STATEMENTS[key] = (
-            f"RETURNING {columns},"  # noqa: S608 -- names from the models
-            " (SELECT s.name FROM cnap_service s WHERE s.id = cnap_ticket.service_id)"
+    return statement(
+        "cnap.returning",
+        lambda connection: (
+            "RETURNING "  # noqa: S608 -- names from the models
+            + ", ".join(f"cnap_ticket.{field.column}" for field in _TICKET_ROW.fields)
+            + ", (SELECT s.name FROM cnap_service s WHERE s.id = cnap_ticket.service_id)"
             " AS service_name,"
             " (SELECT p.name FROM cnap_prioritycategory p WHERE p.id = cnap_ticket.priority_id)"
             " AS priority_name"
-        )
-    return found
+        ),
+    )
 
 
 # PostgreSQL writes a step's event in the statement that changes the ticket
@@ -808,7 +805,7 @@ def _update_ticket(
     """
     actor_id = actor.pk if actor is not None and actor.pk else None
     if _one_statement():
-        update = f"{sql} {_returning(connection)}"
+        update = f"{sql} {_returning()}"
         with connection.cursor() as cursor:
             cursor.execute(
                 _WITH_EVENT.format(update=update),
@@ -818,7 +815,7 @@ def _update_ticket(
         return _ticket_of(row)
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(f"{sql} {_returning(connection)}", params)
+            cursor.execute(f"{sql} {_returning()}", params)
             row = cursor.fetchone()
         ticket = _ticket_of(row)
         if ticket is not None:
@@ -863,6 +860,30 @@ def next_candidates(*, desk: Desk, now: datetime, rules: dispatch.Rules) -> list
     return _candidates_and_near(desk=desk, now=now, rules=rules)[0]
 
 
+def _candidates_sql(connection) -> str:
+    """The statement of `_candidates_and_near`: the three candidates and anyone to tell."""
+    columns = _CANDIDATE_ROW.columns("t", connection)
+    callable_ = (
+        "FROM cnap_ticket t"
+        " WHERE t.office_id = %s AND t.status = 'waiting' AND t.checked_in_at IS NOT NULL"
+        " AND t.service_id IN (SELECT l.service_id FROM cnap_desk_services l WHERE l.desk_id = %s)"
+        " AND (t.target_desk_id IS NULL OR t.target_desk_id = %s)"
+        " AND (t.kind <> 'booked' OR t.slot_at IS NULL OR t.slot_at <= %s)"
+    )
+    return (
+        f"SELECT * FROM (SELECT {columns}, 'p' {callable_} AND t.priority_id IS NOT NULL"  # noqa: S608 -- as above
+        " ORDER BY t.queued_at, t.id LIMIT 1) p"
+        f" UNION ALL SELECT * FROM (SELECT {columns}, 'b' {callable_}"
+        " AND t.priority_id IS NULL AND t.kind = 'booked'"
+        " ORDER BY COALESCE(t.slot_at, t.queued_at), t.queued_at, t.id LIMIT 1) b"
+        f" UNION ALL SELECT * FROM (SELECT {columns}, 'r' {callable_} AND t.priority_id IS NULL"
+        " ORDER BY t.queued_at, t.id LIMIT 1) r"
+        f" UNION ALL SELECT * FROM (SELECT {columns}, 'n' FROM cnap_ticket t"
+        " WHERE t.office_id = %s AND t.status = 'waiting' AND t.near_notified_at IS NULL"
+        " AND t.day = %s AND NOT (t.resident_id IS NULL AND t.phone = '') LIMIT 1) n"
+    )
+
+
 def _candidates_and_near(
     *, desk: Desk, now: datetime, rules: dispatch.Rules
 ) -> tuple[list[dispatch.Waiting], bool]:
@@ -872,29 +893,7 @@ def _candidates_and_near(
     The second comes in the same statement: most queues have no waiting
     ticket whose owner (a resident or a confirmed phone) is still untold.
     """
-    key = (connection.vendor, "candidates")
-    sql = _STATEMENTS.get(key)
-    if sql is None:
-        columns = _CANDIDATE_ROW.columns("t", connection)
-        callable_ = (
-            "FROM cnap_ticket t"
-            " WHERE t.office_id = %s AND t.status = 'waiting' AND t.checked_in_at IS NOT NULL"
-            " AND t.service_id IN (SELECT l.service_id FROM cnap_desk_services l WHERE l.desk_id = %s)"
-            " AND (t.target_desk_id IS NULL OR t.target_desk_id = %s)"
-            " AND (t.kind <> 'booked' OR t.slot_at IS NULL OR t.slot_at <= %s)"
-        )
-        sql = _STATEMENTS[key] = (
-            f"SELECT * FROM (SELECT {columns}, 'p' {callable_} AND t.priority_id IS NOT NULL"  # noqa: S608 -- as above
-            " ORDER BY t.queued_at, t.id LIMIT 1) p"
-            f" UNION ALL SELECT * FROM (SELECT {columns}, 'b' {callable_}"
-            " AND t.priority_id IS NULL AND t.kind = 'booked'"
-            " ORDER BY COALESCE(t.slot_at, t.queued_at), t.queued_at, t.id LIMIT 1) b"
-            f" UNION ALL SELECT * FROM (SELECT {columns}, 'r' {callable_} AND t.priority_id IS NULL"
-            " ORDER BY t.queued_at, t.id LIMIT 1) r"
-            f" UNION ALL SELECT * FROM (SELECT {columns}, 'n' FROM cnap_ticket t"
-            " WHERE t.office_id = %s AND t.status = 'waiting' AND t.near_notified_at IS NULL"
-            " AND t.day = %s AND NOT (t.resident_id IS NULL AND t.phone = '') LIMIT 1) n"
-        )
+    sql = statement("cnap.candidates", _candidates_sql)
     due = _dt(now + timedelta(minutes=rules.booked_early_minutes))
     params = [desk.office_id, desk.pk, desk.pk, due] * 3
     params += [desk.office_id, connection.ops.adapt_datefield_value(timezone.localtime(now).date())]

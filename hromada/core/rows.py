@@ -12,7 +12,9 @@ back. No model signals are sent; the project registers none.
 
 from __future__ import annotations
 
-from django.db import connections, models, router
+from collections.abc import Callable
+
+from django.db import connection, connections, models, router
 
 _STATEMENTS: dict[tuple[str, type[models.Model]], tuple[str, list]] = {}
 
@@ -119,3 +121,21 @@ class RowLoader:
                 value = function(value, column, connection)
             values[index] = value
         return self.model.from_db(connection.alias, self.attnames, values)
+
+
+_MADE: dict[tuple[str, str], str] = {}
+
+
+def statement(name: str, make: Callable[..., str]) -> str:
+    """
+    Return the plain statement `name` for the default database's vendor.
+
+    `make(connection)` writes it the first time (quoting the models' names
+    costs more than running a short statement); `name` is unique in the
+    project, prefixed with its module's.
+    """
+    key = (connection.vendor, name)
+    found = _MADE.get(key)
+    if found is None:
+        found = _MADE[key] = make(connection)
+    return found

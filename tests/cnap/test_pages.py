@@ -24,6 +24,16 @@ def test_catalogue_search_and_service_card(office, desks, passport, residence):
     assert "cnap/print.js" in card and "<script>" not in card
 
 
+def test_ids_beyond_any_row_are_not_found(office, desks):
+    """An id too large for the database is a 404, not an error of the database driver."""
+    huge = "9" * 25
+    client = client_for()
+    assert client.get(f"/cnap/kiosk/{huge}/").status_code == 404
+    assert client.post(f"/cnap/kiosk/{office.pk}/issue/", {"service": huge}).status_code < 500
+    staff = client_for(desks[1].operator)
+    assert staff.get(f"/cnap/console/desks/{huge}/").status_code == 404
+
+
 def test_office_page_shows_hours_and_pause(office, head):
     services.pause_office(office=office, actor=head)
     page = client_for().get(office.get_absolute_url()).text
