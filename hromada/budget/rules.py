@@ -627,7 +627,7 @@ def _grow(election: _Election, branch: _Branch, stack: list[_Branch]):
         held, held_w = held[:, :n], held_w[:, :n]
         # Who pays all they have: only classes that do at the first extra can.
         poor = held_w[:, 0] < best * cost[w] * (1 + _SHORTLIST)
-        price = _water_levels(count_w, held_w, cost[w], poor)
+        price = _water_levels(count_w, held_w, cost[w], poor, best * cost[w])
         rho = price / cost[w]
         # The other projects stay dearer per unit (or tie and lose by id).
         rho_most = rho.max() * (1 + _MARGIN)
@@ -684,26 +684,24 @@ def _prices_at(counts, used: int, money: np.ndarray, cost: np.ndarray, rows):
     held = held[order]
     voters = part[:, cols[order]]
     paid = voters * held
-    # From class k on, the voters pay the rest of the cost, the classes
-    # before k all they hold; the price is the first such share k can pay.
-    below_n = np.add.accumulate(voters, axis=1)
-    rest_n = below_n[:, -1:] - below_n
-    rest_n += voters
+    # With the classes before k paying all they hold and the others the
+    # rest of the cost in equal parts, the share is at most the price, and
+    # exactly the price for the k at which the poor end: the price is the
+    # greatest of these shares.
+    rest_n = np.add.accumulate(voters[:, ::-1], axis=1)[:, ::-1]
     # Past a project's richest class nobody is left to pay: half a voter
     # there, instead of none, keeps numpy from dividing by zero and changes
-    # nothing, as the project is affordable only when its voters' money is
-    # enough, and then a class before pays the price.
+    # nothing, as that share is then at most 0 when the project is affordable.
     np.maximum(rest_n, 0.5, out=rest_n)
     below_m = np.add.accumulate(paid, axis=1)
     total = below_m[:, -1].copy()
     below_m -= paid
     c = cost[rows]
-    price = (c[:, None] - below_m) / rest_n
-    fits = price <= held
-    first = fits.argmax(axis=1)
-    at = np.arange(len(first))
-    rho = price[at, first] / c
-    rho[(total < c) | ~fits[at, first]] = np.inf
+    below_m -= c[:, None]
+    below_m /= rest_n
+    rho = below_m.min(axis=1)
+    rho /= -c
+    rho[total < c] = np.inf
     return rho, np.abs(total - c) <= _MARGIN * (total + c)
 
 
@@ -785,23 +783,29 @@ def _first(bad: np.ndarray, n: int) -> int:
 
 
 def _water_levels(
-    counts: np.ndarray, held: np.ndarray, cost: float, poor: np.ndarray
+    counts: np.ndarray, held: np.ndarray, cost: float, poor: np.ndarray, start: float
 ) -> np.ndarray:
     """
     Return, for each extra (column of `held`), the price the supporters pay.
 
-    Supporters pay the price, or all they have when they hold less. From
-    cost / supporters the price only rises as the poor are set apart, and
-    stops at the true one. Only the classes in `poor` may hold less than
-    the price at some extra.
+    Supporters pay the price, or all they have when they hold less. Setting
+    any classes apart as poor gives a share no higher than the true price;
+    from the classes poorer than `start` (the price at the first extra, which
+    is the highest), then from those poorer than the share, the price only
+    rises and stops at the true one. Only the classes in `poor` may hold
+    less than the price at some extra.
     """
     voters = counts.sum()
-    price = np.full(held.shape[1], cost / voters)
+    lowest = cost / voters
     if not poor.any():
-        return price
+        return np.full(held.shape[1], lowest)
     held, counts = held[poor], counts[poor]
     weighted = counts[:, None] * held
-    paying = np.zeros(held.shape, dtype=bool)
+    # Short of `start` by the margin: the richest class stays out, so the
+    # share always has payers left.
+    paying = held < start * (1 - _MARGIN)
+    price = (cost - (weighted * paying).sum(axis=0)) / (voters - counts @ paying)
+    np.maximum(price, lowest, out=price)
     while True:
         now = held < price[None, :]
         if not (now ^ paying).any():
