@@ -740,7 +740,8 @@ def _pay(election: _Election, b: _Branch, w: int, present, held, price, n: int) 
         money[: b.used] = b.money[: b.used, :n]
         b.counts, b.money = counts, money
     used = b.used
-    target = np.full(used, -1, dtype=np.int64)
+    # Where each class goes; the last entry, for groups already out (-1), is -1.
+    target = np.full(used + 1, -1, dtype=np.int64)
     target[present[kept]] = np.arange(used, used + fresh)
     # What each class keeps, written in place: these rows can be wide.
     left = b.money[used : used + fresh, :n]
@@ -749,7 +750,7 @@ def _pay(election: _Election, b: _Branch, w: int, present, held, price, n: int) 
     b.used += fresh
     groups, voted, owner, weight = e.incidences_of(w)
     old = b.klass[groups]
-    new = np.where(old >= 0, target[old], -1)
+    new = target[old]
     b.klass[groups] = new
     from_, to = old[owner], new[owner]
     # Counts are whole numbers: one unbuffered add on the flat table moves
@@ -757,7 +758,7 @@ def _pay(election: _Election, b: _Branch, w: int, present, held, price, n: int) 
     width = b.counts.shape[1]
     cell = voted * width
     leave = from_ >= 0
-    come = leave & (to >= 0)
+    come = to >= 0  # only voters who had a class get one
     np.add.at(
         b.counts.reshape(-1),
         np.concatenate([cell[leave] + from_[leave], cell[come] + to[come]]),
