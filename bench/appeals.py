@@ -17,6 +17,11 @@ submissions per second. The last line printed is one JSON object; its
 top-level figures are the worse of the two databases.
 
     .venv/bin/python bench/appeals.py [--reports N] [--backends sqlite,postgresql]
+
+BENCH_APPEALS_ONLY=submit runs only the Open311 submissions, on whatever data
+set is there (``--reports 0`` loads none): app and database CPU per report
+(``submit_cpu_ms``, the database's from PostgreSQL's backends), no map or list
+figures. BENCH_PG_URL names another PostgreSQL database.
 """
 
 from __future__ import annotations
@@ -39,10 +44,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench._server import WORKERS, gunicorn_command
+from bench._server import WORKERS, database_cpu, database_cpu_spent, gunicorn_command
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/hromada_bench_appeals")
+ONLY_SUBMIT = os.environ.get("BENCH_APPEALS_ONLY", "") == "submit"
 YEARS = 6  # the data set spans six years of reports
 VIEW_W_DEG = 1280 / 256 * 360 / 2**15  # longitude span of 1280 px at zoom 15
 VIEW_H_M = 800 * 156543.03 * math.cos(math.radians(46.3)) / 2**15  # metres of 800 px
@@ -89,6 +95,23 @@ def main() -> None:
         results[backend] = json.loads(done.stdout.strip().splitlines()[-1])
     if not results:
         raise SystemExit("no database could be measured")
+    if ONLY_SUBMIT:
+        print()
+        print(f"{'database':<12}{'reports':>10}{'submit/s':>10}{'app CPU ms':>12}{'db CPU ms':>11}")
+        for backend, figures in results.items():
+            cpu = figures["submit_cpu_ms"]
+            database = "—" if cpu["database"] is None else f"{cpu['database']:.2f}"
+            print(
+                f"{backend:<12}{figures['reports']:>10}{figures['submit_per_s']:>10.0f}"
+                f"{cpu['app']:>12.2f}{database:>11}"
+            )
+        print("(CPU per report over HTTP: gunicorn's processes; PostgreSQL's backends)")
+        print(
+            json.dumps(
+                {"submit_per_s": min(f["submit_per_s"] for f in results.values()), **results}
+            )
+        )
+        return
     print()
     print(
         f"{'database':<12}{'reports':>10}{'in table':>11}{'bbox p95 ms':>13}{'cold':>7}"
@@ -184,6 +207,9 @@ def child(args) -> None:
 
     _key, api_key = issue_open311_key(community=community, name="bench", requests_per_minute=0)
     baseline = Appeal.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    if ONLY_SUBMIT:
+        submit_only(args, community, api_key, streets, baseline)
+        return
     cold, map_app_ms, map_db_ms = cold_map_p95(community, streets, args.samples)
     print(
         f"map viewport at zoom 15 without any cache, in-process: p95 {cold:.1f} ms, "
@@ -241,6 +267,38 @@ def child(args) -> None:
     figures["open311_cold_categories_read_p95_ms"] = round(cold_all, 1)
     figures["load_average"] = round(os.getloadavg()[0], 1)
     figures["database"] = args.child
+    print(json.dumps(figures))
+
+
+def submit_only(args, community, api_key, streets, baseline: int) -> None:
+    """Measure Open311 submissions alone: rate and app and database CPU per report."""
+    from django.db import connection
+
+    connection.close()
+    port = free_port()
+    server = start_server(port, args.workers)
+    city = [s for s in streets if s[4] == "city"] or streets
+    try:
+        submit(port, api_key, city, 1.0)  # the workers import and connect first
+        rate, failed = submit(port, api_key, city, args.seconds)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    forget_submissions(community, baseline)
+    figures = {
+        "database": args.child,
+        "reports": count_reports(community),
+        "submit_per_s": round(rate, 1),
+        "submit_failed": failed,
+        "submit_cpu_ms": {"app": CPU_MS.get("submit"), "database": CPU_MS.get("submit_db")},
+        "load_average": round(os.getloadavg()[0], 1),
+    }
+    print(
+        f"Open311 POST requests.json: {rate:.0f} per second ({failed} failed), CPU per report "
+        f"app {figures['submit_cpu_ms']['app']} ms, database {figures['submit_cpu_ms']['database']}"
+        f" ms (load average {figures['load_average']})",
+        flush=True,
+    )
     print(json.dumps(figures))
 
 
@@ -829,6 +887,15 @@ def measure(port: int, api_key: str, streets, args) -> dict:
     }
 
 
+def backends_cpu() -> dict[int, float] | None:
+    """Return the CPU of the PostgreSQL backends serving the data set, None on SQLite."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        return None
+    parsed = urllib.parse.urlparse(url)
+    return database_cpu(parsed._replace(path="/postgres").geturl(), parsed.path.lstrip("/"))
+
+
 def submit(port: int, api_key: str, streets, seconds: float) -> tuple[float, int]:
     done, failed = [0], [0]
     lock = threading.Lock()
@@ -858,13 +925,19 @@ def submit(port: int, api_key: str, streets, seconds: float) -> tuple[float, int
 
     started = time.monotonic()
     started_cpu = server_cpu_seconds()
+    started_db = backends_cpu()
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     if done[0]:
-        CPU_MS["submit"] = round((server_cpu_seconds() - started_cpu) * 1000 / done[0], 1)
+        precision = 2 if ONLY_SUBMIT else 1
+        spent = server_cpu_seconds() - started_cpu
+        CPU_MS["submit"] = round(spent * 1000 / done[0], precision)
+        if started_db is not None:
+            spent_db = database_cpu_spent(started_db, backends_cpu())
+            CPU_MS["submit_db"] = round(spent_db * 1000 / done[0], precision)
     return done[0] / (time.monotonic() - started), failed[0]
 
 

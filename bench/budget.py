@@ -20,7 +20,8 @@ Benchmark the participatory budget at Kyiv's scale, end to end.
 
 Environment: BENCH_PB_BALLOTS (ballots over HTTP, default 3000),
 BENCH_PB_CLIENTS (parallel clients, 16), BENCH_PB_WORKERS (gunicorn workers,
-as in production: 6 of one thread each), BENCH_PB_SKIP_PABUTOOLS=1 to skip step 4. Needs PostgreSQL on
+as in production: 6 of one thread each), BENCH_PB_SKIP_PABUTOOLS=1 to skip step 4,
+BENCH_PB_ONLY=ballots to run steps 1 and 2 only (the ballot's CPU). Needs PostgreSQL on
 127.0.0.1:5432 (user postgres); the database it creates is dropped at the end.
 The last line is one JSON object with the figures.
 """
@@ -56,6 +57,7 @@ BALLOTS = int(os.environ.get("BENCH_PB_BALLOTS", "3000"))
 CLIENTS = int(os.environ.get("BENCH_PB_CLIENTS", "16"))
 WORKERS = int(os.environ.get("BENCH_PB_WORKERS", str(PRODUCTION_WORKERS)))
 HOST = "kyiv.localhost"
+ONLY_BALLOTS = os.environ.get("BENCH_PB_ONLY", "") == "ballots"
 
 
 def log(text: str) -> None:
@@ -445,6 +447,24 @@ def main() -> int:
         server.wait(timeout=30)
         server = None
 
+        if ONLY_BALLOTS:
+            log(f"{'ballots':>8} {'per s':>6} {'p99 ms':>7} {'app CPU ms':>11} {'db CPU ms':>10}")
+            log(
+                f"{http['ok']:>8} {http['per_s']:>6.0f} {http['p99_ms']:>7.0f} "
+                f"{http['app_cpu_ms']:>11.2f} {http['db_cpu_ms']:>10.2f}"
+            )
+            summary = {
+                "vote_per_s": round(http["per_s"], 1),
+                "vote_p99_ms": round(http["p99_ms"], 1),
+                "vote_errors": http["errors"],
+                "vote_cpu_ms": {
+                    "app": round(http["app_cpu_ms"], 2),
+                    "db": round(http["db_cpu_ms"], 2),
+                },
+                "load_average": round(os.getloadavg()[0], 1),
+            }
+            print(json.dumps(summary))
+            return 0 if http["errors"] == 0 else 1
         tally = tally_from_database(categories)
         log(
             f"Tally from the database ({tally['ballots']} category ballots, {tally['votes']} votes)"
@@ -486,6 +506,7 @@ def main() -> int:
             "wieliczka_speedup": round(comparisons[0]["speedup"], 1) if comparisons else None,
             "warszawa_speedup": round(comparisons[1]["speedup"], 1) if comparisons else None,
             "identical": all(row["identical"] for row in comparisons),
+            "load_average": round(os.getloadavg()[0], 1),
         }
         print(json.dumps(summary))
         return 0 if summary["identical"] and http["errors"] == 0 else 1

@@ -92,9 +92,9 @@ MIDDLEWARE = [
     "hromada.core.observability.RequestLogMiddleware",
     "hromada.core.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # Telegram's and Viber's webhook POSTs leave the chain here for a short one of
-    # their own (hromada/chatbot/middleware.py): none of what follows is for them.
-    "hromada.chatbot.middleware.WebhookMiddleware",
+    # Machines' posts leave the chain here for a short lane of it (hromada/core/lanes.py):
+    # the platforms' webhooks, Open311 reports, ballots cast with an API token.
+    "hromada.core.lanes.LaneMiddleware",
     # Content-Security-Policy on every page (CONTENT_SECURITY_POLICY, below).
     "hromada.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

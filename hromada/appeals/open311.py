@@ -39,6 +39,7 @@ from django_ratelimit.core import is_ratelimited
 from hromada.appeals import selectors, services
 from hromada.appeals.models import Appeal, Category, Open311Key
 from hromada.core.errors import DomainError
+from hromada.core.lanes import FOR_PAGES, Lane
 from hromada.core.models import Community, Street
 from hromada.core.notifications import site_url
 from hromada.core.params import (
@@ -54,6 +55,17 @@ from hromada.core.params import (
 from hromada.core.rows import RowLoader
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+# Partner applications post reports with an api_key, not a session: their
+# POSTs take a short lane of the middleware chain (hromada.core.lanes) that
+# keeps the community, the language the client asks for, the refusal of NUL
+# characters, the Content-Security-Policy and frame headers, the rate-limit
+# page and the metrics. A request with a session cookie takes the full chain.
+SUBMISSION_LANE = Lane(
+    name="Open311 submissions",
+    paths=r"/open311/v2/requests\.[A-Za-z0-9]+",
+    views=frozenset({"open311:requests"}),
+    skip=FOR_PAGES,
+)
 FORMATS = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
 MAX_SPAN = timedelta(days=90)  # "may not span more than 90 days"
 MAX_RESULTS = 1000  # "first 1000 requests returned"

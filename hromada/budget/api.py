@@ -24,6 +24,7 @@ from hromada.budget import selectors, services
 from hromada.budget.errors import CountsHidden
 from hromada.budget.models import Category, Project
 from hromada.core.errors import RateLimited
+from hromada.core.lanes import FOR_PAGES, Lane
 from hromada.core.models import Settlement
 from hromada.core.ratelimit import over_any
 
@@ -31,6 +32,26 @@ router = Router(tags=["budget"])
 # Ballots an account may post through the API in a minute (counted in one
 # Redis round trip, hromada.core.ratelimit).
 VOTE_RATE = "30/m"
+
+
+def _bearer(request) -> bool:
+    return request.META.get("HTTP_AUTHORIZATION", "")[:7].lower() == "bearer "
+
+
+# A ballot posted with an API token (a voter's app) takes a short lane of the
+# middleware chain (hromada.core.lanes): the community, the language asked
+# for, the refusal of NUL characters, the Content-Security-Policy and frame
+# headers and the metrics stay; the token's authentication, its consent
+# check and every rule of the ballot run in the view as before. A ballot
+# without a token, or with a session cookie, takes the full chain (the
+# session's log-in and its CSRF check).
+BALLOT_LANE = Lane(
+    name="budget ballots with a token",
+    paths=r"/api/v1/budget/cycles/[0-9]+/ballots",
+    views=frozenset({"api:cast_ballot"}),
+    skip=FOR_PAGES,
+    admit=_bearer,
+)
 
 
 class BudgetCategoryOut(Schema):

@@ -6,6 +6,7 @@ import json
 import logging
 
 from django.test import Client
+from django.utils import translation
 from prometheus_client import REGISTRY
 
 from hromada.chatbot.models import Update
@@ -90,3 +91,15 @@ def test_other_posts_keep_csrf_and_the_pages_headers(community):
     response = client.post("/chatbot/chat/send/", {"text": "привіт"})
     assert response.status_code == 403
     assert response["X-Frame-Options"] == "DENY"
+
+
+def test_the_webhook_leaves_the_thread_in_the_default_language(tg_bot, telegram):
+    translation.activate("en")
+    response = Client().post(
+        f"/chatbot/telegram/{tg_bot.pk}/",
+        data=json.dumps(message_update(70, 701, "/start")),
+        content_type="application/json",
+        HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN=tg_bot.secret,
+    )
+    assert response.status_code == 200
+    assert translation.get_language() == "uk"
