@@ -503,7 +503,9 @@ def kiosk_ticket(request, pk: int, token):
     # The community's own address, never the request's Host (which a client sets).
     link = urljoin(site_url(request.community), issued.get_absolute_url())
     # A data: URI in an <img>: the page never takes markup from a library as HTML.
-    qr = segno.make(link, error="m").svg_data_uri(scale=3)
+    # One fixed mask pattern (any of the eight reads alike): trying all eight
+    # for the "best" one was half of the printed ticket's CPU.
+    qr = segno.make(link, error="m", mask=2).svg_data_uri(scale=3)
     context = {"office": found, "ticket": issued, "qr": qr, "link": link}
     context.update(_ticket_context(issued))
     return render(request, "cnap/kiosk_ticket.html", context)
