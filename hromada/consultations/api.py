@@ -15,7 +15,7 @@ from hromada.api.types import Id
 from hromada.consultations import report, results, selectors, services
 from hromada.consultations.limits import over_limit
 from hromada.consultations.models import COMMENT_MAX, Comment, Consultation
-from hromada.core.errors import NotFound, RateLimited, ValidationFailed
+from hromada.core.errors import DomainError, NotFound, RateLimited, ValidationFailed
 
 router = Router(tags=["consultations"])
 
@@ -249,15 +249,28 @@ def survey_schema(request, consultation_id: Id):
 )
 def answer_survey(request, consultation_id: Id, payload: AnswerIn):
     _throttle(request, "answer")
-    # Answering reads only what it needs of the consultation (see the page's view).
+    # Answering reads only what it needs of the consultation: the survey as
+    # this worker saw it open, if it did (see the page's view).
+    viewer = _viewer(request)
     consultation = selectors.survey_to_answer(
-        community=request.community, pk=consultation_id, viewer=_viewer(request)
+        community=request.community, pk=consultation_id, viewer=viewer, remembered=True
     )
     if len(json.dumps(payload.answers, default=str)) > 200_000:
         raise ValidationFailed(fields={"answers": _("The response is too long.")})
-    response = services.submit_response(
-        consultation=consultation, resident=request.auth, answers=payload.answers
-    )
+    while True:
+        try:
+            response = services.submit_response(
+                consultation=consultation, resident=request.auth, answers=payload.answers
+            )
+        except DomainError as error:
+            # Refused as this worker saw the survey: checked again, read afresh.
+            if not consultation.remembered or isinstance(error, services.AlreadyAnswered):
+                raise
+            consultation = selectors.survey_to_answer(
+                community=request.community, pk=consultation_id, viewer=viewer
+            )
+        else:
+            break
     return Status(
         201, {"consultation_id": consultation.pk, "submitted_on": response.submitted_on.isoformat()}
     )

@@ -73,6 +73,15 @@ def visible_consultation(*, community: Community, pk: int, viewer=None) -> Consu
 # and the page, when shown again, reads the whole one.
 ANSWERING = ("id", "community_id", "uid", "kind", "status", "opens_at", "closes_at", "anonymity")
 
+# An open survey changes only by closing: its times and anonymity are fixed
+# once it opens (update_consultation refuses then), and so are its questions
+# (survey.questions_of). Each worker keeps the narrow row of the open surveys
+# it has read, and the statement that stores a response checks that row in the
+# database again (services._store: open now, same uid and anonymity), so a
+# survey closed since stores nothing and is read afresh.
+_OPEN: dict[tuple[int, int], list] = {}
+_OPEN_MAX = 256
+
 
 @functools.cache
 def _answering_sql(vendor: str) -> tuple[list[str], str]:
@@ -94,26 +103,51 @@ def _aware(value):
     return value
 
 
-def survey_to_answer(*, community: Community, pk: int, viewer=None) -> Consultation:
+def survey_to_answer(
+    *, community: Community, pk: int, viewer=None, remembered: bool = False
+) -> Consultation:
     """
     Return the consultation a survey answer is posted to, as `visible_consultation`
     would, with only the fields answering needs (others load when touched).
+
+    `remembered`: an open survey as this worker last read it, if it has; the
+    instance's `remembered` attribute says whether it came so. Only for
+    storing a response, whose statement checks the row again (see _OPEN);
+    the caller reads afresh (remembered=False) when that check refuses.
     """
     names, sql = _answering_sql(connection.vendor)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [pk, community.pk])
-        row = cursor.fetchone()
-    if row is None:
-        raise services.ConsultationNotFound()
-    values = dict(zip(names, row, strict=True))
-    if values["status"] == STATUS.DRAFT:
-        return visible_consultation(community=community, pk=pk, viewer=viewer)
-    uid = values["uid"]
-    values["uid"] = uid if isinstance(uid, uuid.UUID) else uuid.UUID(str(uid))
-    values["opens_at"] = _aware(values["opens_at"])
-    values["closes_at"] = _aware(values["closes_at"])
-    consultation = Consultation.from_db(connection.alias, names, [values[n] for n in names])
+    key = (community.pk, pk)
+    values = _OPEN.get(key) if remembered else None
+    if values is None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [pk, community.pk])
+            row = cursor.fetchone()
+        if row is None:
+            _OPEN.pop(key, None)
+            raise services.ConsultationNotFound()
+        found = dict(zip(names, row, strict=True))
+        if found["status"] == STATUS.DRAFT:
+            _OPEN.pop(key, None)
+            consultation = visible_consultation(community=community, pk=pk, viewer=viewer)
+            consultation.remembered = False
+            return consultation
+        uid = found["uid"]
+        found["uid"] = uid if isinstance(uid, uuid.UUID) else uuid.UUID(str(uid))
+        found["opens_at"] = _aware(found["opens_at"])
+        found["closes_at"] = _aware(found["closes_at"])
+        values = [found[n] for n in names]
+        if found["status"] == STATUS.OPEN and found["kind"] == Consultation.Kind.SURVEY:
+            if len(_OPEN) >= _OPEN_MAX:
+                _OPEN.clear()
+            _OPEN[key] = values
+        else:
+            _OPEN.pop(key, None)
+        came = False
+    else:
+        came = True
+    consultation = Consultation.from_db(connection.alias, names, values)
     consultation.community = community
+    consultation.remembered = came
     return consultation
 
 

@@ -836,7 +836,7 @@ def response_key(consultation: Consultation, resident: Resident) -> str:
     for one survey and unrelated keys across surveys.
     """
     person = resident.tax_hash or f"resident:{resident.pk}"
-    secret = hashlib.sha256(f"consultations-response\0{settings.SECRET_KEY}".encode()).digest()
+    secret = _response_secret(settings.SECRET_KEY)
     message = f"{consultation.uid}\0{person}".encode()
     return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
@@ -850,8 +850,8 @@ AGE_GROUPS = [
 ]
 
 
-def age_group(resident: Resident) -> str:
-    age = resident.age_on(timezone.localdate())
+def age_group(resident: Resident, day: date | None = None) -> str:
+    age = resident.age_on(day or timezone.localdate())
     if age is None:
         return ""
     for low, high, label in AGE_GROUPS:
@@ -864,8 +864,13 @@ def age_group(resident: Resident) -> str:
 # per-field preparation for each of a survey's thirty-odd answer rows cost
 # more than the rest of the request. The values are checked first by
 # survey.clean_values and always bound as parameters, never spliced into SQL.
+# The statements also check the survey's row once more (open at this moment,
+# of this community, the same uid and anonymity): a caller may hold the row as
+# its worker last saw it (selectors.survey_to_answer), and a survey closed
+# since then stores nothing.
 ANSWER_BATCH = 100  # rows per INSERT on SQLite: 700 parameters, under its old limit of 999
 ANSWER_FIELDS = ("question", "row", "option", "number", "day", "text")
+OPEN_CHECK = ("id", "community", "kind", "status", "anonymity", "uid")
 
 
 @functools.cache
@@ -890,41 +895,80 @@ def _response_sql(vendor: str) -> dict[str, str]:
         f"WHERE l.{columns(CommunityLink, 'resident')} = %s "
         f"AND l.{columns(CommunityLink, 'community')} = %s ORDER BY l.{link_id} LIMIT 1"
     )
+    # The survey open now, as the caller holds it: one row, or none.
+    tests = " AND ".join(f"{columns(Consultation, name)} = %s" for name in OPEN_CHECK)
+    is_open = (
+        f"SELECT 1 FROM {table(Consultation)} WHERE {tests} "  # noqa: S608
+        f"AND {columns(Consultation, 'opens_at')} <= %s AND {columns(Consultation, 'closes_at')} > %s"
+    )
     response = columns(
         Response, "consultation", "resident", "settlement", "age_group", "submitted_on"
     )
     answer = columns(Answer, "response", *ANSWER_FIELDS)
     returned = f"{response_id}, {columns(Response, 'settlement')}"
+    key = columns(ResponseKey, "consultation", "key")
     sql = {
-        "key": f"INSERT INTO {table(ResponseKey)} ({columns(ResponseKey, 'consultation', 'key')}) "  # noqa: S608
-        "VALUES (%s, %s)",
+        "open": is_open,
+        "key": f"INSERT INTO {table(ResponseKey)} ({key}) VALUES (%s, %s)",  # noqa: S608
         "response": f"INSERT INTO {table(Response)} ({response}) "  # noqa: S608
         f"VALUES (%s, %s, ({settlement}), %s, %s) RETURNING {returned}",
         "answers": f"INSERT INTO {table(Answer)} ({answer}) VALUES ",  # noqa: S608
         "read": f"SELECT {returned} FROM {table(Response)} WHERE {response_id} = %s",  # noqa: S608
     }
     if vendor == "postgresql":
-        # The whole response in one statement: the answer rows arrive as one
-        # JSON array of arrays, each element cast to its column's type.
+        # The whole response in one statement: every INSERT takes its row
+        # from `ok`, the survey's check; the answer rows arrive as one JSON
+        # array of arrays, each element cast to its column's type.
         types = [Answer._meta.get_field(name).db_type(connection) for name in ANSWER_FIELDS]
         cells = ", ".join(
             f"e ->> {n}" if kind == "text" else f"(e ->> {n})::{kind}"
             for n, kind in enumerate(types)
         )
         made = (
-            f"made AS ({sql['response']}), "  # noqa: S608
+            f"made AS (INSERT INTO {table(Response)} ({response}) "  # noqa: S608
+            f"SELECT %s, %s, ({settlement}), %s, %s FROM ok RETURNING {returned}), "
             f"stored AS (INSERT INTO {table(Answer)} ({answer}) "
             f"SELECT made.{response_id}, {cells} FROM made, json_array_elements(%s::json) e) "
             f"SELECT {returned} FROM made"
         )
-        sql["one"] = f"WITH {made}"
-        sql["one_anonymous"] = f"WITH person_key AS ({sql['key']}), {made}"
+        person = f"person_key AS (INSERT INTO {table(ResponseKey)} ({key}) SELECT %s, %s FROM ok)"  # noqa: S608
+        sql["one"] = f"WITH ok AS ({is_open}), {made}"
+        sql["one_anonymous"] = f"WITH ok AS ({is_open}), {person}, {made}"
     return sql
 
 
-def _store(*, consultation, resident, anonymous: bool, group: str, day: date, rows: list):
-    """Write the response, its answers and, if anonymous, its key; return (id, settlement)."""
+@functools.cache
+def _response_secret(secret_key: str) -> bytes:
+    return hashlib.sha256(f"consultations-response\0{secret_key}".encode()).digest()
+
+
+def _open_params(consultation: Consultation, now: datetime) -> list:
+    """Return the parameters of the statements' check of the survey (see OPEN_CHECK)."""
+    uid = Consultation._meta.get_field("uid").get_db_prep_value(
+        consultation.uid, connection, prepared=False
+    )
+    moment = connection.ops.adapt_datetimefield_value(now)
+    return [
+        consultation.pk,
+        consultation.community_id,
+        KIND.SURVEY.value,
+        STATUS.OPEN.value,
+        consultation.anonymity,
+        uid,
+        moment,
+        moment,
+    ]
+
+
+def _store(
+    *, consultation, resident, anonymous: bool, group: str, day: date, rows: list, now: datetime
+):
+    """
+    Write the response, its answers and, if anonymous, its key; return
+    (id, settlement), or None when the survey's row says it is not open now.
+    """
     sql = _response_sql(connection.vendor)
+    check = _open_params(consultation, now)
     key = [consultation.pk, response_key(consultation, resident)] if anonymous else []
     params = [
         consultation.pk,
@@ -941,9 +985,14 @@ def _store(*, consultation, resident, anonymous: bool, group: str, day: date, ro
         statement = sql["one_anonymous" if anonymous else "one"]
         guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
         with guard, connection.cursor() as cursor:
-            cursor.execute(statement, [*key, *params, values])
+            cursor.execute(statement, [*check, *key, *params, values])
             return cursor.fetchone()
     with transaction.atomic(), connection.cursor() as cursor:
+        # SQLite's transactions here take the write lock first (IMMEDIATE):
+        # the survey cannot close between the check and the rows.
+        cursor.execute(sql["open"], check)
+        if cursor.fetchone() is None:
+            return None
         if anonymous:
             cursor.execute(sql["key"], key)
         if connection.features.can_return_columns_from_insert:
@@ -975,7 +1024,8 @@ def submit_response(
     own, and the response without the resident. `questions`, when given, are
     the survey's own (survey.questions_of), already read by the caller.
     The database refuses a second response (ResponseKey's or Response's
-    unique constraint), so two submissions racing store one.
+    unique constraint), so two submissions racing store one; and it stores
+    nothing unless the survey's row says it is open now (NotOpen).
     """
     from hromada.consultations import survey
 
@@ -989,19 +1039,25 @@ def submit_response(
         questions = survey.questions_of(consultation)
     rows = survey.clean_values(questions, answers)
     anonymous = consultation.is_anonymous
-    day, group = timezone.localdate(), age_group(resident)
+    now = timezone.now()
+    day = timezone.localdate(now)
+    group = age_group(resident, day)
     try:
-        response_id, settlement_id = _store(
+        stored = _store(
             consultation=consultation,
             resident=resident,
             anonymous=anonymous,
             group=group,
             day=day,
             rows=rows,
+            now=now,
         )
     except IntegrityError:
         raise AlreadyAnswered() from None
-    response = Response(
+    if stored is None:
+        raise NotOpen(status=consultation.get_status_display())
+    response_id, settlement_id = stored
+    return Response(
         pk=response_id,
         consultation_id=consultation.pk,
         resident_id=None if anonymous else resident.pk,
@@ -1009,7 +1065,6 @@ def submit_response(
         age_group=group,
         submitted_on=day,
     )
-    return response
 
 
 def has_answered(*, consultation: Consultation, resident) -> bool:

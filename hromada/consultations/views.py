@@ -266,48 +266,62 @@ def diff(request, pk: int):
 PROGRESS_KEY = "consultations-progress-%d"
 
 
+def _to_answer(request, pk: int, *, remembered: bool) -> Consultation:
+    try:
+        consultation = selectors.survey_to_answer(
+            community=request.community, pk=pk, viewer=request.user, remembered=remembered
+        )
+    except DomainError:
+        raise Http404 from None
+    if consultation.kind != KIND.SURVEY:
+        raise Http404
+    return consultation
+
+
 @level_required("consultations.answer")
 @limited("answer")
 def survey_form(request, pk: int):
+    errors: dict = {}
     if request.method == "POST":
-        # A stored answer renders nothing: the narrow read is enough until the
-        # page has to be shown again.
-        try:
-            consultation = selectors.survey_to_answer(
-                community=request.community, pk=pk, viewer=request.user
-            )
-        except DomainError:
-            raise Http404 from None
+        # A stored answer renders nothing: the narrow row is enough until the
+        # page has to be shown again; the survey as this worker saw it open,
+        # which the statement storing the answer checks in the database.
+        # Refused, the answer is checked once more against the row read afresh.
+        for remembered in (True, False):
+            consultation = _to_answer(request, pk, remembered=remembered)
+            questions = survey.questions_of(consultation)
+            key = PROGRESS_KEY % consultation.pk
+            values = {str(k): v for k, v in survey.parse_form(questions, request.POST).items()}
+            if "save" in request.POST:
+                # Progress stays in the resident's own session, never beside the answers.
+                request.session[key] = values
+                messages.success(request, _("Your answers are saved. You can finish later."))
+                return redirect("consultations:survey", pk)
+            try:
+                services.submit_response(
+                    consultation=consultation,
+                    resident=request.user,
+                    answers=values,
+                    questions=questions,
+                )
+            except DomainError as error:
+                refused = error
+                if consultation.remembered and not isinstance(error, services.AlreadyAnswered):
+                    continue
+            else:
+                request.session.pop(key, None)
+                messages.success(request, _("Thank you! Your response is counted."))
+                return redirect(consultation)
+            break
+        errors = refused.fields
+        messages.error(request, str(refused))
+        consultation = _consultation(request, pk)
     else:
         consultation = _consultation(request, pk)
-    if consultation.kind != KIND.SURVEY:
-        raise Http404
-    questions = survey.questions_of(consultation)
-    key = PROGRESS_KEY % consultation.pk
-    errors: dict = {}
-    values = request.session.get(key, {})
-    if request.method == "POST":
-        values = {str(k): v for k, v in survey.parse_form(questions, request.POST).items()}
-        if "save" in request.POST:
-            # Progress stays in the resident's own session, never beside the answers.
-            request.session[key] = values
-            messages.success(request, _("Your answers are saved. You can finish later."))
-            return redirect("consultations:survey", pk)
-        try:
-            services.submit_response(
-                consultation=consultation,
-                resident=request.user,
-                answers=values,
-                questions=questions,
-            )
-        except DomainError as error:
-            errors = error.fields
-            messages.error(request, str(error))
-        else:
-            request.session.pop(key, None)
-            messages.success(request, _("Thank you! Your response is counted."))
-            return redirect(consultation)
-        consultation = _consultation(request, pk)
+        if consultation.kind != KIND.SURVEY:
+            raise Http404
+        questions = survey.questions_of(consultation)
+        values = request.session.get(PROGRESS_KEY % consultation.pk, {})
     answered = services.has_answered(consultation=consultation, resident=request.user)
     shown = {int(k): v for k, v in values.items() if str(k).lstrip("-").isdigit()}
     context = {

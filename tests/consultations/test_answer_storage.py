@@ -3,10 +3,11 @@
 from datetime import date
 
 import pytest
+from django.contrib.messages import get_messages
 from django.db import transaction
 from django.urls import reverse
 
-from hromada.consultations import services, survey
+from hromada.consultations import selectors, services, survey
 from hromada.consultations.models import Answer, Consultation, Response, ResponseKey
 from hromada.core.errors import ValidationFailed
 from hromada.core.models import CommunityLink, Identity, Settlement, Street
@@ -216,3 +217,46 @@ def test_answering_through_the_api(community, other_community, moderator, reside
     )
     assert late.status_code == 409 and late.json()["error"]["code"] == "consultation_not_open"
     assert Response.objects.count() == 1
+
+
+def test_the_statement_stores_nothing_unless_the_row_says_open(community, moderator, resident):
+    """The survey as a caller last saw it open, closed since: refused, nothing stored."""
+    consultation = open_survey(community, moderator)
+    seen = Consultation.objects.get(pk=consultation.pk)
+    close_now(consultation, moderator)
+    with pytest.raises(services.NotOpen):
+        services.submit_response(consultation=seen, resident=resident, answers=FULL)
+    anonymous = open_survey(community, moderator, anonymous=True)
+    seen = Consultation.objects.get(pk=anonymous.pk)
+    seen.anonymity = Consultation.Anonymity.IDENTIFIED  # not as the row says: refused
+    with pytest.raises(services.NotOpen):
+        services.submit_response(consultation=seen, resident=resident, answers=FULL)
+    assert not Response.objects.exists() and not Answer.objects.exists()
+    assert not ResponseKey.objects.exists()
+
+
+def test_a_survey_closed_after_a_worker_saw_it_open(community, moderator, resident):
+    """The page and the API read the survey afresh when the remembered one is refused."""
+    consultation = open_survey(community, moderator)
+    url = reverse("consultations:survey", args=[consultation.pk])
+    form = {"q1": "0", "q4": "3"}
+    first = client_for(make_resident(community, level=Identity.EMAIL)).post(url, form)
+    assert first.status_code == 302
+    assert (community.pk, consultation.pk) in selectors._OPEN
+    close_now(consultation, moderator)
+    page = client_for(resident).post(url, form)
+    assert page.status_code == 200 and Response.objects.count() == 1
+    said = [str(m) for m in get_messages(page.wsgi_request)]
+    assert said == [str(services.NotOpen(status=Consultation.Status.CLOSED.label))]
+    assert (community.pk, consultation.pk) not in selectors._OPEN
+    reopened = open_survey(community, moderator)
+    api = f"/api/v1/consultations/{reopened.pk}/survey/responses"
+    body = {"answers": {"1": 0, "4": 3}}
+    client = client_for(resident)
+    assert client.post(api, body, content_type="application/json").status_code == 201
+    close_now(reopened, moderator)
+    late = client_for(make_resident(community, level=Identity.EMAIL)).post(
+        api, body, content_type="application/json"
+    )
+    assert late.status_code == 409 and late.json()["error"]["code"] == "consultation_not_open"
+    assert Response.objects.count() == 2
