@@ -12,7 +12,6 @@ centre call these and nothing else.
 from __future__ import annotations
 
 import contextlib
-import secrets
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 
@@ -20,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.crypto import salted_hmac
 from django.utils.dateparse import parse_time
 from django.utils.translation import gettext_lazy as _
 
@@ -41,7 +40,7 @@ from hromada.cnap.models import (
     Ticket,
     TicketCounter,
 )
-from hromada.core import audit
+from hromada.core import audit, onetime
 from hromada.core.errors import (
     Conflict,
     DomainError,
@@ -516,7 +515,7 @@ def issue_ticket(
 
 def _new_code(*, office: Office) -> str:
     while True:
-        code = f"{secrets.randbelow(10**BOOKING_CODE_LENGTH):0{BOOKING_CODE_LENGTH}d}"
+        code = onetime.new_code(BOOKING_CODE_LENGTH)
         taken = Booking.objects.filter(office=office, code=code, status=Booking.Status.BOOKED)
         if (
             not taken.exists()
@@ -1496,8 +1495,7 @@ class SmsNotSent(DomainError):
     message = _("The text message could not be sent now. Please try again in a few minutes.")
 
 
-def _code_hash(token, code: str) -> str:
-    return salted_hmac("hromada.cnap.phone_code", f"{token}:{code}", algorithm="sha256").hexdigest()
+PHONE_CODE_PURPOSE = "hromada.cnap.phone_code"
 
 
 def _phone_holds_place(*, office: Office, service: Service, phone: str, day: date) -> bool:
@@ -1539,7 +1537,7 @@ def request_phone_code(
         checks=[(phone, PHONE_CODE_RATE), (address_bucket(address), PHONE_ADDRESS_RATE)],
     ):
         raise TooManyCodes()
-    code = f"{secrets.randbelow(10**PHONE_CODE_LENGTH):0{PHONE_CODE_LENGTH}d}"
+    code = onetime.new_code(PHONE_CODE_LENGTH)
     row = PhoneCode(
         community_id=office.community_id,
         office=office,
@@ -1548,7 +1546,7 @@ def request_phone_code(
         created_at=now,
         expires_at=now + timedelta(minutes=PHONE_CODE_MINUTES),
     )
-    row.code_hash = _code_hash(row.token, code)
+    row.code_hash = onetime.code_hash(PHONE_CODE_PURPOSE, row.token, code)
     row.save()
     text = _("ЦНАП code: %(code)s. Valid %(minutes)d min. Tell it to no one.") % {
         "code": code,
@@ -1605,16 +1603,20 @@ def confirm_phone_code(
         except (PhoneCode.DoesNotExist, ValueError, ValidationError):
             raise PhoneCodeNotFound() from None
         if row.used_at is not None:
-            failure = PhoneCodeExpired()
-        elif row.attempts >= PHONE_CODE_TRIES:
-            failure = PhoneCodeLocked()
-        elif row.expires_at <= now:
-            failure = PhoneCodeExpired()
-        elif not constant_time_compare(row.code_hash, _code_hash(row.token, code)):
-            row.attempts += 1
-            row.save(update_fields=["attempts"])
-            left = PHONE_CODE_TRIES - row.attempts
-            failure = PhoneCodeWrong(left=left) if left else PhoneCodeLocked()
+            reason, left = onetime.EXPIRED, 0
+        else:
+            reason, left = onetime.check_code(
+                row,
+                code,
+                purpose=PHONE_CODE_PURPOSE,
+                key=row.token,
+                now=now,
+                tries=PHONE_CODE_TRIES,
+            )
+        if reason == onetime.WRONG:
+            failure = PhoneCodeWrong(left=left)
+        elif reason is not None:
+            failure = PhoneCodeLocked() if reason == onetime.LOCKED else PhoneCodeExpired()
         else:
             ticket = _join_by_phone(row=row, now=now)
             row.used_at = now

@@ -1,9 +1,8 @@
 """
 A resident's phone for SMS notifications: confirmed by a texted one-time code.
 
-The same approach as the ЦНАП's joining by phone (`hromada.cnap.services.
-request_phone_code`), for an account: a six-digit code of which only a keyed
-hash is kept, valid `PHONE_CODE_MINUTES`, blocked after `PHONE_CODE_TRIES`
+The same one-time codes as the ЦНАП's joining by phone (`hromada.core.onetime`),
+for an account: a six-digit code of which only a keyed hash is kept, valid `PHONE_CODE_MINUTES`, blocked after `PHONE_CODE_TRIES`
 wrong tries; codes are rate-limited per account and per address, tries per
 address. Only a confirmed phone may carry notifications
 (`hromada.core.sms.wants_sms`); changing the phone clears the confirmation
@@ -15,15 +14,13 @@ entry that never names the number.
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-from hromada.core import audit, sms
+from hromada.core import audit, onetime, sms
 from hromada.core.errors import Conflict, DomainError, NotFound, RateLimited
 from hromada.core.models import (
     PHONE_CODE_LENGTH,
@@ -77,10 +74,7 @@ class PhoneNotConfirmed(Conflict):
     message = _("Confirm your phone first: SMS goes only to a confirmed phone.")
 
 
-def _code_hash(row_id: int, code: str) -> str:
-    return salted_hmac(
-        "hromada.core.phone_code", f"{row_id}:{code}", algorithm="sha256"
-    ).hexdigest()
+CODE_PURPOSE = "hromada.core.phone_code"
 
 
 def pending_confirmation(resident: Resident) -> PhoneConfirmation | None:
@@ -134,8 +128,8 @@ def request_code(
         created_at=now,
         expires_at=now + timedelta(minutes=PHONE_CODE_MINUTES),
     )
-    code = f"{secrets.randbelow(10**PHONE_CODE_LENGTH):0{PHONE_CODE_LENGTH}d}"
-    row.code_hash = _code_hash(row.pk, code)
+    code = onetime.new_code(PHONE_CODE_LENGTH)
+    row.code_hash = onetime.code_hash(CODE_PURPOSE, row.pk, code)
     row.save(update_fields=["code_hash"])
     text = _("Hromada code: %(code)s. Valid %(minutes)d min. Tell it to no one.") % {
         "code": code,
@@ -171,15 +165,13 @@ def confirm_code(
         row = PhoneConfirmation.objects.select_for_update().filter(resident=resident).first()
         if row is None:
             raise PhoneCodeMissing()
-        if row.attempts >= PHONE_CODE_TRIES:
-            failure = PhoneCodeLocked()
-        elif row.expires_at <= now:
-            failure = PhoneCodeExpired()
-        elif not constant_time_compare(row.code_hash, _code_hash(row.pk, code)):
-            row.attempts += 1
-            row.save(update_fields=["attempts"])
-            left = PHONE_CODE_TRIES - row.attempts
-            failure = PhoneCodeWrong(left=left) if left else PhoneCodeLocked()
+        reason, left = onetime.check_code(
+            row, code, purpose=CODE_PURPOSE, key=row.pk, now=now, tries=PHONE_CODE_TRIES
+        )
+        if reason == onetime.WRONG:
+            failure = PhoneCodeWrong(left=left)
+        elif reason is not None:
+            failure = PhoneCodeLocked() if reason == onetime.LOCKED else PhoneCodeExpired()
         else:
             resident = Resident.objects.select_for_update().get(pk=resident.pk)
             changed = resident.phone != row.phone
