@@ -575,17 +575,18 @@ def _grow(election: _Election, branch: _Branch, stack: list[_Branch]):
         used = b.used
         held = b.money[:used, :n]
         counts = b.counts
-        rows = np.flatnonzero(b.remaining)
         floor = b.floor.copy()
         w = None
-        rows = rows[np.isfinite(floor[rows])]
+        rows = np.flatnonzero(b.remaining & np.isfinite(floor))
         if len(rows) and used:
             # The price per unit at the first extra, for the projects whose
             # floor there is not already above the best of these prices.
             first = b.floor_first
             rows = rows[np.argsort(first[rows], kind="stable")]
             rho, unsure = _prices_at(counts, used, held[:, 0], cost, rows[:_FIRST_TRY])
-            more = rows[_FIRST_TRY:][first[rows[_FIRST_TRY:]] <= rho.min() * (1 + _MARGIN)]
+            more = rows[_FIRST_TRY:]
+            if len(more):
+                more = more[first[more] <= rho.min() * (1 + _MARGIN)]
             if len(more):
                 rho_more, unsure_more = _prices_at(counts, used, held[:, 0], cost, more)
                 rho = np.concatenate([rho, rho_more])
