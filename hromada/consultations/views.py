@@ -313,8 +313,13 @@ def survey_form(request, pk: int):
                 messages.success(request, _("Thank you! Your response is counted."))
                 return redirect(consultation)
             break
-        errors = refused.fields
         messages.error(request, str(refused))
+        if isinstance(refused, services.AlreadyAnswered):
+            # A second tap, or another tab: said on the survey's page, where
+            # the stored answer's thanks went, rather than the form again.
+            request.session.pop(key, None)
+            return redirect(consultation)
+        errors = refused.fields
         consultation = _consultation(request, pk)
     else:
         consultation = _consultation(request, pk)

@@ -163,7 +163,10 @@ def test_more_rows_than_one_statement_takes(community, moderator, resident):
 
 
 def test_posting_the_page(community, moderator, resident):
-    """A stored answer redirects with thanks; a second post shows the page, refused."""
+    """
+    A stored answer redirects with thanks; a second post goes to the same page,
+    refused; a wrong one shows the form again, its values escaped.
+    """
     consultation = open_survey(community, moderator, title="Опитування про маршрути")
     url = reverse("consultations:survey", args=[consultation.pk])
     form = {"q1": "0", "q4": "3", "q2": ["0", "1"], "q9_r0": "1", "q7": "<b>Центр</b>"}
@@ -172,8 +175,17 @@ def test_posting_the_page(community, moderator, resident):
     assert response.status_code == 302 and response["Location"] == consultation.get_absolute_url()
     assert Answer.objects.filter(text="<b>Центр</b>").exists()
     again = client.post(url, form)
-    assert again.status_code == 200 and "Опитування про маршрути" in again.text
-    assert "<b>Центр</b>" not in again.text
+    assert again.status_code == 302 and again["Location"] == consultation.get_absolute_url()
+    said = [(m.level_tag, str(m)) for m in get_messages(again.wsgi_request)]
+    assert said[-1] == ("error", str(services.AlreadyAnswered()))
+    page = client.get(again["Location"])
+    assert str(services.AlreadyAnswered()) in page.text
+    assert Response.objects.count() == 1
+    wrong = client_for(make_resident(community, level=Identity.EMAIL)).post(
+        url, {**form, "q4": "9"}
+    )
+    assert wrong.status_code == 200 and "Опитування про маршрути" in wrong.text
+    assert "<b>Центр</b>" not in wrong.text and "&lt;b&gt;Центр&lt;/b&gt;" in wrong.text
     assert Response.objects.count() == 1
 
 
