@@ -39,6 +39,21 @@ def test_report_gets_number_route_deadlines_and_history(
     assert appeal.due_on >= received + timedelta(days=15)
     assert appeal.target_on == deadlines.target_date(received, days=3, community=community)
     assert [entry.action for entry in history(appeal)] == ["appeal.registered"]
+    # On PostgreSQL the number, the row and this entry come from one statement.
+    entry = history(appeal).get()
+    assert (entry.community_id, entry.actor_id) == (community.pk, resident.pk)
+    assert (entry.target_id, entry.target_label) == (str(appeal.pk), appeal.number)
+    assert entry.before == {}
+    assert entry.after == {
+        "number": appeal.number,
+        "kind": "report",
+        "channel": appeal.channel,
+        "category": appeal.category.service_code,
+        "department": housing.pk,
+        "photos": 0,
+    }
+    stored = Appeal.objects.get(pk=appeal.pk)
+    assert (stored.number, stored.created_at) == (appeal.number, appeal.created_at)
     assert len(mail.outbox) == 1
     assert appeal.number in mail.outbox[0].subject
 

@@ -6,7 +6,7 @@ from django.test import override_settings
 
 from hromada.budget import api as budget_api
 from hromada.budget import services
-from hromada.budget.models import Ballot, Choice, Cycle
+from hromada.budget.models import Ballot, Choice, Cycle, Project
 from hromada.core.models import AuditEntry, Community, CommunityLink, Street
 from hromada.core.services import issue_api_token
 from tests.budget.helpers import admitted_projects, move_to
@@ -109,3 +109,40 @@ def test_ballots_over_the_rate_are_refused(voting, voter, monkeypatch):
     assert limited.status_code == 429
     assert limited.json()["error"]["code"] == "rate_limited"
     cache.clear()
+
+
+def test_the_link_is_checked_before_the_ballots_rules(voting, community):
+    """One statement reads the link and the projects; the refusals keep their order."""
+    category, projects = voting
+    stranger = make_resident(community, link=None)
+    twice = client_for().post(
+        f"/api/v1/budget/cycles/{category.cycle_id}/ballots",
+        {"category": category.pk, "projects": [projects[0].pk, projects[0].pk]},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {issue_api_token(resident=stranger, name='t')[1]}",
+    )
+    assert twice.status_code == 403
+    assert twice.json()["error"]["code"] == "pb_not_eligible"
+    assert not Ballot.objects.exists()
+    assert not AuditEntry.objects.filter(action="budget.ballot_cast").exists()
+
+
+def test_a_project_not_admitted_is_refused_and_nothing_written(voting, voter):
+    category, projects = voting
+    Project.objects.filter(pk=projects[1].pk).update(status=Project.Status.REJECTED)
+    refused = post_ballot(category, voter, projects[:2])
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "pb_ballot_invalid"
+    assert not Ballot.objects.exists()
+    assert not Choice.objects.exists()
+    assert not AuditEntry.objects.filter(action="budget.ballot_cast").exists()
+
+
+def test_the_audit_entry_is_the_ballots(voting, voter):
+    category, projects = voting
+    assert post_ballot(category, voter, projects[:3]).status_code == 201
+    ballot = Ballot.objects.get()
+    entry = AuditEntry.objects.get(action="budget.ballot_cast")
+    assert (entry.target_type, entry.target_label) == ("budget.ballot", str(ballot))
+    assert (entry.before, entry.after) == ({}, {})
+    assert Choice.objects.filter(ballot=ballot).count() == 3
