@@ -189,3 +189,31 @@ def test_escalation_run_twice_at_once_notifies_once(community, categories, resid
     results = race([services.escalate_overdue, services.escalate_overdue])
     assert sorted(results) == [0, 1]
     assert Notification.objects.filter(event="appeals/escalated").count() == 1
+
+
+def test_an_open311_report_with_nothing_else_to_write_commits_as_one_statement(
+    community, categories
+):
+    """No photo, no account, no address: the report, its number and audit entry or nothing."""
+    from django.core import mail
+    from django.test import Client
+
+    from hromada.core.models import AuditEntry
+
+    _key, raw = services.issue_open311_key(community=community, name="Партнер")
+    client = Client()
+    url = "/open311/v2/requests.json"
+    fields = {"api_key": raw, "service_code": "light-out", "lat": LAT, "long": LON}
+    assert client.post(url, fields).status_code == 200
+    assert client.post(url, {**fields, "email": "petro@example.com"}).status_code == 200
+    # A refused report writes nothing, the counter included.
+    assert client.post(url, {**fields, "lat": "0", "long": "0"}).status_code == 400
+    year = timezone.localdate().year
+    first, second = Appeal.objects.order_by("pk")
+    assert [first.number, second.number] == [f"{year}/000001", f"{year}/000002"]
+    assert AppealCounter.objects.get(community=community, year=year).last == 2
+    entries = AuditEntry.objects.filter(action="appeal.registered").order_by("pk")
+    assert [e.target_id for e in entries] == [str(first.pk), str(second.pk)]
+    assert [e.after["number"] for e in entries] == [first.number, second.number]
+    assert not connection.in_atomic_block
+    assert [m.to for m in mail.outbox] == [["petro@example.com"]]
