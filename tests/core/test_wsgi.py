@@ -26,3 +26,28 @@ def test_the_loaded_application_is_kept_out_of_the_collectors_walks(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert int(done.stdout.strip()) > 10_000
+
+
+WARM = """
+import sys
+from django.db import connections
+from hromada.wsgi import application
+from django.urls import get_resolver
+# The modules' views are imported and the URL tables built before any request,
+assert "hromada.petitions.views" in sys.modules and "hromada.cnap.views" in sys.modules
+assert get_resolver()._reverse_dict
+# and no connection was opened (the module may be loaded before a fork).
+assert all(connection.connection is None for connection in connections.all())
+print("ok")
+"""
+
+
+def test_the_loaded_application_has_its_views_and_no_connection(tmp_path):
+    env = dict(os.environ, HROMADA_VAR_DIR=str(tmp_path), PYTHONPATH=str(ROOT))
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.pop("DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-c", WARM], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
