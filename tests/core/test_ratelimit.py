@@ -56,8 +56,12 @@ def test_limits_on_redis(redis_url):
 
         handler["default"].clear()
         _exercise()
-        keys = redis.Redis.from_url(redis_url).keys("ratelimit-test:*")
+        server = redis.Redis.from_url(redis_url)
+        keys = server.keys("ratelimit-test:*")
         assert keys and all(b"198.51" not in key and b"resident" not in key for key in keys)
+        # Every counter lives no longer than its window.
+        assert all(0 < server.ttl(key) <= 60 for key in keys)
+
         assert all(0 < redis.Redis.from_url(redis_url).ttl(key) <= 60 for key in keys)
         handler["default"].clear()
 
