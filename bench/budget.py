@@ -412,6 +412,16 @@ def pabutools_comparison() -> list[dict]:
     ]
 
 
+def vote_figures(http: dict) -> dict:
+    """The voting part's figures in the final JSON line."""
+    return {
+        "vote_per_s": round(http["per_s"], 1),
+        "vote_p99_ms": round(http["p99_ms"], 1),
+        "vote_errors": http["errors"],
+        "vote_cpu_ms": {"app": round(http["app_cpu_ms"], 2), "db": round(http["db_cpu_ms"], 2)},
+    }
+
+
 def main() -> int:
     ensure_postgres()
     admin_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}"')
@@ -453,17 +463,7 @@ def main() -> int:
                 f"{http['ok']:>8} {http['per_s']:>6.0f} {http['p99_ms']:>7.0f} "
                 f"{http['app_cpu_ms']:>11.2f} {http['db_cpu_ms']:>10.2f}"
             )
-            summary = {
-                "vote_per_s": round(http["per_s"], 1),
-                "vote_p99_ms": round(http["p99_ms"], 1),
-                "vote_errors": http["errors"],
-                "vote_cpu_ms": {
-                    "app": round(http["app_cpu_ms"], 2),
-                    "db": round(http["db_cpu_ms"], 2),
-                },
-                "load_average": round(os.getloadavg()[0], 1),
-            }
-            print(json.dumps(summary))
+            print(json.dumps({**vote_figures(http), "load_average": round(os.getloadavg()[0], 1)}))
             return 0 if http["errors"] == 0 else 1
         tally = tally_from_database(categories)
         log(
@@ -489,13 +489,7 @@ def main() -> int:
                     f"{'yes' if row['identical'] else 'NO'}"
                 )
         summary = {
-            "vote_per_s": round(http["per_s"], 1),
-            "vote_p99_ms": round(http["p99_ms"], 1),
-            "vote_errors": http["errors"],
-            "vote_cpu_ms": {
-                "app": round(http["app_cpu_ms"], 2),
-                "db": round(http["db_cpu_ms"], 2),
-            },
+            **vote_figures(http),
             "tally_load_s": round(tally["load"], 3),
             "tally_greedy_s": round(tally["greedy"], 4),
             "tally_mes_s": round(tally["mes"], 4),

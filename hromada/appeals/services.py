@@ -150,13 +150,7 @@ def _registration_sql(connection) -> str:
         else "%s"
         for f in fields
     ]
-    audit_columns = ", ".join(
-        quote(AuditEntry._meta.get_field(name).column)
-        for name in (
-            "community", "actor", "action", "target_type", "target_id",
-            "target_label", "before", "after", "created_at",
-        )
-    )  # fmt: skip
+    audit_columns = audit.statement_columns(connection)
     # The names come from the models; every value is a parameter.
     return (
         f"WITH counter AS (INSERT INTO {counter} (community_id, year, last) "  # noqa: S608

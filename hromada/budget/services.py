@@ -1009,13 +1009,7 @@ def _insert_ballot_in_one_statement(ballot: Ballot, columns, values, picked) -> 
     quote = connection.ops.quote_name
     ballots, choices = quote(Ballot._meta.db_table), quote(Choice._meta.db_table)
     entries = quote(AuditEntry._meta.db_table)
-    audit_columns = ", ".join(
-        quote(AuditEntry._meta.get_field(name).column)
-        for name in (
-            "community", "actor", "action", "target_type", "target_id",
-            "target_label", "before", "after", "created_at",
-        )
-    )  # fmt: skip
+    audit_columns = audit.statement_columns(connection)
     pairs = ", ".join(["(%s::bigint, %s::integer)"] * len(picked))
     # The names come from the models; every value is a parameter.
     sql = (

@@ -9,6 +9,19 @@ from django.db import models
 from hromada.core import rows
 from hromada.core.models import AuditEntry, Community, Resident
 
+# The columns a service that writes its audit entry inside a larger statement
+# fills (an Open City registration, an online ballot), in this order.
+STATEMENT_FIELDS = (
+    "community", "actor", "action", "target_type", "target_id",
+    "target_label", "before", "after", "created_at",
+)  # fmt: skip
+
+
+def statement_columns(connection) -> str:
+    """Return the quoted column names of STATEMENT_FIELDS for a plain INSERT."""
+    quote = connection.ops.quote_name
+    return ", ".join(quote(AuditEntry._meta.get_field(name).column) for name in STATEMENT_FIELDS)
+
 
 def record(
     *,

@@ -17,15 +17,20 @@ print(gc.get_freeze_count())
 """
 
 
-def test_the_loaded_application_is_kept_out_of_the_collectors_walks(tmp_path):
+def _load(code: str, tmp_path) -> str:
+    """Run `code` in a fresh interpreter as gunicorn loads the application; return its output."""
     env = dict(os.environ, HROMADA_VAR_DIR=str(tmp_path), PYTHONPATH=str(ROOT))
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env.pop("DATABASE_URL", None)
     done = subprocess.run(
-        [sys.executable, "-c", CHECK], env=env, cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
-    assert int(done.stdout.strip()) > 10_000
+    return done.stdout.strip()
+
+
+def test_the_loaded_application_is_kept_out_of_the_collectors_walks(tmp_path):
+    assert int(_load(CHECK, tmp_path)) > 10_000
 
 
 WARM = """
@@ -43,11 +48,4 @@ print("ok")
 
 
 def test_the_loaded_application_has_its_views_and_no_connection(tmp_path):
-    env = dict(os.environ, HROMADA_VAR_DIR=str(tmp_path), PYTHONPATH=str(ROOT))
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    env.pop("DATABASE_URL", None)
-    done = subprocess.run(
-        [sys.executable, "-c", WARM], env=env, cwd=ROOT, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "ok"
+    assert _load(WARM, tmp_path) == "ok"
