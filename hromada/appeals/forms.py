@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -129,11 +130,20 @@ class PlaceForm(forms.Form):
         help_text=_("For example: near house 12, by the bus stop."),
     )
 
+    # The community's streets, as a query not yet run: building the filter cost
+    # a tenth of a report's CPU, and the field takes a copy of it (`.all()`),
+    # so the kept one is never evaluated and never holds rows.
+    _streets: dict[int, QuerySet] = {}
+
     def __init__(self, *args, community: Community, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["street"].queryset = Street.objects.filter(
-            settlement__community=community
-        ).select_related("settlement")
+        streets = self._streets.get(community.pk)
+        if streets is None:
+            streets = Street.objects.filter(settlement__community=community).select_related(
+                "settlement"
+            )
+            self._streets[community.pk] = streets
+        self.fields["street"].queryset = streets
 
 
 def attribute_field(attribute: CategoryAttribute) -> forms.Field:

@@ -103,6 +103,10 @@ def notify(
     """Render and queue the `event` message ("petitions/answered") for a resident."""
     if resident is None:
         return []
+    # Asked first: a resident who takes no notifications costs no rendering.
+    channels = channels_for(resident)
+    if not channels:
+        return []
     module, name = event.split("/", 1)
     context = {"resident": resident, "community": community, **context}
     if community is not None:
@@ -111,7 +115,7 @@ def notify(
         subject = render_text(f"{module}/notifications/{name}_subject.txt", context)
         body = render_text(f"{module}/notifications/{name}_body.txt", context)
     created = []
-    for channel in channels_for(resident):
+    for channel in channels:
         notification = Notification.objects.create(
             resident=resident,
             community=community,

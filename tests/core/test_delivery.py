@@ -25,6 +25,25 @@ def queued(community, django_capture_on_commit_callbacks):
     return notification
 
 
+def test_a_resident_who_takes_no_notifications_gets_none_and_costs_no_rendering(
+    community, mailoutbox, monkeypatch
+):
+    resident = make_resident(community)
+    resident.notify_by_email = False
+    resident.save(update_fields=["notify_by_email"])
+    rendered = []
+    monkeypatch.setattr(notifications, "render_text", lambda *args: rendered.append(args) or "x")
+
+    assert notifications.notify(resident, "core/confirm_email", community=community) == []
+    assert rendered == []
+    assert not Notification.objects.filter(resident=resident).exists()
+
+    resident.notify_by_email = True
+    (notification,) = notifications.notify(resident, "core/confirm_email", community=community)
+    assert notification.channel == "email"
+    assert len(rendered) == 2  # subject and body
+
+
 def test_delivery_twice_sends_one_message(queued, mailoutbox):
     notifications.deliver(queued.pk)
     notifications.deliver(queued.pk)
