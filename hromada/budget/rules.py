@@ -298,6 +298,7 @@ class _Election:
         self.cost_list = self.cost_f.tolist()
         self.rank_list = self.rank.tolist()
         self._incidences: dict[int, tuple] = {}
+        self._moves: dict[int, tuple] = {}
 
     @cached_property
     def budget(self):
@@ -321,6 +322,24 @@ class _Election:
             weight = self.mult[groups][owner].astype(np.float64)
             self._incidences[project] = (groups, voted, owner, weight)
         return self._incidences[project]
+
+    def moves_of(self, project: int):
+        """
+        Return what moves voters of `project`'s supporters between classes.
+
+        The groups supporting it; then, for their votes taken twice (out of
+        the old class, into the new one), the project voted for, the position
+        in [old classes, new classes] of the group, and the voters moved.
+        """
+        if project not in self._moves:
+            groups, voted, owner, weight = self.incidences_of(project)
+            self._moves[project] = (
+                groups,
+                np.concatenate([voted, voted]),
+                np.concatenate([owner, owner + len(groups)]),
+                np.concatenate([-weight, weight]),
+            )
+        return self._moves[project]
 
     def incidences(self, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return (project, position in `groups`) for every vote of `groups`."""
@@ -591,13 +610,14 @@ def _grow(election: _Election, branch: _Branch, stack: list[_Branch]):
                 rho_more, unsure_more = _prices_at(counts, used, held[:, 0], cost, more)
                 rho = np.concatenate([rho, rho_more])
                 unsure = np.concatenate([unsure, unsure_more])
+            if unsure.any():
+                yield from _exactly(e, b, n, floor, stack)
+                return
             rows = rows[: len(rho)]
-            first[rows] = np.where(
-                unsure, first[rows], np.maximum(first[rows], rho * (1 - _MARGIN))
-            )
+            first[rows] = np.maximum(first[rows], rho * (1 - _MARGIN))
             best = rho.min()
             near = rows[rho <= best * (1 + _MARGIN)] if best < math.inf else rows[:0]
-            if unsure.any() or (len(near) > 1 and not _sure_tie(b, near, held[:, 0], e)):
+            if len(near) > 1 and not _sure_tie(b, near, held[:, 0], e):
                 yield from _exactly(e, b, n, floor, stack)
                 return
             if len(near):
@@ -623,18 +643,18 @@ def _grow(election: _Election, branch: _Branch, stack: list[_Branch]):
         present = np.flatnonzero(row)
         count_w = row[present]
         held_w = held[present]
-        # The winner stays affordable, clearly.
-        n = _first(count_w @ held_w < cost[w] * (1 + _MARGIN), n)
-        held, held_w = held[:, :n], held_w[:, :n]
+        voters = count_w.sum()
+        # The winner, clearly affordable at the first extra, stays so: its
+        # supporters' money only grows with the extra.
         # Who pays all they have: only classes that do at the first extra can.
         poor = held_w[:, 0] < best * cost[w] * (1 + _SHORTLIST)
-        price = _water_levels(count_w, held_w, cost[w], poor, best * cost[w])
+        price = _water_levels(count_w, held_w, cost[w], poor, best * cost[w], voters)
         rho = price / cost[w]
         # The other projects stay dearer per unit (or tie and lose by id).
         rho_most = rho.max() * (1 + _MARGIN)
         b.remaining[w] = False
         doubt = b.remaining & (b.floor <= rho_most)
-        if row.sum() == support[w] and held_w.min() >= price.max() * (1 + _MARGIN):
+        if voters == support[w] and held_w.min() >= price.max() * (1 + _MARGIN):
             # Everyone pays cost_w / supporters: ρ_w is 1 / supporters,
             # and no project costs less per unit than 1 / its supporters.
             doubt &= (support > support[w]) | ((support == support[w]) & (rank < rank[w]))
@@ -731,46 +751,47 @@ def _pay(election: _Election, b: _Branch, w: int, present, held, price, n: int) 
     """Let w's supporters pay: classes `present` held `held` and pay `price` (by extra)."""
     e = election
     # A class with nothing at its most has nothing at all.
-    kept = held[:, -1] - price[-1] > 0
-    fresh = np.count_nonzero(kept)
-    if b.used + fresh > min(len(b.money), b.counts.shape[1]):
+    kept = held[:, -1] > price[-1]
+    fresh = int(np.count_nonzero(kept))
+    # The table's last column stays free: voters leaving the table go there.
+    if b.used + fresh >= b.counts.shape[1] or b.used + fresh > len(b.money):
         cap = 2 * (b.used + fresh)
         counts = np.zeros((e.n_projects, cap))
         counts[:, : b.used] = b.counts[:, : b.used]
-        money = np.zeros((cap, n))
+        money = np.empty((cap, n))
         money[: b.used] = b.money[: b.used, :n]
         b.counts, b.money = counts, money
     used = b.used
     # Where each class goes; the last entry, for groups already out (-1), is -1.
     target = np.full(used + 1, -1, dtype=np.int64)
-    target[present[kept]] = np.arange(used, used + fresh)
     # What each class keeps, written in place: these rows can be wide.
     left = b.money[used : used + fresh, :n]
-    np.subtract(held[kept], price[None, :], out=left)
+    if fresh == len(kept):
+        target[present] = np.arange(used, used + fresh)
+        np.subtract(held, price[None, :], out=left)
+    else:
+        target[present[kept]] = np.arange(used, used + fresh)
+        np.subtract(held[kept], price[None, :], out=left)
     np.maximum(left, 0.0, out=left)
     b.used += fresh
-    groups, voted, owner, weight = e.incidences_of(w)
+    groups, voted_twice, owner_twice, moved = e.moves_of(w)
     old = b.klass[groups]
     new = target[old]
     b.klass[groups] = new
-    from_, to = old[owner], new[owner]
     # Counts are whole numbers: one unbuffered add on the flat table moves
     # the voters out of their old classes and into the new ones exactly.
-    width = b.counts.shape[1]
-    cell = voted * width
-    leave = from_ >= 0
-    come = to >= 0  # only voters who had a class get one
-    np.add.at(
-        b.counts.reshape(-1),
-        np.concatenate([cell[leave] + from_[leave], cell[come] + to[come]]),
-        np.concatenate([-weight[leave], weight[come]]),
-    )
+    # Class -1 (out of the table) lands in the previous row's last column,
+    # which is never a class.
+    cells = voted_twice * b.counts.shape[1]
+    cells += np.concatenate([old, new])[owner_twice]
+    np.add.at(b.counts.reshape(-1), cells, moved)
     if b.used > b.compact_at:
         # Drop the classes that no longer support a project left.
-        live = b.counts[b.remaining, : b.used].sum(axis=0) > 0
-        index = np.cumsum(live) - 1
-        b.klass = np.where(b.klass >= 0, np.where(live[b.klass], index[b.klass], -1), -1)
-        k = int(live.sum())
+        live = b.counts[b.remaining, : b.used].any(axis=0)
+        k = int(np.count_nonzero(live))
+        renumber = np.full(b.used + 1, -1, dtype=np.int64)
+        renumber[: b.used][live] = np.arange(k)
+        b.klass = renumber[b.klass]
         b.counts[:, :k] = b.counts[:, : b.used][:, live]
         b.counts[:, k : b.used] = 0
         b.money[:k, :n] = b.money[: b.used, :n][live]
@@ -780,12 +801,21 @@ def _pay(election: _Election, b: _Branch, w: int, present, held, price, n: int) 
 
 def _first(bad: np.ndarray, n: int) -> int:
     """Return the first extra (last axis) at which any of `bad` holds, at most n."""
-    bad = bad.reshape(-1, bad.shape[-1]).any(axis=0) if bad.ndim > 1 else bad
-    return min(n, int(bad.argmax())) if bad.any() else n
+    if bad.ndim > 1:
+        bad = bad.any(axis=0)
+    if not len(bad):
+        return n
+    i = int(bad.argmax())
+    return min(n, i) if bad[i] else n
 
 
 def _water_levels(
-    counts: np.ndarray, held: np.ndarray, cost: float, poor: np.ndarray, start: float
+    counts: np.ndarray,
+    held: np.ndarray,
+    cost: float,
+    poor: np.ndarray,
+    start: float,
+    voters: float | None = None,
 ) -> np.ndarray:
     """
     Return, for each extra (column of `held`), the price the supporters pay.
@@ -795,25 +825,25 @@ def _water_levels(
     from the classes poorer than `start` (the price at the first extra, which
     is the highest), then from those poorer than the share, the price only
     rises and stops at the true one. Only the classes in `poor` may hold
-    less than the price at some extra.
+    less than the price at some extra. `voters` is counts' sum, when known.
     """
-    voters = counts.sum()
+    if voters is None:
+        voters = counts.sum()
     lowest = cost / voters
     if not poor.any():
         return np.full(held.shape[1], lowest)
     held, counts = held[poor], counts[poor]
-    weighted = counts[:, None] * held
     # Short of `start` by the margin: the richest class stays out, so the
     # share always has payers left.
     paying = held < start * (1 - _MARGIN)
-    price = (cost - (weighted * paying).sum(axis=0)) / (voters - counts @ paying)
+    price = (cost - counts @ (held * paying)) / (voters - counts @ paying)
     np.maximum(price, lowest, out=price)
     while True:
-        now = held < price[None, :]
+        now = held < price
         if not (now ^ paying).any():
             return price
         paying = now
-        price = (cost - (weighted * now).sum(axis=0)) / (voters - counts @ now)
+        price = (cost - counts @ (held * now)) / (voters - counts @ now)
 
 
 def _equal_shares_run(election: _Election, extra: int) -> list[int]:

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hromada.budget import rules
+from tests.budget.test_rules import stretched_elections
 
 PRICING = settings(
     max_examples=300,
@@ -93,3 +94,72 @@ def test_water_levels_match_exact_water_filling(case):
     for j in range(len(extras)):
         exact = float(exact_price(Fraction(cost), counts, held[:, j].tolist()))
         assert abs(price[j] - exact) <= 1e-12 * exact
+
+
+@PRICING
+@given(
+    st.integers(1, 6).flatmap(
+        lambda k: st.tuples(
+            st.lists(st.integers(1, 5), min_size=k, max_size=k),
+            st.lists(money_values, min_size=k, max_size=k),
+            st.lists(st.integers(0, 30), min_size=1, max_size=6),
+            st.integers(1, 200),
+        )
+    )
+)
+def test_water_levels_with_the_voters_given_match(case):
+    """Passing the supporters' count, as add1 does, gives the same prices."""
+    counts, money, extras, cost = case
+    held = np.array([[m + x for x in sorted(extras)] for m in money], dtype=np.float64)
+    counts = np.array(counts, dtype=np.float64)
+    first = exact_price(Fraction(cost), counts.tolist(), held[:, 0].tolist())
+    if first is None or float(counts @ held[:, 0]) < cost * (1 + rules._MARGIN):
+        return
+    poor = held[:, 0] < float(first) * (1 + rules._SHORTLIST)
+    args = (counts, held, cost, poor, float(first))
+    given_voters = rules._water_levels(*args, counts.sum())
+    assert np.array_equal(given_voters, rules._water_levels(*args))
+
+
+def test_first_finds_the_first_extra_that_fails():
+    """The first column where any row holds, capped at n; none (or no column) gives n."""
+    assert rules._first(np.array([False, False, True, True]), 9) == 2
+    assert rules._first(np.array([False, True]), 1) == 1
+    assert rules._first(np.array([False, False]), 2) == 2
+    assert rules._first(np.zeros(0, dtype=bool), 3) == 3
+    table = np.array([[False, False, False, True], [False, True, False, False]])
+    assert rules._first(table, 9) == 1
+
+
+@settings(PRICING, max_examples=60)
+@given(stretched_elections())
+def test_add1_branches_keep_their_class_table_right(instance):
+    """
+    Each branch's projects × classes table holds exactly its groups' voters.
+
+    Voters who leave the table (nothing left) are moved into a spare last
+    column instead of being filtered out; that column is never a class.
+    """
+    projects = [p for p in instance.eligible() if instance.projects[p] > 0]
+    election = rules._Election(instance, projects)
+    projects = [p for i, p in enumerate(projects) if election.support[i] > 0]
+    election = rules._Election(instance, projects)
+    if not projects or not instance.ballots:
+        return
+    first = rules._Branch.fresh(election, 0, 64)
+    # Start with no room to spare, so the table grows, and compact early.
+    first.counts, first.money, first.compact_at = first.counts[:, :2].copy(), first.money[:1], 2
+    stack = [first]
+    branches = 0
+    while stack and branches < 40:
+        branch = stack.pop()
+        for _ in rules._grow(election, branch, stack):
+            pass
+        branches += 1
+        assert branch.used < branch.counts.shape[1]
+        recount = np.zeros((election.n_projects, branch.used))
+        for group, klass in enumerate(branch.klass.tolist()):
+            if klass >= 0:
+                voted = election.g_idx[election.g_ptr[group] : election.g_ptr[group + 1]]
+                recount[voted, klass] += election.mult[group]
+        assert np.array_equal(branch.counts[:, : branch.used], recount)
