@@ -14,7 +14,7 @@ it the host name selects the community.
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from functools import wraps
 from time import monotonic
@@ -35,12 +35,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django_ratelimit.core import is_ratelimited
+from psycopg import ClientCursor
+from psycopg.adapt import Loader
 
 from hromada.appeals import selectors, services
 from hromada.appeals.models import Appeal, Category, Open311Key
 from hromada.core.errors import DomainError
 from hromada.core.lanes import FOR_PAGES, Lane
-from hromada.core.models import Community, Street
+from hromada.core.models import Community, Department, Street
 from hromada.core.notifications import site_url
 from hromada.core.params import (
     MAX_DATE,
@@ -580,8 +582,8 @@ REQUEST_COLUMNS = (
 )
 
 
-# Serialised rows kept per process: {namespace: {id: (updated, expires, text)}}.
-_FRAGMENTS: dict[tuple, dict[int, tuple[str, float, str]]] = {}
+# Serialised rows kept per process, as UTF-8: {namespace: {id: (updated, expires, text)}}.
+_FRAGMENTS: dict[tuple, dict[int, tuple[str, float, bytes]]] = {}
 FRAGMENT_SECONDS = 600
 FRAGMENT_LIMIT = 20_000
 
@@ -616,39 +618,50 @@ def _requests_response(request, community: Community, reports, fmt: str) -> Http
     zone = getattr(timezone.get_current_timezone(), "key", "")
     in_database = fmt == "json" and connection.vendor == "postgresql" and bool(zone)
     now = monotonic()
-    with _session_zone(zone) if in_database else nullcontext():
-        if in_database and not store:
-            text_sql, text_params = _json_sql(community, language, base, version)
-            # Column names and values as parameters only: no outside text in the SQL.
-            text = RawSQL(text_sql, text_params)  # noqa: S611
-            columns = reports.annotate(json_text=text)
-            rows = _fetch(columns.values_list("id", "updated_text", "json_text")[:MAX_RESULTS])
-            keys = [(pk, updated) for pk, updated, _text in rows]
-            for pk, updated, text in rows:
+    if in_database and not store:
+        text_sql, text_params = _json_sql(community, language, base)
+        # Column names and values as parameters only: no outside text in the SQL.
+        text = RawSQL(text_sql, text_params)  # noqa: S611
+        columns = reports.annotate(json_text=text)
+        rows = _fetch_in_zone(
+            columns.values_list("id", "updated_text", "json_text")[:MAX_RESULTS], zone
+        )
+        keys = [(pk, updated) for pk, updated, _text in rows]
+        for pk, updated, text in rows:
+            store[pk] = (updated, now + FRAGMENT_SECONDS, text)
+    else:
+        # In the same zone as the texts were made in: the times compared are
+        # written in the session's zone.
+        ids = reports.values_list("id", "updated_text")[:MAX_RESULTS]
+        keys = _fetch_in_zone(ids, zone) if in_database else _fetch(ids)
+        missing = []
+        for pk, updated in keys:
+            held = store.get(pk)
+            if held is None or held[0] != updated or held[1] < now:
+                missing.append(pk)
+        if missing:
+            if len(store) + len(missing) > FRAGMENT_LIMIT:
+                store.clear()
+            if in_database:
+                made = _serialise_json_in_database(community, missing, language, base, zone)
+            else:
+                made = (
+                    (pk, updated, text.encode())
+                    for pk, updated, text in _serialise_in_python(
+                        community, missing, fmt, language, base
+                    )
+                )
+            for pk, updated, text in made:
                 store[pk] = (updated, now + FRAGMENT_SECONDS, text)
-        else:
-            keys = _fetch(reports.values_list("id", "updated_text")[:MAX_RESULTS])
-            missing = []
-            for pk, updated in keys:
-                held = store.get(pk)
-                if held is None or held[0] != updated or held[1] < now:
-                    missing.append(pk)
-            if missing:
-                if len(store) + len(missing) > FRAGMENT_LIMIT:
-                    store.clear()
-                if in_database:
-                    made = _serialise_json_in_database(community, missing, language, base, version)
-                else:
-                    made = _serialise_in_python(community, missing, fmt, language, base)
-                for pk, updated, text in made:
-                    store[pk] = (updated, now + FRAGMENT_SECONDS, text)
+    # Kept as UTF-8 and joined as such: a thousand rows of Ukrainian text cost
+    # more to decode, join as text and encode again than the query does.
     parts = [store[pk][2] for pk, _updated in keys if pk in store]
     if fmt == "json":
-        body = "[" + ",".join(parts) + "]"
+        body = b"[" + b",".join(parts) + b"]"
     else:
-        body = '<?xml version="1.0" encoding="utf-8"?>\n<service_requests>' + "".join(parts)
-        body += "</service_requests>"
-    response = HttpResponse(body.encode(), content_type=FORMATS[fmt])
+        body = b'<?xml version="1.0" encoding="utf-8"?>\n<service_requests>' + b"".join(parts)
+        body += b"</service_requests>"
+    response = HttpResponse(body, content_type=FORMATS[fmt])
     response["Access-Control-Allow-Origin"] = "*"
     return response
 
@@ -662,6 +675,54 @@ def _fetch(queryset) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def _fetch_in_zone(queryset, zone: str) -> list[tuple]:
+    """Return a values_list query's rows, run with the PostgreSQL time zone `zone`."""
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:
+        return []
+    return _rows_in_zone(sql, params, zone)
+
+
+class _Utf8Loader(Loader):
+    """Load text as the UTF-8 bytes sent: the answer is bytes, so no decoding and encoding."""
+
+    def load(self, data) -> bytes:
+        return bytes(data)
+
+
+def _rows_in_zone(sql: str, params, zone: str) -> list[tuple]:
+    """
+    Run a query with the PostgreSQL session's time zone set to `zone` for it
+    alone, so that to_json writes times with the zone's offset. Columns of
+    type text come back as the UTF-8 bytes PostgreSQL sends (varchar and
+    others as usual): the list's answer is made of bytes.
+
+    With client-side binding (Django's default for psycopg) the zone, the
+    query and the zone put back go in one message: PostgreSQL runs the three
+    statements as one transaction (an implicit one outside a caller's), so
+    the setting (is_local) never outlives the query nor reaches another
+    client of a pooler in transaction mode. One round trip instead of the
+    five of BEGIN, set, query, set back and COMMIT.
+    """
+    with connection.cursor() as cursor:
+        if not isinstance(cursor.cursor, ClientCursor):  # server-side binding
+            with _session_zone(zone), connection.cursor() as zoned:
+                zoned.cursor.adapters.register_loader("text", _Utf8Loader)
+                zoned.execute(sql, params)
+                return zoned.fetchall()
+        cursor.cursor.adapters.register_loader("text", _Utf8Loader)
+        cursor.execute(
+            f"SELECT set_config('TimeZone', %s, true); {sql}; "
+            "SELECT set_config('TimeZone', %s, true)",
+            [zone, *params, connection.timezone_name],
+        )
+        cursor.nextset()
+        rows = cursor.fetchall()
+        cursor.nextset()
+        return rows
 
 
 @contextmanager
@@ -720,14 +781,6 @@ def _float_sql(column: str) -> str:
     )
 
 
-def _by_id(values: dict[int, str]) -> tuple[int, list[str | None]]:
-    """Return (offset, array) such that array[id - offset] (1-based) is values[id]."""
-    if not values:
-        return 0, []
-    low, high = min(values), max(values)
-    return low - 1, [values.get(pk) for pk in range(low, high + 1)]
-
-
 def _w3_sql(column: str) -> str:
     """
     Return SQL of a time as W3Times writes it: to_json in the session's zone,
@@ -741,92 +794,113 @@ def _w3_sql(column: str) -> str:
     )
 
 
-# Category texts as SQL arrays, per process: {(community id, categories version,
-# language): (offset, heads, notices)}; a category edit changes the version.
-_CATEGORY_ARRAYS: dict[tuple, tuple[int, list, list]] = {}
+# Service notices as format() templates by a category's target days, per
+# process and language: {language: [JSON text for 1 day, 2 days, …]}.
+_NOTICE_TEMPLATES: dict[str, list[str]] = {}
+MAX_TARGET_DAYS = 45  # appeals_category_target_range
 
 
-def _json_sql(community: Community, language: str, base: str, version: str) -> tuple[str, list]:
+def _notice_templates(language: str) -> list[str]:
+    """
+    Return each target days' notice as the JSON text of a format() template:
+    %3$s stands for the registration number, %4$s for the date (see _json_sql).
+    """
+    templates = _NOTICE_TEMPLATES.get(language)
+    if templates is None:
+        templates = []
+        for days in range(1, MAX_TARGET_DAYS + 1):
+            notice = ngettext(
+                "Registration number %(number)s. The council aims to deal with it within "
+                "%(days)d working day, by %(date)s.",
+                "Registration number %(number)s. The council aims to deal with it within "
+                "%(days)d working days, by %(date)s.",
+                days,
+            )
+            text = _json_text(notice % {"number": _NUMBER_MARK, "days": days, "date": _DATE_MARK})
+            text = text.replace("%", "%%").replace(_NUMBER_MARK, "%3$s")
+            templates.append(text.replace(_DATE_MARK, "%4$s"))
+        _NOTICE_TEMPLATES[language] = templates
+    return templates
+
+
+def _json_sql(community: Community, language: str, base: str) -> tuple[str, list]:
     """
     Return SQL (and its parameters) of one request's JSON text, as
     _serialise_in_python writes it, for a row of the appeals table.
 
-    Times come out of to_json in the session's zone (see _session_zone);
-    names, codes, labels and notices are JSON texts made here once per list
-    and picked by id from arrays; floats get json.dumps's ".0".
+    Times come out of to_json in the session's zone (see _rows_in_zone).
+    The community's categories and departments are read by the same
+    statement, once (sub-selects that do not depend on the row), into JSON
+    objects by id: the texts are always current and the list needs no
+    queries of its own for them. Status labels and notices are JSON texts
+    made here; floats get json.dumps's ".0".
     """
-    key = (community.pk, version, language)
-    arrays = _CATEGORY_ARRAYS.get(key)
-    if arrays is None:
-        heads, notices = {}, {}
-        for pk, (code, name, notice, days) in _category_texts(community, language).items():
-            heads[pk] = f',"service_name":{_json_text(name)},"service_code":{_json_text(code)}'
-            text = notice % {"number": _NUMBER_MARK, "days": days, "date": _DATE_MARK}
-            notices[pk] = _json_text(text)
-        # Arrays of an older category version are of no more use.
-        for stale in [held for held in _CATEGORY_ARRAYS if held[0] == community.pk]:
-            del _CATEGORY_ARRAYS[stale]
-        arrays = _CATEGORY_ARRAYS[key] = (*_by_id(heads), _by_id(notices)[1])
-    category_offset, heads_array, notices_array = arrays
-    departments = {
-        pk: _json_text(name) for pk, name in community.departments.values_list("pk", "name")
-    }
-    department_offset, departments_array = _by_id(departments)
+    t = connection.ops.quote_name(Appeal._meta.db_table)
+    name = (
+        "CASE WHEN c.name_en <> '' THEN c.name_en ELSE c.name END" if language == "en" else "c.name"
+    )
+    category_table = connection.ops.quote_name(Category._meta.db_table)
+    department_table = connection.ops.quote_name(Department._meta.db_table)
+    # Names from the models; every value is a parameter.
+    # Per category, what follows the status as a format() template: its name
+    # and code, then %1$s for the description, %2$s for the department and
+    # the notice of its target days (%3$s the number, %4$s the date).
+    categories = (
+        "(SELECT jsonb_object_agg(c.id, concat(',\"service_name\":', "  # noqa: S608
+        f"replace(to_json({name})::text, '%%', '%%%%'), ',\"service_code\":', "
+        "replace(to_json(c.service_code)::text, '%%', '%%%%'), %s::text, "
+        f"(%s::text[])[c.target_days])) FROM {category_table} c WHERE c.community_id = %s)"
+    )
+    departments = (
+        f"(SELECT jsonb_object_agg(d.id, d.name) FROM {department_table} d "  # noqa: S608
+        "WHERE d.community_id = %s)"
+    )
     labels = " ".join("WHEN %s THEN %s" for _value, _label in Appeal.Status.choices)
     label_params = []
     for value, label in Appeal.Status.choices:
         label_params += [value, _json_text(str(label))]
-    t = connection.ops.quote_name(Appeal._meta.db_table)
-    number = f"to_json({t}.number)::text"
-    sql = f"""
-        '{{"service_request_id":' || {t}.id
-        || ',"status":' || CASE WHEN {t}.is_open THEN '"open"' ELSE '"closed"' END
-        || ',"status_notes":' || CASE WHEN {t}.status_notes <> ''
-            THEN to_json({t}.status_notes)::text ELSE CASE {t}.status {labels} END END
-        || (%s::text[])[{t}.category_id - %s]
-        || ',"description":' || CASE WHEN {t}.description <> ''
-            THEN to_json({t}.description)::text ELSE 'null' END
-        || ',"agency_responsible":'
-        || coalesce((%s::text[])[{t}.department_id - %s], 'null')
-        || ',"service_notice":' || replace(replace((%s::text[])[{t}.category_id - %s], %s,
-            left(right({number}, -1), -1)), %s, to_char({t}.target_on, 'DD.MM.YYYY'))
-        || ',"requested_datetime":' || {_w3_sql(f"{t}.created_at")}
-        || ',"updated_datetime":' || {_w3_sql(f"{t}.updated_at")}
-        || ',"expected_datetime":'
-        || to_json(({t}.target_on + time '18:00')::timestamptz)::text
-        || ',"address":' || CASE WHEN {t}.address <> ''
-            THEN to_json({t}.address)::text ELSE 'null' END
-        || ',"address_id":' || coalesce({t}.street_id::text, 'null')
-        || ',"zipcode":null,"lat":' || {_float_sql(f"{t}.lat")}
-        || ',"long":' || {_float_sql(f"{t}.lon")}
-        || ',"media_url":' || CASE
+    sql = f"""concat(
+        '{{"service_request_id":', {t}.id,
+        CASE WHEN {t}.is_open THEN ',"status":"open"' ELSE ',"status":"closed"' END,
+        ',"status_notes":', CASE WHEN {t}.status_notes <> ''
+            THEN to_json({t}.status_notes)::text ELSE CASE {t}.status {labels} END END,
+        format({categories} ->> {t}.category_id::text,
+            CASE WHEN {t}.description <> '' THEN to_json({t}.description)::text ELSE 'null' END,
+            coalesce(({departments} -> {t}.department_id::text)::text, 'null'),
+            left(right(to_json({t}.number)::text, -1), -1),
+            to_char({t}.target_on::timestamp, 'DD.MM.YYYY')),
+        ',"requested_datetime":', {_w3_sql(f"{t}.created_at")},
+        ',"updated_datetime":', {_w3_sql(f"{t}.updated_at")},
+        ',"expected_datetime":', to_json(({t}.target_on + time '18:00')::timestamptz)::text,
+        ',"address":', CASE WHEN {t}.address <> '' THEN to_json({t}.address)::text ELSE 'null' END,
+        ',"address_id":', coalesce({t}.street_id::text, 'null'),
+        ',"zipcode":null,"lat":', {_float_sql(f"{t}.lat")},
+        ',"long":', {_float_sql(f"{t}.lon")},
+        ',"media_url":', CASE
             WHEN {t}.cover <> '' THEN to_json(%s || {t}.id || '/photos/cover/')::text
-            WHEN {t}.media_url <> '' THEN to_json({t}.media_url)::text ELSE 'null' END
-        || '}}'
-    """
+            WHEN {t}.media_url <> '' THEN to_json({t}.media_url)::text ELSE 'null' END,
+        '}}')"""
+    middle = ',"description":%1$s,"agency_responsible":%2$s,"service_notice":'
     params = [
         *label_params,
-        heads_array, category_offset,
-        departments_array, department_offset,
-        notices_array, category_offset, _NUMBER_MARK, _DATE_MARK,
+        middle, _notice_templates(language), community.pk,
+        community.pk,
         base + "/appeals/",
     ]  # fmt: skip
     return sql, params
 
 
 def _serialise_json_in_database(
-    community: Community, ids: list[int], language: str, base: str, version: str
-):
-    """Yield (id, updated, JSON text) of the given requests (see _session_zone)."""
-    text_sql, text_params = _json_sql(community, language, base, version)
+    community: Community, ids: list[int], language: str, base: str, zone: str
+) -> list[tuple]:
+    """Return (id, updated, JSON text) of the given requests, times in the zone."""
+    text_sql, text_params = _json_sql(community, language, base)
     table = connection.ops.quote_name(Appeal._meta.db_table)
     sql = (
         f"SELECT {table}.id, ({table}.updated_at)::varchar, {text_sql} "  # noqa: S608
         f"FROM {table} WHERE {table}.id = ANY(%s)"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*text_params, list(ids)])
-        yield from cursor.fetchall()
+    return _rows_in_zone(sql, [*text_params, list(ids)], zone)
 
 
 def _serialise_in_python(community: Community, ids: list[int], fmt: str, language: str, base: str):

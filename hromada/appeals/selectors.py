@@ -99,11 +99,7 @@ def active_categories(community: Community) -> dict[str, Category]:
     back office reach every process (at once with Redis; a cleared cache
     counts as a change too).
     """
-    key = _version_key(community)
-    version = cache.get(key)
-    if version is None:
-        version = uuid.uuid4().hex
-        cache.set(key, version, CATEGORY_CACHE_SECONDS)
+    version = categories_version(community)
     held = _CATEGORIES.get(community.pk)
     if held and held[0] == version and held[1] > time.monotonic():
         return held[2]
@@ -116,9 +112,16 @@ def active_categories(community: Community) -> dict[str, Category]:
 
 
 def categories_version(community: Community) -> str:
-    """Return the token that changes whenever the community's categories are edited."""
-    active_categories(community)  # makes sure a token exists
-    return _CATEGORIES[community.pk][0]
+    """
+    Return the token that changes whenever the community's categories are
+    edited (or the shared cache loses it), without loading the categories.
+    """
+    key = _version_key(community)
+    version = cache.get(key)
+    if version is None:
+        version = uuid.uuid4().hex
+        cache.set(key, version, CATEGORY_CACHE_SECONDS)
+    return version
 
 
 def forget_categories(community: Community) -> None:

@@ -11,8 +11,8 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone, translation
 
-from hromada.appeals import open311, selectors
-from hromada.appeals.models import Appeal
+from hromada.appeals import open311
+from hromada.appeals.models import Appeal, Category
 from tests.appeals.conftest import report
 
 pytestmark = [
@@ -41,7 +41,7 @@ def tricky(community, categories, resident, housing):
             "target_on": date(2026, 3, 29),
         },
         made[1].pk: {
-            "description": 'Лапки " і \\ скісна,\nрядок\tтаб \x01\x1f \u2028 «ялинки» ☃',
+            "description": 'Лапки " і \\ скісна,\nрядок\tтаб \x01\x1f \u2028 «ялинки» ☃ 100% %s %1$s',
             "address": "",
             "lat": 46.00001,
             "lon": 30.123456789012345,
@@ -56,6 +56,12 @@ def tricky(community, categories, resident, housing):
     }
     for pk, values in rows.items():
         Appeal.objects.filter(pk=pk).update(**values)
+    # The database writes texts through format() templates: a name's % stays.
+    Category.objects.filter(pk=made[1].category_id).update(
+        name='Ліхтар на 100% "Схід" %s', name_en="Lamp %1$s 50%"
+    )
+    housing.name = "Управління 100% %2$s"
+    housing.save()
     return list(rows)
 
 
@@ -69,21 +75,30 @@ def test_database_texts_match_python(community, tricky, language):
             )
         }
         zone = timezone.get_current_timezone().key
-        with open311._session_zone(zone):
-            database = {
-                pk: text
-                for pk, _updated, text in open311._serialise_json_in_database(
-                    community, tricky, language, BASE, selectors.categories_version(community)
-                )
-            }
+        database = {
+            pk: text
+            for pk, _updated, text in open311._serialise_json_in_database(
+                community, tricky, language, BASE, zone
+            )
+        }
     assert set(database) == set(python)
     for pk in tricky:
-        assert database[pk] == python[pk][1]
+        assert database[pk] == python[pk][1].encode()
 
 
 def test_session_zone_restored(community, tricky):
     with open311._session_zone("Europe/Kyiv"):
         pass
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW TimeZone")
+        assert cursor.fetchone()[0] == connection.timezone_name
+
+
+def test_zone_set_for_the_list_alone(community, tricky):
+    """The zone, the list and the zone put back go in one message; inside a
+    transaction (as here) the setting would otherwise outlive the list."""
+    rows = open311._rows_in_zone("SELECT current_setting('TimeZone')", [], "Europe/Kyiv")
+    assert rows == [(b"Europe/Kyiv",)]  # text comes as UTF-8 bytes
     with connection.cursor() as cursor:
         cursor.execute("SHOW TimeZone")
         assert cursor.fetchone()[0] == connection.timezone_name
@@ -105,3 +120,23 @@ def test_list_the_same_fresh_and_from_kept_texts(community, tricky):
             )
         }
     assert first == again == ("[" + python[tricky[0]] + "]").encode()
+
+
+def test_kept_texts_are_used_again(community, tricky, monkeypatch):
+    """A second list finds every row's kept text still good and makes none again."""
+    open311._FRAGMENTS.clear()
+    client = Client(HTTP_HOST="testserver")
+    path = "/open311/v2/requests.json?start_date=2026-03-01T00:00:00Z&end_date=2026-05-01T00:00:00Z"
+    first = client.get(path).content
+    made = []
+    serialise = open311._serialise_json_in_database
+
+    def counted(community, ids, *args):
+        made.extend(ids)
+        return serialise(community, ids, *args)
+
+    monkeypatch.setattr(open311, "_serialise_json_in_database", counted)
+    again = client.get(path + "&again=1").content
+    open311._FRAGMENTS.clear()
+    assert made == []
+    assert again == first
