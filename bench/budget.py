@@ -7,8 +7,9 @@ Benchmark the participatory budget at Kyiv's scale, end to end.
 2. Voting over HTTP: gunicorn with several workers serves the API; fresh,
    identified voters cast a bounded number of ballots in parallel through
    ``POST /api/v1/budget/cycles/<id>/ballots`` (token auth, every check, the
-   receipt and the notification included). We report ballots per second and
-   the 99th percentile latency.
+   receipt and the audit entry included; the voters take no notifications, so
+   only the look-up of their channels runs). We report ballots per second,
+   the 99th percentile latency and app and database CPU per ballot.
 3. Tally: for each rule, every category's election is read back from the
    database as the count reads it (`tally.category_instance`) and counted
    (`rules.select`). `tally_*_s` is the whole tally, reading included;

@@ -390,7 +390,13 @@ def cast_ballot(request, cycle_id: Id, payload: BallotIn):
     ballot, receipt = services.cast_ballot(
         resident=request.user, category=category, choices=choices
     )
-    return Status(201, {"ballot": ballot.pk, "category": category.pk, "receipt": receipt})
+    from hromada.api.api import api  # it mounts this module's router as it loads
+
+    # The body BallotOut would give, rendered by the API's renderer: validating
+    # and dumping three values the view has just made cost every ballot.
+    return api.create_response(
+        request, {"ballot": ballot.pk, "category": category.pk, "receipt": receipt}, status=201
+    )
 
 
 @router.get(

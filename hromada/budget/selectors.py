@@ -32,7 +32,7 @@ from hromada.budget.models import (
 from hromada.budget.services import OPERATOR_ROLE, receipt_hash
 from hromada.core.models import Community, Resident, StaffRole
 from hromada.core.registry import DashboardItem, MyItem, MySection
-from hromada.core.rows import RowLoader
+from hromada.core.rows import RowLoader, statement
 
 ROLE = StaffRole.Role
 COUNTS_TTL = 10  # seconds: public pages may lag the live count by this much
@@ -75,14 +75,7 @@ def category_for_ballot(community: Community, cycle_id, category_id) -> Category
     except (TypeError, ValueError):
         raise CycleNotFound() from None
     connection = connections["default"]
-    cycles = connection.ops.quote_name(Cycle._meta.db_table)
-    categories = connection.ops.quote_name(Category._meta.db_table)
-    # The names come from the models; every value is a parameter.
-    sql = (
-        f"SELECT {_CYCLE.columns('c', connection)}, {_CATEGORY.columns('k', connection)} "  # noqa: S608
-        f"FROM {cycles} c LEFT JOIN {categories} k ON k.cycle_id = c.id AND k.id = %s "
-        "WHERE c.id = %s AND c.community_id = %s"
-    )
+    sql = statement("budget.category_for_ballot", _category_for_ballot_sql)
     with connection.cursor() as cursor:
         cursor.execute(sql, [category_id, cycle_id, community.pk])
         row = cursor.fetchone()
@@ -95,6 +88,17 @@ def category_for_ballot(community: Community, cycle_id, category_id) -> Category
     category = _CATEGORY.build(row, connection, len(_CYCLE.fields))
     category.cycle = cycle
     return category
+
+
+def _category_for_ballot_sql(connection) -> str:
+    cycles = connection.ops.quote_name(Cycle._meta.db_table)
+    categories = connection.ops.quote_name(Category._meta.db_table)
+    # The names come from the models; every value is a parameter.
+    return (
+        f"SELECT {_CYCLE.columns('c', connection)}, {_CATEGORY.columns('k', connection)} "  # noqa: S608
+        f"FROM {cycles} c LEFT JOIN {categories} k ON k.cycle_id = c.id AND k.id = %s "
+        "WHERE c.id = %s AND c.community_id = %s"
+    )
 
 
 def cycles_to_count():

@@ -7,7 +7,7 @@ from django.test import override_settings
 from hromada.budget import api as budget_api
 from hromada.budget import services
 from hromada.budget.models import Ballot, Choice, Cycle, Project
-from hromada.core.models import AuditEntry, Community, CommunityLink, Street
+from hromada.core.models import AuditEntry, Community, CommunityLink, Settlement, Street
 from hromada.core.services import issue_api_token
 from tests.budget.helpers import admitted_projects, move_to
 from tests.factories import client_for, make_resident
@@ -146,3 +146,31 @@ def test_the_audit_entry_is_the_ballots(voting, voter):
     assert (entry.target_type, entry.target_label) == ("budget.ballot", str(ballot))
     assert (entry.before, entry.after) == ({}, {})
     assert Choice.objects.filter(ballot=ballot).count() == 3
+
+
+def test_the_link_is_checked_before_the_projects_admitted(voting, community):
+    """Without a link and with a project not admitted, the link is what is refused."""
+    category, projects = voting
+    Project.objects.filter(pk=projects[1].pk).update(status=Project.Status.REJECTED)
+    stranger = make_resident(community, link=None)
+    refused = post_ballot(category, stranger, projects[:2])
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "pb_not_eligible"
+    assert not Ballot.objects.exists()
+
+
+def test_the_ballots_settlement_is_the_residences(voting, voter, community):
+    """Of several addresses in the community, the residence's settlement is the ballot's."""
+    category, projects = voting
+    home = Street.objects.get(pk=voter.links.get().street_id)
+    other = Settlement.objects.create(community=community, name="Село Інше", kind="village")
+    refuge = Street.objects.create(settlement=other, name="вулиця Нова", lat=46.3, lon=30.6)
+    CommunityLink.objects.create(
+        resident=voter,
+        community=community,
+        kind=CommunityLink.Kind.DISPLACED,
+        street=refuge,
+        house="2",
+    )
+    assert post_ballot(category, voter, projects[:1]).status_code == 201
+    assert Ballot.objects.get().settlement_id == home.settlement_id

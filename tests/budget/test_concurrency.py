@@ -10,7 +10,7 @@ from hromada.budget import services
 from hromada.budget.errors import AlreadyVoted
 from hromada.budget.models import Ballot, Choice
 from hromada.core.identity import tax_number_hash
-from hromada.core.models import Settlement, StaffRole
+from hromada.core.models import AuditEntry, Notification, Settlement, StaffRole
 from tests.budget.helpers import admitted_projects, make_category, make_cycle, move_to
 from tests.factories import make_community, make_resident, make_staff
 
@@ -66,6 +66,30 @@ def test_parallel_ballots_from_one_voter_count_once(voting_category):
     assert len(errors) == 7 and all(isinstance(e, AlreadyVoted) for e in errors)
     assert Ballot.objects.count() == 1
     assert Choice.objects.count() == 1
+
+
+def test_parallel_ballots_of_a_voter_without_notifications_count_once(voting_category):
+    """Without a notification the ballot is one statement, no transaction: still one ballot."""
+    category, projects = voting_category
+    voter = make_resident(category.community)
+    voter.notify_by_email = False
+    voter.save(update_fields=["notify_by_email"])
+    results, errors = race(
+        [
+            lambda i=i: services.cast_ballot(
+                resident=voter, category=category, choices=[projects[i % 3].pk, projects[2].pk]
+            )
+            for i in range(2)
+        ]
+        * 4
+    )
+    assert len(results) == 1
+    assert len(errors) == 7 and all(isinstance(e, AlreadyVoted) for e in errors)
+    ballot = Ballot.objects.get()
+    assert ballot.pk == results[0][0].pk
+    assert Choice.objects.filter(ballot=ballot).count() == Choice.objects.count() == 2
+    assert AuditEntry.objects.filter(action="budget.ballot_cast").count() == 1
+    assert not Notification.objects.filter(resident=voter).exists()
 
 
 def test_parallel_ballots_from_many_voters_all_count(voting_category):

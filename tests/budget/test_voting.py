@@ -15,7 +15,7 @@ from hromada.budget.errors import (
 from hromada.budget.models import Ballot, Choice, Cycle
 from hromada.core.errors import Forbidden, IdentityRequired, ValidationFailed
 from hromada.core.identity import tax_number_hash
-from hromada.core.models import CommunityLink, Identity, Notification, Settlement
+from hromada.core.models import AuditEntry, CommunityLink, Identity, Notification, Settlement
 from tests.budget.helpers import admitted_projects, make_category, make_cycle, moderator, move_to
 from tests.factories import make_resident, make_staff
 
@@ -38,6 +38,19 @@ def paper(staff, category, projects, **extra):
     }
     fields.update(extra)
     return services.enter_paper_ballot(**fields)
+
+
+def test_receipt_codes_are_four_groups_of_the_alphabet():
+    """Sixteen letters of the read-aloud alphabet in groups of four; every letter turns up."""
+    codes = [services.new_receipt() for _ in range(300)]
+    letters = set()
+    for code in codes:
+        groups = code.split("-")
+        assert [len(group) for group in groups] == [4, 4, 4, 4]
+        assert set("".join(groups)) <= set(services.RECEIPT_ALPHABET)
+        letters.update("".join(groups))
+    assert letters == set(services.RECEIPT_ALPHABET)
+    assert len(set(codes)) == len(codes)
 
 
 def test_ballot_is_recorded_with_a_receipt(voting, voter):
@@ -257,3 +270,37 @@ def test_paper_ballots_only_during_voting(community, voting):
     category.refresh_from_db()
     with pytest.raises(PhaseClosed):
         paper(moderator(community), category, projects[:1])
+
+
+def test_a_failed_notification_leaves_no_ballot(voting, voter, monkeypatch):
+    """The ballot and its notification are written together or not at all."""
+    category, projects = voting
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the notification could not be written")
+
+    monkeypatch.setattr(services, "notify", broken)
+    with pytest.raises(RuntimeError):
+        services.cast_ballot(resident=voter, category=category, choices=[projects[0].pk])
+    assert not Ballot.objects.exists()
+    assert not Choice.objects.exists()
+
+
+def test_a_voter_without_notifications_gets_the_same_ballot(voting, voter):
+    """No notification: the ballot, its choices, settlement and audit entry, and one per category."""
+    category, projects = voting
+    voter.notify_by_email = False
+    voter.save(update_fields=["notify_by_email"])
+    ballot, receipt = services.cast_ballot(
+        resident=voter, category=category, choices=[projects[0].pk, projects[1].pk]
+    )
+    stored = Ballot.objects.get()
+    assert stored.pk == ballot.pk and stored.receipt_hash == services.receipt_hash(receipt)
+    assert stored.settlement_id is not None and stored.age_group == "30-44"
+    assert Choice.objects.filter(ballot=stored).count() == 2
+    entry = AuditEntry.objects.get(action="budget.ballot_cast")
+    assert (entry.actor_id, entry.target_id) == (voter.pk, str(stored.pk))
+    assert not Notification.objects.filter(resident=voter).exists()
+    with pytest.raises(AlreadyVoted):
+        services.cast_ballot(resident=voter, category=category, choices=[projects[2].pk])
+    assert Ballot.objects.count() == 1
