@@ -1177,15 +1177,16 @@ def _cast_online(*, resident: Resident, category: Category, choices) -> tuple[Ba
 
 
 def _notify_cast(resident: Resident, category: Category, receipt: str, channels) -> None:
-    if channels:  # rendering costs more than the insert: skip it when unused
-        notify(
-            resident,
-            "budget/ballot_cast",
-            community=category.cycle.community,
-            category=category,
-            cycle=category.cycle,
-            receipt=receipt,
-        )
+    """Notify the voter of the receipt on the channels already asked for (none: nothing)."""
+    notify(
+        resident,
+        "budget/ballot_cast",
+        channels=channels,
+        community=category.cycle.community,
+        category=category,
+        cycle=category.cycle,
+        receipt=receipt,
+    )
 
 
 @transaction.atomic

@@ -98,13 +98,18 @@ def notify(
     event: str,
     *,
     community: Community | None = None,
+    channels: list[str] | None = None,
     **context,
 ) -> list[Notification]:
-    """Render and queue the `event` message ("petitions/answered") for a resident."""
+    """
+    Render and queue the `event` message ("petitions/answered") for a resident,
+    on `channels` when the caller has asked channels_for already.
+    """
     if resident is None:
         return []
     # Asked first: a resident who takes no notifications costs no rendering.
-    channels = channels_for(resident)
+    if channels is None:
+        channels = channels_for(resident)
     if not channels:
         return []
     module, name = event.split("/", 1)
