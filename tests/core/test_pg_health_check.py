@@ -56,3 +56,20 @@ def test_a_connection_the_server_closed_is_replaced():
         assert backend_pid(wrapper) != pid
     finally:
         wrapper.close()
+
+
+def test_a_statement_of_many_parameters_is_converted_once():
+    """psycopg keeps its placeholder conversion of our row-and-audit statements too."""
+    from psycopg import _queries
+
+    marks = ", ".join(["%s"] * 80)
+    sql = f"SELECT {marks} /* {'x' * 5000} */"
+    params = list(range(80))
+    with connections["default"].cursor() as cursor:
+        cursor.execute(sql, params)
+        before = _queries._query2pg_client.cache_info()
+        cursor.execute(sql, params)
+        after = _queries._query2pg_client.cache_info()
+        assert cursor.fetchone() == tuple(params)
+    assert after.hits == before.hits + 1
+    assert after.misses == before.misses
