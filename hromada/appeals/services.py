@@ -1061,7 +1061,9 @@ def _touch_on_commit(community: Community) -> None:
     the change is committed, so that nothing read in between stays cached.
     """
     touch(community)
-    transaction.on_commit(lambda: touch(community))
+    # Outside a transaction the change is committed already: once is enough.
+    if connection.in_atomic_block:
+        transaction.on_commit(lambda: touch(community))
 
 
 def notify_followers(appeal: Appeal, *, event: str, **context) -> int:
