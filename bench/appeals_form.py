@@ -73,22 +73,6 @@ def environment(var_dir: str) -> dict:
     return env
 
 
-def recreate_database(env: dict) -> None:
-    if petitions.REDIS:
-        import redis
-
-        redis.Redis.from_url(petitions.REDIS).flushdb()
-    admin = f"{petitions.PG}/postgres"
-    for sql in (f"DROP DATABASE IF EXISTS {DB_NAME}", f"CREATE DATABASE {DB_NAME}"):
-        subprocess.run(["psql", admin, "-qc", sql], check=True, env=env)
-    subprocess.run(
-        [sys.executable, "-m", "hromada", "migrate", "--noinput", "-v0"],
-        check=True,
-        cwd=ROOT,
-        env=env,
-    )
-
-
 def prepare(reports: int) -> dict:
     """Create the demo community, its categories and residents with sessions; return them."""
     import django
@@ -240,7 +224,7 @@ def main() -> None:
     var_dir = tempfile.mkdtemp(prefix="hromada-bench-appeals-form-")
     env = environment(var_dir)
     os.environ.update(env)
-    recreate_database(env)
+    petitions.recreate_database(env, DB_NAME)
     data = prepare(REPORTS)
     port = petitions.free_port()
     admin = f"{petitions.PG}/postgres"

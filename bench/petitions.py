@@ -95,13 +95,14 @@ def environment(var_dir: str) -> dict:
     return env
 
 
-def recreate_database(env: dict) -> None:
+def recreate_database(env: dict, name: str = DB_NAME) -> None:
+    """Empty the benchmark's Redis database; make the PostgreSQL database `name` afresh."""
     if REDIS:
         import redis
 
         redis.Redis.from_url(REDIS).flushdb()
     admin = f"{PG}/postgres"
-    for sql in (f"DROP DATABASE IF EXISTS {DB_NAME}", f"CREATE DATABASE {DB_NAME}"):
+    for sql in (f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"):
         subprocess.run(["psql", admin, "-qc", sql], check=True, env=env)
     subprocess.run(
         [sys.executable, "-m", "hromada", "migrate", "--noinput", "-v0"],

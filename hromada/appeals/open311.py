@@ -456,14 +456,24 @@ def _create_request(request, community: Community, fmt: str) -> HttpResponse:
     return respond("service_requests", document, fmt)
 
 
-def _service_notice(number: str, category: Category, target) -> str:
+def _notice_wording(days: int) -> str:
+    """Return the service notice's wording for a target of `days` working days."""
     return ngettext(
         "Registration number %(number)s. The council aims to deal with it within "
         "%(days)d working day, by %(date)s.",
         "Registration number %(number)s. The council aims to deal with it within "
         "%(days)d working days, by %(date)s.",
-        category.target_days,
-    ) % {"number": number, "days": category.target_days, "date": target.strftime("%d.%m.%Y")}
+        days,
+    )
+
+
+def _service_notice(number: str, category: Category, target) -> str:
+    days = category.target_days
+    return _notice_wording(days) % {
+        "number": number,
+        "days": days,
+        "date": target.strftime("%d.%m.%Y"),
+    }
 
 
 def parse_w3(value: str, name: str) -> datetime:
@@ -753,14 +763,7 @@ def _category_texts(community: Community, language: str) -> dict[int, tuple]:
     for pk, code, name, name_en, days in rows:
         # As Category.display_name: the English name when there is one.
         shown = name_en if language == "en" and name_en else name
-        notice = ngettext(
-            "Registration number %(number)s. The council aims to deal with it within "
-            "%(days)d working day, by %(date)s.",
-            "Registration number %(number)s. The council aims to deal with it within "
-            "%(days)d working days, by %(date)s.",
-            days,
-        )
-        texts[pk] = (code, shown, notice, days)
+        texts[pk] = (code, shown, _notice_wording(days), days)
     return texts
 
 
@@ -809,13 +812,7 @@ def _notice_templates(language: str) -> list[str]:
     if templates is None:
         templates = []
         for days in range(1, MAX_TARGET_DAYS + 1):
-            notice = ngettext(
-                "Registration number %(number)s. The council aims to deal with it within "
-                "%(days)d working day, by %(date)s.",
-                "Registration number %(number)s. The council aims to deal with it within "
-                "%(days)d working days, by %(date)s.",
-                days,
-            )
+            notice = _notice_wording(days)
             text = _json_text(notice % {"number": _NUMBER_MARK, "days": days, "date": _DATE_MARK})
             text = text.replace("%", "%%").replace(_NUMBER_MARK, "%3$s")
             templates.append(text.replace(_DATE_MARK, "%4$s"))
