@@ -306,15 +306,22 @@ def test_generated_cumulative_election_matches_pabutools(instance, rule):
     assert ours(instance, rule) == pabutools_select(instance, rule)
 
 
+def supported_election(instance):
+    """Return the rules' election of the instance's projects with money and supporters, or None."""
+    projects = [p for p in instance.eligible() if instance.projects[p] > 0]
+    election = rules_module._Election(instance, projects)
+    projects = [p for i, p in enumerate(projects) if election.support[i] > 0]
+    if not projects or not instance.ballots:
+        return None
+    return rules_module._Election(instance, projects)
+
+
 @GENERATED
 @given(elections(), st.integers(0, 30))
 def test_exact_and_float_runs_agree(instance, extra):
     """The exact run, used when floats cannot tell, agrees with the float run."""
-    projects = [p for p in instance.eligible() if instance.projects[p] > 0]
-    election = rules_module._Election(instance, projects)
-    projects = [p for i, p in enumerate(projects) if election.support[i] > 0]
-    election = rules_module._Election(instance, projects)
-    if not projects or not instance.ballots:
+    election = supported_election(instance)
+    if election is None:
         return
     floats = rules_module._FloatRun(election, extra).winners()
     exact = rules_module._equal_shares_exact(election, extra)
@@ -373,11 +380,8 @@ def test_stretched_election_add1_matches_pabutools(instance):
 @given(stretched_elections())
 def test_add1_stretches_hold_at_every_extra(instance):
     """Each outcome add1 reports for a stretch of extra money is MES's at each."""
-    projects = [p for p in instance.eligible() if instance.projects[p] > 0]
-    election = rules_module._Election(instance, projects)
-    projects = [p for i, p in enumerate(projects) if election.support[i] > 0]
-    election = rules_module._Election(instance, projects)
-    if not projects or not instance.ballots:
+    election = supported_election(instance)
+    if election is None:
         return
     expected_first = 0
     for chosen, first, last in rules_module._add1_outcomes(election):

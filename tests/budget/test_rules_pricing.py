@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hromada.budget import rules
-from tests.budget.test_rules import stretched_elections
+from tests.budget.test_rules import stretched_elections, supported_election
 
 PRICING = settings(
     max_examples=300,
@@ -67,17 +67,19 @@ def test_prices_at_matches_exact_water_filling(case):
             assert abs(rho[r] - float(price / costs[r])) <= 1e-12 * float(price / costs[r])
 
 
-@PRICING
-@given(
-    st.integers(1, 6).flatmap(
-        lambda k: st.tuples(
-            st.lists(st.integers(1, 5), min_size=k, max_size=k),
-            st.lists(money_values, min_size=k, max_size=k),
-            st.lists(st.integers(0, 30), min_size=1, max_size=6),
-            st.integers(1, 200),
-        )
+# (voters per class, each class's money, the extras, the winner's cost)
+water_cases = st.integers(1, 6).flatmap(
+    lambda k: st.tuples(
+        st.lists(st.integers(1, 5), min_size=k, max_size=k),
+        st.lists(money_values, min_size=k, max_size=k),
+        st.lists(st.integers(0, 30), min_size=1, max_size=6),
+        st.integers(1, 200),
     )
 )
+
+
+@PRICING
+@given(water_cases)
 def test_water_levels_match_exact_water_filling(case):
     """The winner's price at each extra, started from its price at the first extra."""
     counts, money, extras, cost = case
@@ -97,16 +99,7 @@ def test_water_levels_match_exact_water_filling(case):
 
 
 @PRICING
-@given(
-    st.integers(1, 6).flatmap(
-        lambda k: st.tuples(
-            st.lists(st.integers(1, 5), min_size=k, max_size=k),
-            st.lists(money_values, min_size=k, max_size=k),
-            st.lists(st.integers(0, 30), min_size=1, max_size=6),
-            st.integers(1, 200),
-        )
-    )
-)
+@given(water_cases)
 def test_water_levels_with_the_voters_given_match(case):
     """Passing the supporters' count, as add1 does, gives the same prices."""
     counts, money, extras, cost = case
@@ -140,11 +133,8 @@ def test_add1_branches_keep_their_class_table_right(instance):
     Voters who leave the table (nothing left) are moved into a spare last
     column instead of being filtered out; that column is never a class.
     """
-    projects = [p for p in instance.eligible() if instance.projects[p] > 0]
-    election = rules._Election(instance, projects)
-    projects = [p for i, p in enumerate(projects) if election.support[i] > 0]
-    election = rules._Election(instance, projects)
-    if not projects or not instance.ballots:
+    election = supported_election(instance)
+    if election is None:
         return
     first = rules._Branch.fresh(election, 0, 64)
     # Start with no room to spare, so the table grows, and compact early.
