@@ -14,7 +14,9 @@ Benchmark the participatory budget at Kyiv's scale, end to end.
    database as the count reads it (`tally.category_instance`) and counted
    (`rules.select`). `tally_*_s` is the whole tally, reading included;
    `rule_*_s` the rule alone and `tally_load_s` the reading alone (the
-   slowest of the three passes).
+   slowest of the three passes). Then the public ballots file as the count
+   publishes it (`tally.ballots_file`, every category by MES+add1):
+   `ballots_file_s` and `ballots_file_cpu_s`.
 4. Ours against pabutools 1.2.3 on real Pabulib files, through the rules
    helper's `bench/budget_rules.py`: Wieliczka Green Budget 2023 (MES with
    add1) and Warszawa 2026 (greedy), with identical winners required.
@@ -404,6 +406,32 @@ def tally_from_database(categories) -> dict:
     return timings
 
 
+def publish_file(cycle, categories) -> dict:
+    """
+    Build the public ballots file as the count does, every category by MES+add1.
+
+    `tally.ballots_file` is what `services.count_votes` publishes: each
+    category read and counted once more, its ballots in hash order, the JSON
+    bytes. The categories are switched to the costliest rule for this step.
+    """
+    import hashlib
+
+    from hromada.budget import tally
+
+    for category in categories:
+        category.rule, category.completion = "mes", "add1"
+        category.save(update_fields=["rule", "completion"])
+    started, started_cpu = time.perf_counter(), time.process_time()
+    document, body = tally.ballots_file(cycle)
+    hashlib.sha256(body).hexdigest()
+    return {
+        "seconds": time.perf_counter() - started,
+        "cpu_s": time.process_time() - started_cpu,
+        "megabytes": len(body) / 1e6,
+        "ballots": sum(len(c["ballots"]) for c in document["categories"]),
+    }
+
+
 def pabutools_comparison() -> list[dict]:
     from budget_rules import DATA, compare_with_pabutools
 
@@ -479,6 +507,13 @@ def main() -> int:
                 f"{tally[f'{rule}_rule']:.3f} s counting"
             )
 
+        published = publish_file(cycle, categories)
+        log(
+            f"Public ballots file (MES+add1): {published['ballots']} ballots, "
+            f"{published['megabytes']:.0f} MB in {published['seconds']:.1f} s "
+            f"({published['cpu_s']:.1f} s of app CPU, the database's apart)"
+        )
+
         comparisons = []
         if os.environ.get("BENCH_PB_SKIP_PABUTOOLS") != "1":
             comparisons = pabutools_comparison()
@@ -498,6 +533,8 @@ def main() -> int:
             "rule_greedy_s": round(tally["greedy_rule"], 4),
             "rule_mes_s": round(tally["mes_rule"], 4),
             "rule_phragmen_s": round(tally["phragmen_rule"], 4),
+            "ballots_file_s": round(published["seconds"], 2),
+            "ballots_file_cpu_s": round(published["cpu_s"], 2),
             "wieliczka_speedup": round(comparisons[0]["speedup"], 1) if comparisons else None,
             "warszawa_speedup": round(comparisons[1]["speedup"], 1) if comparisons else None,
             "identical": all(row["identical"] for row in comparisons),

@@ -10,7 +10,6 @@ commit. Web pages, the API, the back office and the demo all come here.
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 from collections.abc import Iterable, Mapping
 from contextlib import nullcontext
@@ -1274,7 +1273,7 @@ def count_votes(*, cycle: Cycle, actor: Resident | None = None) -> bool:
         return False
     if not cycle.voting_over:
         raise PhaseClosed(phase=cycle.get_phase_display())
-    document = tally.ballots_document(cycle)
+    document, body = tally.ballots_file(cycle)
     Outcome.objects.filter(cycle=cycle).delete()
     outcomes = []
     by_code = {p.code: p for p in Project.objects.filter(cycle=cycle)}
@@ -1296,7 +1295,6 @@ def count_votes(*, cycle: Cycle, actor: Resident | None = None) -> bool:
                 )
             )
     Outcome.objects.bulk_create(outcomes)
-    body = json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False).encode()
     cycle.ballots_sha256 = hashlib.sha256(body).hexdigest()
     cycle.ballots_file.save(f"ballots-{cycle.community.slug}-{cycle.pk}.json", ContentFile(body))
     cycle.tallied_at = timezone.now()

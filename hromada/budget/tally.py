@@ -11,7 +11,10 @@ their receipt's hash in it.
 
 from __future__ import annotations
 
+import gc
+import json
 from collections import Counter
+from contextlib import contextmanager
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from itertools import chain
@@ -59,6 +62,24 @@ def explanation_record(record: dict) -> dict:
             value = str(amount.quantize(Decimal("0.01"), rounding=rounding))
         plain[key] = value
     return plain
+
+
+@contextmanager
+def many_small_objects():
+    """
+    Pause the cyclic garbage collector while a count's ballots are built.
+
+    A Kyiv-scale file is millions of tuples, lists and dicts, none in a
+    cycle; collecting as they pile up walked them all again and again, as
+    long as building the file itself.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def admitted_projects(category: Category) -> list[Project]:
@@ -126,14 +147,16 @@ def _positions(ids: list[int], values: np.ndarray) -> np.ndarray:
     return np.where(array[at] == values, at, -1)
 
 
+@many_small_objects()
 def category_ballots(
-    category: Category, *, with_hashes: bool = True
-) -> list[tuple[str, list[int], list[int]]]:
+    category: Category, *, with_hashes: bool = True, names: dict[int, str] | None = None
+) -> list[tuple[str, list, list[int]]]:
     """
     Return every ballot of a category as (receipt hash, project ids, points).
 
     Ballots come in the order they were cast, their projects in id order.
     Empty ballots are there too: they hold a share of the money in MES.
+    With `names` (project id → name) the ballots hold the names instead.
     """
     table = category_choices(category, points=True)
     ballots = Ballot.objects.filter(category=category).order_by("pk")
@@ -145,6 +168,8 @@ def category_ballots(
     if sum(high) - sum(low) != len(table):
         raise ValueError(f"Choices of {category} belong to ballots of another category.")
     project_ids, given = table[:, 1].tolist(), table[:, 2].tolist()
+    if names is not None:
+        project_ids = [names[pk] for pk in project_ids]
     return [
         (digest, project_ids[a:z], given[a:z])
         for (_, digest), a, z in zip(rows, low, high, strict=True)
@@ -221,6 +246,7 @@ def select_winners(category: Category) -> rules.Result:
     return rules.select(instance, category.rule, category.completion or None)
 
 
+@many_small_objects()
 def ballots_document(cycle: Cycle) -> dict:
     """Return the public ballots file of a cycle, results included."""
     categories = []
@@ -230,24 +256,28 @@ def ballots_document(cycle: Cycle) -> dict:
         result = rules.select(instance, category.rule, category.completion or None)
         projects = list(by_code.values())
         code = {p.pk: p.code for p in projects}
-        ballots = sorted(category_ballots(category))
+        ballots = sorted(category_ballots(category, names=code))
         votes: dict[str, int] = dict.fromkeys(by_code, 0)
+        votes.update(Counter(chain.from_iterable(chosen for _, chosen, _ in ballots)))
         points: dict[str, int] = dict.fromkeys(by_code, 0)
         for _, chosen, given in ballots:
-            for pk, value in zip(chosen, given, strict=True):
-                votes[code[pk]] += 1
-                points[code[pk]] += value
+            for name, value in zip(chosen, given, strict=True):
+                points[name] += value
         # The published ballots must be the ones counted, so the file recounts
         # to its results; voting is closed, so this only fails on a late write.
-        published = points if category.cumulative else votes
+        cumulative = category.cumulative
+        published = points if cumulative else votes
         if len(ballots) != len(instance.ballots) or published != instance.scores():
             raise RuntimeError(f"The ballots of {category} changed while they were counted.")
-        entry_ballots = []
-        for digest, chosen, given in ballots:
-            entry = {"receipt_hash": digest, "choices": [code[p] for p in chosen]}
-            if category.cumulative:
-                entry["points"] = given
-            entry_ballots.append(entry)
+        if cumulative:
+            entry_ballots = [
+                {"receipt_hash": digest, "choices": chosen, "points": given}
+                for digest, chosen, given in ballots
+            ]
+        else:
+            entry_ballots = [
+                {"receipt_hash": digest, "choices": chosen} for digest, chosen, _ in ballots
+            ]
         categories.append(
             {
                 "id": category.pk,
@@ -292,6 +322,14 @@ def ballots_document(cycle: Cycle) -> dict:
         "ballot_kind": cycle.ballot_kind,
         "categories": categories,
     }
+
+
+def ballots_file(cycle: Cycle) -> tuple[dict, bytes]:
+    """Return the public ballots file of a cycle: its document and its bytes."""
+    with many_small_objects():
+        document = ballots_document(cycle)
+        # Compact: with an indent, json writes in Python, seconds at Kyiv's scale.
+        return document, json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def document_instance(category: dict, *, cumulative: bool) -> rules.Instance:

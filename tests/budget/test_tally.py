@@ -1,5 +1,6 @@
 """Reading a category's election from the database, as the count does."""
 
+import gc
 import json
 from collections import Counter
 
@@ -111,6 +112,51 @@ def test_ballots_file_holds_every_ballot_as_cast(community):
     }
     assert tally.verify_document(document)["ok"]
     assert published["results"]["selected"] == tally.select_winners(category).selected
+
+
+def test_approval_ballots_file_is_in_hash_order_without_points(community):
+    expected, category = imported(community, APPROVAL)
+    cycle = category.cycle
+    cycle.refresh_from_db()
+    document = json.loads(cycle.ballots_file.read())
+    (published,) = document["categories"]
+    digests = [b["receipt_hash"] for b in published["ballots"]]
+    assert digests == sorted(digests) and len(set(digests)) == 10
+    assert all(set(b) == {"receipt_hash", "choices"} for b in published["ballots"])
+    assert Counter(tuple(sorted(b["choices"])) for b in published["ballots"]) == Counter(
+        tuple(sorted(b)) for b in expected.ballots
+    )
+    assert {p["id"]: p["votes"] for p in published["projects"]} == expected.scores()
+    assert {p["id"]: p["points"] for p in published["projects"]} == expected.scores()
+    assert tally.verify_document(document)["ok"]
+
+
+def test_building_a_file_pauses_the_garbage_collector_and_restores_it():
+    assert gc.isenabled()
+    with pytest.raises(ZeroDivisionError), tally.many_small_objects():
+        assert not gc.isenabled()
+        with tally.many_small_objects():  # nested: the outer one restores it
+            pass
+        assert not gc.isenabled()
+        raise ZeroDivisionError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with tally.many_small_objects():
+            pass
+        assert not gc.isenabled()  # left as it was found
+    finally:
+        gc.enable()
+
+
+def test_category_ballots_can_name_the_projects(community, voting):
+    category, projects = voting
+    services.cast_ballot(
+        resident=make_resident(community), category=category, choices=[projects[1].pk]
+    )
+    names = {p.pk: f"#{i}" for i, p in enumerate(projects)}
+    ((_, chosen, _),) = tally.category_ballots(category, names=names)
+    assert chosen == ["#1"]
 
 
 def test_category_ballots_keep_receipts_in_casting_order(community, voting):
