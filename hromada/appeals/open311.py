@@ -375,16 +375,17 @@ def _float_or_error(value: str, name: str, *, low: float, high: float) -> float:
 def _street_for_address(community: Community, text: str) -> Street | None:
     """Find the registry street an address string names, the longest name first."""
     lowered = text.lower()
-    best = None
-    for street in Street.objects.filter(settlement__community=community).select_related(
-        "settlement"
-    ):
-        name = street.name.lower()
+    best, best_length = None, -1
+    # Names only: a city's registry holds thousands of streets, and one model
+    # row each cost tens of milliseconds a report.
+    streets = Street.objects.filter(settlement__community=community)
+    for pk, name in streets.values_list("pk", "name"):
+        length, name = len(name), name.lower()
         core = name.split(" ", 1)[1] if " " in name else name
         named = name in lowered or (len(core) > 3 and core in lowered)
-        if named and (best is None or len(street.name) > len(best.name)):
-            best = street
-    return best
+        if named and length > best_length:
+            best, best_length = pk, length
+    return None if best is None else Street.objects.select_related("settlement").get(pk=best)
 
 
 def _create_request(request, community: Community, fmt: str) -> HttpResponse:

@@ -245,6 +245,24 @@ def test_address_string_finds_the_registry_street(client, community, categories,
     assert appeal.address == "проспект Миру, 12"
 
 
+def test_address_string_takes_the_longest_street_name_it_holds(
+    client, community, categories, api_key
+):
+    from hromada.core.models import Street
+
+    settlement = Street.objects.get(settlement__community=community).settlement
+    for name in ("вулиця Миру Нова", "провулок Миру", "ВУЛИЦЯ ДОВГА"):
+        Street.objects.create(settlement=settlement, name=name, lat=46.3, lon=30.65)
+    cases = {
+        "вулиця миру нова, 3": "вулиця Миру Нова",  # not "проспект Миру" by its core "миру"
+        "Довга, 7": "ВУЛИЦЯ ДОВГА",  # the name without its kind, in any case
+    }
+    for address, expected in cases.items():
+        response = post(client, api_key=api_key, service_code="light-out", address_string=address)
+        appeal = Appeal.objects.get(pk=json_of(response)[0]["service_request_id"])
+        assert appeal.street.name == expected
+
+
 def test_address_id_is_a_registry_street(client, community, categories, api_key):
     from hromada.core.models import Street
 
