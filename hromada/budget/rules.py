@@ -29,6 +29,7 @@ need them, with a safety margin far wider than their rounding error.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -160,12 +161,17 @@ class Result:
     explanations: dict[str, dict] = field(default_factory=dict)
 
 
-def select(instance: Instance, rule: str, completion: str | None = None) -> Result:
+def select(
+    instance: Instance, rule: str, completion: str | None = None, *, compiled: bool = True
+) -> Result:
     """
     Return the projects that `rule` selects in `instance`, in the order chosen.
 
     `completion` is only meaningful for ``mes``: ``"add1"`` raises every
-    voter's share by one unit until the outcome uses the money up.
+    voter's share by one unit until the outcome uses the money up. add1 runs
+    its innermost loops compiled (`hromada.budget.kernels`) unless `compiled`
+    is false: loading the compiler costs a process about a quarter of a
+    second, more than a small one-off count takes; the outcome is the same.
     """
     if rule not in RULES:
         raise ValueError(f"Unknown rule {rule!r}; expected one of {RULES}.")
@@ -175,7 +181,9 @@ def select(instance: Instance, rule: str, completion: str | None = None) -> Resu
     if rule == "greedy":
         selected = greedy(instance, explain=explanations)
     elif rule == "mes":
-        selected = equal_shares(instance, completion=completion, explain=explanations)
+        selected = equal_shares(
+            instance, completion=completion, explain=explanations, compiled=compiled
+        )
     else:
         selected = phragmen(instance, explain=explanations)
     _explain_threshold(instance, explanations)
@@ -299,6 +307,7 @@ class _Election:
         self.rank_list = self.rank.tolist()
         self._incidences: dict[int, tuple] = {}
         self._moves: dict[int, tuple] = {}
+        self.compiled = False  # add1's loops compiled (kernels) or in numpy
 
     @cached_property
     def budget(self):
@@ -379,7 +388,11 @@ class _Matrix:
 
 
 def equal_shares(
-    instance: Instance, *, completion: str | None = None, explain: dict | None = None
+    instance: Instance,
+    *,
+    completion: str | None = None,
+    explain: dict | None = None,
+    compiled: bool = True,
 ) -> list[str]:
     """
     Return the projects the Method of Equal Shares selects, in the order chosen.
@@ -408,6 +421,7 @@ def equal_shares(
                 explain[p] = {"reason": "free" if free else "no_votes"}
     if election.n_ballots == 0 or not projects:
         return []
+    election.compiled = compiled
     if completion is None:
         if explain is None:
             return [projects[i] for i in _equal_shares_run(election, 0)]
@@ -588,7 +602,7 @@ def _grow(election: _Election, branch: _Branch, stack: list[_Branch]):
     """
     e = election
     b = branch
-    cost, support, rank = e.cost_f, e.support, e.rank
+    cost, support, rank, compiled = e.cost_f, e.support, e.rank, e.compiled
     n = b.money.shape[1]
     while True:
         used = b.used
@@ -602,12 +616,12 @@ def _grow(election: _Election, branch: _Branch, stack: list[_Branch]):
             # floor there is not already above the best of these prices.
             first = b.floor_first
             rows = rows[np.argsort(first[rows], kind="stable")]
-            rho, unsure = _prices_at(counts, used, held[:, 0], cost, rows[:_FIRST_TRY])
+            rho, unsure = _prices_at(counts, used, held[:, 0], cost, rows[:_FIRST_TRY], compiled)
             more = rows[_FIRST_TRY:]
             if len(more):
                 more = more[first[more] <= rho.min() * (1 + _MARGIN)]
             if len(more):
-                rho_more, unsure_more = _prices_at(counts, used, held[:, 0], cost, more)
+                rho_more, unsure_more = _prices_at(counts, used, held[:, 0], cost, more, compiled)
                 rho = np.concatenate([rho, rho_more])
                 unsure = np.concatenate([unsure, unsure_more])
             if unsure.any():
@@ -648,7 +662,7 @@ def _grow(election: _Election, branch: _Branch, stack: list[_Branch]):
         # supporters' money only grows with the extra.
         # Who pays all they have: only classes that do at the first extra can.
         poor = held_w[:, 0] < best * cost[w] * (1 + _SHORTLIST)
-        price = _water_levels(count_w, held_w, cost[w], poor, best * cost[w], voters)
+        price = _water_levels(count_w, held_w, cost[w], poor, best * cost[w], voters, compiled)
         rho = price / cost[w]
         # The other projects stay dearer per unit (or tie and lose by id).
         rho_most = rho.max() * (1 + _MARGIN)
@@ -660,7 +674,7 @@ def _grow(election: _Election, branch: _Branch, stack: list[_Branch]):
             doubt &= (support > support[w]) | ((support == support[w]) & (rank < rank[w]))
         rows = np.flatnonzero(doubt)
         if len(rows):
-            rho_p, unsure = _prices_at(counts, used, held[:, -1], cost, rows)
+            rho_p, unsure = _prices_at(counts, used, held[:, -1], cost, rows, compiled)
             better = np.maximum(b.floor[rows], rho_p * (1 - _MARGIN))
             b.floor[rows] = np.where(unsure, b.floor[rows], better)
             np.maximum(b.floor_first, b.floor, out=b.floor_first)
@@ -688,14 +702,19 @@ def _grow(election: _Election, branch: _Branch, stack: list[_Branch]):
         _pay(e, b, w, present, held_w, price, n)
 
 
-def _prices_at(counts, used: int, money: np.ndarray, cost: np.ndarray, rows):
+def _prices_at(
+    counts, used: int, money: np.ndarray, cost: np.ndarray, rows, compiled: bool = False
+):
     """
     Price `rows` per unit in floats, with each class holding `money`.
 
     Return the prices (inf when unaffordable) and which projects are too
     close to a decision for floats, as `_float_prices` does; in fewer and
-    cheaper numpy steps, as add1 prices a few projects thousands of times.
+    cheaper numpy steps, or `compiled`, as add1 prices a few projects
+    thousands of times.
     """
+    if compiled:
+        return _kernels().prices_at(counts, used, money, cost, np.asarray(rows, dtype=np.int64))
     part = counts[rows, :used]
     cols = np.maximum.reduce(part, axis=0).nonzero()[0]  # counts are never negative
     if not len(cols):  # none of their voters has money left
@@ -750,17 +769,40 @@ def _sure_tie(branch: _Branch, near: np.ndarray, money: np.ndarray, e) -> bool:
 def _pay(election: _Election, b: _Branch, w: int, present, held, price, n: int) -> None:
     """Let w's supporters pay: classes `present` held `held` and pay `price` (by extra)."""
     e = election
-    # A class with nothing at its most has nothing at all.
-    kept = held[:, -1] > price[-1]
-    fresh = int(np.count_nonzero(kept))
-    # The table's last column stays free: voters leaving the table go there.
-    if b.used + fresh >= b.counts.shape[1] or b.used + fresh > len(b.money):
-        cap = 2 * (b.used + fresh)
+    # Room for every paying class as a new class; the table's last column
+    # stays free: voters leaving the table go there.
+    if b.used + len(present) >= b.counts.shape[1] or b.used + len(present) > len(b.money):
+        cap = 2 * (b.used + len(present))
         counts = np.zeros((e.n_projects, cap))
         counts[:, : b.used] = b.counts[:, : b.used]
         money = np.empty((cap, n))
         money[: b.used] = b.money[: b.used, :n]
         b.counts, b.money = counts, money
+    if e.compiled:
+        table = (b.money, b.counts, b.klass, b.used, n)
+        b.used += _kernels().pay(*table, present, held, price, *e.incidences_of(w))
+    else:
+        _pay_in_numpy(e, b, w, present, held, price, n)
+    if b.used > b.compact_at:
+        # Drop the classes that no longer support a project left.
+        live = b.counts[b.remaining, : b.used].any(axis=0)
+        k = int(np.count_nonzero(live))
+        renumber = np.full(b.used + 1, -1, dtype=np.int64)
+        renumber[: b.used][live] = np.arange(k)
+        b.klass = renumber[b.klass]
+        b.counts[:, :k] = b.counts[:, : b.used][:, live]
+        b.counts[:, k : b.used] = 0
+        b.money[:k, :n] = b.money[: b.used, :n][live]
+        b.used = k
+        b.compact_at = max(128, 2 * k)
+
+
+def _pay_in_numpy(election: _Election, b: _Branch, w: int, present, held, price, n: int) -> None:
+    """_pay's move of the classes and their votes, in numpy."""
+    e = election
+    # A class with nothing at its most has nothing at all.
+    kept = held[:, -1] > price[-1]
+    fresh = int(np.count_nonzero(kept))
     used = b.used
     # Where each class goes; the last entry, for groups already out (-1), is -1.
     target = np.full(used + 1, -1, dtype=np.int64)
@@ -785,18 +827,6 @@ def _pay(election: _Election, b: _Branch, w: int, present, held, price, n: int) 
     cells = voted_twice * b.counts.shape[1]
     cells += np.concatenate([old, new])[owner_twice]
     np.add.at(b.counts.reshape(-1), cells, moved)
-    if b.used > b.compact_at:
-        # Drop the classes that no longer support a project left.
-        live = b.counts[b.remaining, : b.used].any(axis=0)
-        k = int(np.count_nonzero(live))
-        renumber = np.full(b.used + 1, -1, dtype=np.int64)
-        renumber[: b.used][live] = np.arange(k)
-        b.klass = renumber[b.klass]
-        b.counts[:, :k] = b.counts[:, : b.used][:, live]
-        b.counts[:, k : b.used] = 0
-        b.money[:k, :n] = b.money[: b.used, :n][live]
-        b.used = k
-        b.compact_at = max(128, 2 * k)
 
 
 def _first(bad: np.ndarray, n: int) -> int:
@@ -816,6 +846,7 @@ def _water_levels(
     poor: np.ndarray,
     start: float,
     voters: float | None = None,
+    compiled: bool = False,
 ) -> np.ndarray:
     """
     Return, for each extra (column of `held`), the price the supporters pay.
@@ -829,6 +860,8 @@ def _water_levels(
     """
     if voters is None:
         voters = counts.sum()
+    if compiled:
+        return _kernels().water_levels(counts, held, float(cost), poor, float(start), float(voters))
     lowest = cost / voters
     if not poor.any():
         return np.full(held.shape[1], lowest)
@@ -844,6 +877,18 @@ def _water_levels(
             return price
         paying = now
         price = (cost - counts @ (held * now)) / (voters - counts @ now)
+
+
+@functools.cache
+def _kernels():
+    """
+    Return add1's compiled loops (`hromada.budget.kernels`), loaded at first use.
+
+    Loading numba takes a quarter of a second, which only add1 needs.
+    """
+    from hromada.budget import kernels
+
+    return kernels
 
 
 def _equal_shares_run(election: _Election, extra: int) -> list[int]:

@@ -372,17 +372,21 @@ STRETCHED = settings(GENERATED, max_examples=200)
 @STRETCHED
 @given(stretched_elections())
 def test_stretched_election_add1_matches_pabutools(instance):
-    """add1 agrees with pabutools where the shares grow by many units."""
-    assert ours(instance, "mes", "add1") == pabutools_select(instance, "mes", "add1")
+    """add1 agrees with pabutools where the shares grow by many units, compiled or not."""
+    expected = pabutools_select(instance, "mes", "add1")
+    assert ours(instance, "mes", "add1") == expected
+    assert select(instance, "mes", "add1", compiled=False).selected == expected
 
 
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "numpy"])
 @STRETCHED
-@given(stretched_elections())
-def test_add1_stretches_hold_at_every_extra(instance):
+@given(instance=stretched_elections())
+def test_add1_stretches_hold_at_every_extra(compiled, instance):
     """Each outcome add1 reports for a stretch of extra money is MES's at each."""
     election = supported_election(instance)
     if election is None:
         return
+    election.compiled = compiled
     expected_first = 0
     for chosen, first, last in rules_module._add1_outcomes(election):
         assert first == expected_first
@@ -494,6 +498,27 @@ def test_cli_tally_prints_one_json_object(capsys):
         "selected": RECORDED_ADD1["Poland_Wieliczka_2023_Green_Budget"],
         "cost": 984579,
     }
+
+
+def test_cli_counts_a_small_file_in_numpy_and_a_large_one_compiled(capsys, monkeypatch):
+    """The same outcome either way; a file from the threshold on loads the compiled loops."""
+    path = DATA / "Poland_Wieliczka_2023_Green_Budget.pb"
+    if not path.exists():
+        pytest.skip(f"no {path}")
+    asked = []
+
+    def spy(*args, compiled, **kwargs):
+        asked.append(compiled)
+        return select(*args, compiled=compiled, **kwargs)
+
+    monkeypatch.setattr(cli, "select", spy)
+    outputs = []
+    for threshold in (10**9, 1):
+        monkeypatch.setattr(cli, "COMPILED_FROM_BALLOTS", threshold)
+        assert cli.main(["tally", str(path), "--rule", "mes", "--completion", "add1"]) == 0
+        outputs.append(json.loads(capsys.readouterr().out))
+    assert asked == [False, True]
+    assert outputs[0] == outputs[1]
 
 
 def test_cli_reports_a_missing_file(capsys, tmp_path):

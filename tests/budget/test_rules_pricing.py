@@ -5,6 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -40,9 +41,10 @@ money_values = st.one_of(
 )
 
 
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "numpy"])
 @PRICING
 @given(
-    st.integers(1, 6).flatmap(
+    case=st.integers(1, 6).flatmap(
         lambda k: st.tuples(
             st.lists(st.lists(st.integers(0, 5), min_size=k, max_size=k), min_size=1, max_size=5),
             st.lists(money_values, min_size=k, max_size=k),
@@ -50,13 +52,13 @@ money_values = st.one_of(
         )
     )
 )
-def test_prices_at_matches_exact_water_filling(case):
+def test_prices_at_matches_exact_water_filling(compiled, case):
     """Each project's price per unit, or inf when too dear, unless flagged too close to call."""
     table, money, costs = case
     counts = np.array(table, dtype=np.float64)
     cost = np.array(costs[: len(table)], dtype=np.float64)
     rows = np.arange(len(table))
-    rho, unsure = rules._prices_at(counts, counts.shape[1], np.array(money), cost, rows)
+    rho, unsure = rules._prices_at(counts, counts.shape[1], np.array(money), cost, rows, compiled)
     for r in rows.tolist():
         price = exact_price(Fraction(costs[r]), table[r], money)
         if unsure[r]:
@@ -78,9 +80,10 @@ water_cases = st.integers(1, 6).flatmap(
 )
 
 
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "numpy"])
 @PRICING
-@given(water_cases)
-def test_water_levels_match_exact_water_filling(case):
+@given(case=water_cases)
+def test_water_levels_match_exact_water_filling(compiled, case):
     """The winner's price at each extra, started from its price at the first extra."""
     counts, money, extras, cost = case
     extras = sorted(extras)
@@ -92,15 +95,17 @@ def test_water_levels_match_exact_water_filling(case):
         return
     start = float(first)
     poor = held[:, 0] < start * (1 + rules._SHORTLIST)
-    price = rules._water_levels(np.array(counts, dtype=np.float64), held, cost, poor, start)
+    voters = np.array(counts, dtype=np.float64)
+    price = rules._water_levels(voters, held, cost, poor, start, compiled=compiled)
     for j in range(len(extras)):
         exact = float(exact_price(Fraction(cost), counts, held[:, j].tolist()))
         assert abs(price[j] - exact) <= 1e-12 * exact
 
 
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "numpy"])
 @PRICING
-@given(water_cases)
-def test_water_levels_with_the_voters_given_match(case):
+@given(case=water_cases)
+def test_water_levels_with_the_voters_given_match(compiled, case):
     """Passing the supporters' count, as add1 does, gives the same prices."""
     counts, money, extras, cost = case
     held = np.array([[m + x for x in sorted(extras)] for m in money], dtype=np.float64)
@@ -110,8 +115,8 @@ def test_water_levels_with_the_voters_given_match(case):
         return
     poor = held[:, 0] < float(first) * (1 + rules._SHORTLIST)
     args = (counts, held, cost, poor, float(first))
-    given_voters = rules._water_levels(*args, counts.sum())
-    assert np.array_equal(given_voters, rules._water_levels(*args))
+    given_voters = rules._water_levels(*args, counts.sum(), compiled=compiled)
+    assert np.array_equal(given_voters, rules._water_levels(*args, compiled=compiled))
 
 
 def test_first_finds_the_first_extra_that_fails():
