@@ -76,6 +76,74 @@ def prices_at(counts, used, money, cost, rows):
 
 
 @_compiled
+def choose(counts, used, money, cost, rank, support, remaining, floor, first, first_try):
+    """
+    Return the round's winner at the branch's first extra as (status, w, best).
+
+    As `rules._grow`'s numpy steps: the projects left, cheapest-looking
+    first by `first` (a floor on each one's price at the first extra), are
+    priced `first_try` at a time, then the others whose floor is not above
+    the best price; `first` is raised to the prices found. Status 0: w wins
+    at the price per unit `best` (a tie lost by id included); 1: nothing
+    left is affordable; 2: floats cannot tell, the exact run decides.
+    """
+    left = np.flatnonzero(remaining & np.isfinite(floor))
+    if len(left) == 0 or used == 0:
+        return 1, -1, np.inf
+    rows = left[np.argsort(first[left], kind="mergesort")]
+    priced = min(first_try, len(rows))
+    rho, unsure = prices_at(counts, used, money, cost, rows[:priced])
+    limit = rho.min() * (1 + MARGIN)
+    more = priced
+    while more < len(rows) and first[rows[more]] <= limit:
+        more += 1
+    if more > priced:
+        rho_more, unsure_more = prices_at(counts, used, money, cost, rows[priced:more])
+        rho = np.concatenate((rho, rho_more))
+        unsure = np.concatenate((unsure, unsure_more))
+        priced = more
+    if unsure.any():
+        return 2, -1, np.inf
+    for i in range(priced):
+        first[rows[i]] = max(first[rows[i]], rho[i] * (1 - MARGIN))
+    best = rho.min()
+    if best == np.inf:
+        return 1, -1, best
+    w, tied = -1, 0
+    for i in range(priced):
+        if rho[i] <= best * (1 + MARGIN):
+            tied += 1
+            if w < 0 or rank[rows[i]] < rank[w]:
+                w = rows[i]
+    if tied > 1 and not _sure_tie(counts, used, rows[:priced], rho, best, money, cost, support):
+        return 2, -1, best
+    return 0, w, best
+
+
+@njit(cache=True)
+def _sure_tie(counts, used, rows, rho, best, money, cost, support):
+    """Tell whether the near-best projects tie exactly: each one's supporters all pay equal parts."""
+    voters = -1
+    for i in range(len(rows)):
+        if rho[i] > best * (1 + MARGIN):
+            continue
+        project = rows[i]
+        if voters >= 0 and support[project] != voters:
+            return False
+        voters = support[project]
+        counted, poorest = 0.0, np.inf
+        for k in range(used):
+            if counts[project, k] > 0:
+                counted += counts[project, k]
+                poorest = min(poorest, money[k])
+        if counted != support[project]:
+            return False
+        if poorest < cost[project] / support[project] * (1 + MARGIN):
+            return False
+    return True
+
+
+@_compiled
 def water_levels(counts, held, cost, poor, start, voters):
     """
     Return, for each extra (column of `held`), the price the supporters pay.

@@ -71,6 +71,8 @@ _MARGIN = 1e-9
 _SHORTLIST = 1e-6
 # add1 prices this many of the cheapest-looking projects first in a round.
 _FIRST_TRY = 8
+# What kernels.choose found in a round, besides a winner.
+_NONE_AFFORDABLE, _FLOATS_CANNOT_TELL = 1, 2
 # add1 runs the extras in windows: 128 first, then _GROW times more, at
 # most _WINDOW.
 _GROW = 8
@@ -604,40 +606,22 @@ def _grow(election: _Election, branch: _Branch, stack: list[_Branch]):
     b = branch
     cost, support, rank, compiled = e.cost_f, e.support, e.rank, e.compiled
     n = b.money.shape[1]
+    choose = _kernels().choose if compiled else _choose_in_numpy
     while True:
         used = b.used
         held = b.money[:used, :n]
         counts = b.counts
         floor = b.floor.copy()
-        w = None
-        rows = np.flatnonzero(b.remaining & np.isfinite(floor))
-        if len(rows) and used:
-            # The price per unit at the first extra, for the projects whose
-            # floor there is not already above the best of these prices.
-            first = b.floor_first
-            rows = rows[np.argsort(first[rows], kind="stable")]
-            rho, unsure = _prices_at(counts, used, held[:, 0], cost, rows[:_FIRST_TRY], compiled)
-            more = rows[_FIRST_TRY:]
-            if len(more):
-                more = more[first[more] <= rho.min() * (1 + _MARGIN)]
-            if len(more):
-                rho_more, unsure_more = _prices_at(counts, used, held[:, 0], cost, more, compiled)
-                rho = np.concatenate([rho, rho_more])
-                unsure = np.concatenate([unsure, unsure_more])
-            if unsure.any():
-                yield from _exactly(e, b, n, floor, stack)
-                return
-            rows = rows[: len(rho)]
-            first[rows] = np.maximum(first[rows], rho * (1 - _MARGIN))
-            best = rho.min()
-            near = rows[rho <= best * (1 + _MARGIN)] if best < math.inf else rows[:0]
-            if len(near) > 1 and not _sure_tie(b, near, held[:, 0], e):
-                yield from _exactly(e, b, n, floor, stack)
-                return
-            if len(near):
-                w = int(near[np.argmin(rank[near])])
-        if w is None:
+        found, w, best = choose(
+            counts, used, held[:, 0], cost, rank, support, b.remaining, b.floor, b.floor_first,
+            _FIRST_TRY,
+        )  # fmt: skip
+        if found == _FLOATS_CANNOT_TELL:
+            yield from _exactly(e, b, n, floor, stack)
+            return
+        if found == _NONE_AFFORDABLE:
             # The end: whatever is left stays unaffordable.
+            rows = np.flatnonzero(b.remaining & np.isfinite(floor))
             if len(rows) and used:
                 part = counts[rows, :used]
                 c = cost[rows]
@@ -702,6 +686,35 @@ def _grow(election: _Election, branch: _Branch, stack: list[_Branch]):
         _pay(e, b, w, present, held_w, price, n)
 
 
+def _choose_in_numpy(counts, used, money, cost, rank, support, remaining, floor, first, first_try):
+    """kernels.choose in numpy: the round's winner at the first extra as (status, w, best)."""
+    rows = np.flatnonzero(remaining & np.isfinite(floor))
+    if not len(rows) or not used:
+        return _NONE_AFFORDABLE, -1, math.inf
+    # The price per unit at the first extra, for the projects whose floor
+    # there is not already above the best of these prices.
+    rows = rows[np.argsort(first[rows], kind="stable")]
+    rho, unsure = _prices_at(counts, used, money, cost, rows[:first_try])
+    more = rows[first_try:]
+    if len(more):
+        more = more[first[more] <= rho.min() * (1 + _MARGIN)]
+    if len(more):
+        rho_more, unsure_more = _prices_at(counts, used, money, cost, more)
+        rho = np.concatenate([rho, rho_more])
+        unsure = np.concatenate([unsure, unsure_more])
+    if unsure.any():
+        return _FLOATS_CANNOT_TELL, -1, math.inf
+    rows = rows[: len(rho)]
+    first[rows] = np.maximum(first[rows], rho * (1 - _MARGIN))
+    best = rho.min()
+    if best == math.inf:
+        return _NONE_AFFORDABLE, -1, best
+    near = rows[rho <= best * (1 + _MARGIN)]
+    if len(near) > 1 and not _sure_tie(counts[:, :used], near, money, cost, support):
+        return _FLOATS_CANNOT_TELL, -1, best
+    return 0, int(near[np.argmin(rank[near])]), best
+
+
 def _prices_at(
     counts, used: int, money: np.ndarray, cost: np.ndarray, rows, compiled: bool = False
 ):
@@ -752,16 +765,15 @@ def _exactly(election: _Election, branch: _Branch, n: int, floor, stack):
     yield _equal_shares_run(election, branch.start), branch.start, branch.start
 
 
-def _sure_tie(branch: _Branch, near: np.ndarray, money: np.ndarray, e) -> bool:
+def _sure_tie(counts, near: np.ndarray, money: np.ndarray, cost, support) -> bool:
     """Tell whether `near` tie exactly: each one's supporters all pay an equal part."""
-    counts = branch.counts[:, : branch.used]
-    if len(set(e.support[near].tolist())) > 1:
+    if len(set(support[near].tolist())) > 1:
         return False
     for p in near:
         row = counts[p]
-        if row.sum() != e.support[p]:
+        if row.sum() != support[p]:
             return False
-        if money[row > 0].min() < e.cost_f[p] / e.support[p] * (1 + _MARGIN):
+        if money[row > 0].min() < cost[p] / support[p] * (1 + _MARGIN):
             return False
     return True
 
