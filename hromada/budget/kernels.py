@@ -26,6 +26,7 @@ MARGIN = 1e-9
 
 
 def _compiled(function):
+    """Compile `function` on its first call, with the machine code cached for later processes."""
     try:
         return njit(cache=True)(function)
     except RuntimeError:  # pragma: no cover - no cache directory can be written
@@ -120,7 +121,7 @@ def choose(counts, used, money, cost, rank, support, remaining, floor, first, fi
     return 0, w, best
 
 
-@njit(cache=True)
+@_compiled
 def _sure_tie(counts, used, rows, rho, best, money, cost, support):
     """Tell whether the near-best projects tie exactly: each one's supporters all pay equal parts."""
     voters = -1
