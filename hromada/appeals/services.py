@@ -66,8 +66,22 @@ from hromada.appeals.writelock import sqlite_writer
 from hromada.core import audit, rows
 from hromada.core.errors import DomainError, Forbidden, ValidationFailed
 from hromada.core.identity import require_level
-from hromada.core.models import AuditEntry, Community, Department, Resident, StaffRole, Street
-from hromada.core.notifications import notify_address, notify_many, site_url
+from hromada.core.models import (
+    AuditEntry,
+    Community,
+    Department,
+    Notification,
+    Resident,
+    StaffRole,
+    Street,
+)
+from hromada.core.notifications import (
+    notify_address,
+    notify_many,
+    prepare,
+    queue_delivery,
+    site_url,
+)
 from hromada.core.uploads import InvalidUpload, clean_image
 
 MAX_PHOTOS = 5
@@ -129,10 +143,23 @@ def allocate_number(*, community: Community, year: int) -> str:
 _NUMBER_MARK = "\ue000"
 
 
-def _registration_sql(connection) -> str:
+# Stand for the number and the key in the author's notification, rendered
+# before the statement gives them: random in each process, so that no text a
+# resident typed (a name in the greeting) holds them. The key is a number, as
+# the appeal's address takes one; eighteen digits, a row's key has fewer.
+_NOTICE_NUMBER = f"\ue000{secrets.token_hex(8)}\ue000"
+_NOTICE_KEY = 10**17 + secrets.randbelow(9 * 10**17)
+
+
+def _notice_fields() -> list:
+    return [f for f in Notification._meta.concrete_fields if not f.primary_key]
+
+
+def _registration_sql(connection, notices: int = 0) -> str:
     """
     Return PostgreSQL's one statement of a registration: the next number, the
-    appeal's row and its audit entry.
+    appeal's row, its audit entry and `notices` rows of the author's
+    notification (their text's marks replaced by the number and the key).
 
     The counter's upsert locks the year's row until the transaction commits,
     as allocate_number's UPDATE does (racing registrations queue on it), and
@@ -151,6 +178,26 @@ def _registration_sql(connection) -> str:
         for f in fields
     ]
     audit_columns = audit.statement_columns(connection)
+    notes = ""
+    if notices:
+        filled = (
+            "replace(replace(%s::text, %s, (SELECT number FROM appeal)), "
+            "%s, (SELECT id::text FROM appeal))"
+        )
+        row = ", ".join(
+            f"left({filled}, {f.max_length})"
+            if f.name == "subject"
+            else filled
+            if f.name == "body"
+            else "%s"
+            for f in _notice_fields()
+        )
+        notes = (
+            f", notes AS (INSERT INTO {quote(Notification._meta.db_table)} "  # noqa: S608
+            f"({', '.join(quote(f.column) for f in _notice_fields())}) "
+            f"VALUES {', '.join([f'({row})'] * notices)} "
+            f"RETURNING {quote(Notification._meta.pk.column)}) "
+        )
     # The names come from the models; every value is a parameter.
     return (
         f"WITH counter AS (INSERT INTO {counter} (community_id, year, last) "  # noqa: S608
@@ -158,25 +205,37 @@ def _registration_sql(connection) -> str:
         f"DO UPDATE SET last = {counter}.last + 1 RETURNING last), "
         f"appeal AS (INSERT INTO {quote(Appeal._meta.db_table)} "
         f"({', '.join(quote(f.column) for f in fields)}) VALUES ({', '.join(values)}) "
-        f"RETURNING {quote(Appeal._meta.pk.column)}, {quote('number')}) "
+        f"RETURNING {quote(Appeal._meta.pk.column)}, {quote('number')}) {notes}"
         f"INSERT INTO {quote(AuditEntry._meta.db_table)} ({audit_columns}) VALUES (%s, %s, %s, %s, "
         "(SELECT id::text FROM appeal), (SELECT left(number, 200) FROM appeal), %s, "
         "replace(%s::text, %s, (SELECT number FROM appeal))::jsonb, %s) "
         "RETURNING target_id, target_label"
+        + (", (SELECT array_agg(id ORDER BY id) FROM notes)" if notices else "")
     )
 
 
 def _register_in_one_statement(
-    appeal: Appeal, *, year: int, actor: Resident | None, after: dict
+    appeal: Appeal,
+    *,
+    year: int,
+    actor: Resident | None,
+    after: dict,
+    notices: list[Notification] | None = None,
 ) -> AuditEntry:
     """
-    Number, insert and audit a new appeal in one round trip (PostgreSQL).
+    Number, insert and audit a new appeal in one round trip (PostgreSQL), and
+    store the `notices` rendered for it (their primary keys set).
 
     Three statements (allocate_number, rows.insert, audit.record) became one:
     every registration pays each round trip twice, in the app and in the
     database. The appeal gets its number and key; the audit entry is returned.
     """
-    sql = rows.statement("appeals.services.register", _registration_sql)
+    notices = notices or []
+    count = len(notices)
+    sql = rows.statement(
+        f"appeals.services.register.{count}" if count else "appeals.services.register",
+        lambda connection: _registration_sql(connection, count),
+    )
     fields = [f for f in Appeal._meta.concrete_fields if not f.primary_key]
     params: list = [appeal.community_id, year]
     for field in fields:
@@ -192,6 +251,11 @@ def _register_in_one_statement(
         after=dict(after, number=_NUMBER_MARK),
     )
     created = AuditEntry._meta.get_field("created_at")
+    marks = [_NOTICE_NUMBER, str(_NOTICE_KEY)]
+    for notice in notices:
+        for field in _notice_fields():
+            value = field.get_db_prep_save(field.pre_save(notice, True), connection)
+            params += [value, *marks] if field.name in ("subject", "body") else [value]
     params += [
         entry.community_id,
         entry.actor_id,
@@ -204,7 +268,15 @@ def _register_in_one_statement(
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        target_id, number = cursor.fetchone()
+        target_id, number, *stored = cursor.fetchone()
+    for notice, pk in zip(notices, stored[0] if stored else (), strict=True):
+        notice.pk = pk
+        notice._state.adding = False
+        notice._state.db = connection.alias
+        for field in ("subject", "body"):
+            text = getattr(notice, field).replace(_NOTICE_NUMBER, number)
+            setattr(notice, field, text.replace(str(_NOTICE_KEY), str(target_id)))
+        notice.subject = notice.subject[: Notification._meta.get_field("subject").max_length]
     appeal.pk, appeal.number = int(target_id), number
     appeal._state.adding = False
     appeal._state.db = connection.alias
@@ -501,14 +573,13 @@ def _register(
     )
     saved: list[str] = []
     one_statement = connection.vendor == "postgresql"
-    # When that one statement is all there is to write (no photo, nobody to
-    # notify: no account, no address given) it is atomic by itself, and the
-    # transaction's BEGIN and COMMIT round trips are left out.
+    # When that one statement is all there is to write (no photo; nobody to
+    # notify, or an author whose notification it stores too) it is atomic by
+    # itself, and the transaction's BEGIN and COMMIT round trips are left out.
     alone = (
         one_statement
         and not photos
-        and author is None
-        and not contact.get("contact_email")
+        and (author is not None or not contact.get("contact_email"))
         and not connection.in_atomic_block
     )
     try:
@@ -551,10 +622,15 @@ def _register(
                 "department": appeal.department_id,
                 "photos": len(photos),
             }
+            notices = _registered_notices(appeal, author) if alone else []
             try:
                 if one_statement:
                     _register_in_one_statement(
-                        appeal, year=received.year, actor=actor or author, after=registered
+                        appeal,
+                        year=received.year,
+                        actor=actor or author,
+                        after=registered,
+                        notices=notices,
                     )
                 else:
                     rows.insert(appeal)  # the hottest write of the module: one plain statement
@@ -575,15 +651,35 @@ def _register(
                     target=appeal,
                     after=registered,
                 )
-            if author is not None:
-                notify_many([author], "appeals/registered", community=community, appeal=appeal)
+            if alone:
+                # Stored by the statement; the caches start afresh before the
+                # deliveries are queued, which the scheduler retries anyway.
+                _touch_on_commit(community)
+                queue_delivery(notice.pk for notice in notices)
             else:
-                notify_contact(appeal, event="appeals/registered", followers=[], fresh=True)
-            _touch_on_commit(community)
+                if author is not None:
+                    notify_many([author], "appeals/registered", community=community, appeal=appeal)
+                else:
+                    notify_contact(appeal, event="appeals/registered", followers=[], fresh=True)
+                _touch_on_commit(community)
     except Exception:
         _forget_files(saved)
         raise
     return appeal
+
+
+def _registered_notices(appeal: Appeal, author: Resident | None) -> list[Notification]:
+    """
+    Render the author's "registered" notification before the appeal has its
+    number and key: marks stand for them, which the statement replaces.
+    """
+    if author is None:
+        return []
+    number, appeal.number, appeal.pk = appeal.number, _NOTICE_NUMBER, _NOTICE_KEY
+    try:
+        return prepare(author, "appeals/registered", community=appeal.community, appeal=appeal)
+    finally:
+        appeal.number, appeal.pk = number, None
 
 
 def submit_report(
@@ -831,6 +927,9 @@ def register_petition_appeal(*, petition) -> Appeal:
         return found
 
 
+_CHANNELS = frozenset(Appeal.Channel.values)  # the enum builds its list at each call
+
+
 def _check_channel(
     *,
     community: Community,
@@ -840,7 +939,7 @@ def _check_channel(
     action: str,
 ) -> None:
     """Require the author's identity level, or a staff member for phone and paper."""
-    if channel not in Appeal.Channel.values:
+    if channel not in _CHANNELS:
         raise ValidationFailed(fields={"channel": str(_("Unknown channel."))})
     if channel in (Appeal.Channel.PHONE, Appeal.Channel.PAPER, Appeal.Channel.CONTACT_CENTRE):
         if actor is None or not actor.is_staff_of(community):

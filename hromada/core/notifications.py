@@ -93,7 +93,7 @@ def render_text(template_name: str, context: dict) -> str:
     return template.render(Context(context, autoescape=False))
 
 
-def notify(
+def prepare(
     resident: Resident | None,
     event: str,
     *,
@@ -102,8 +102,10 @@ def notify(
     **context,
 ) -> list[Notification]:
     """
-    Render and queue the `event` message ("petitions/answered") for a resident,
-    on `channels` when the caller has asked channels_for already.
+    Render the `event` message for a resident as notify() does, one unsaved
+    row a channel, for a caller that stores the rows in a statement of its
+    own and then calls queue_delivery(). The subject is not yet cut to 200
+    characters: a caller that fills in values after rendering cuts it then.
     """
     if resident is None:
         return []
@@ -119,17 +121,42 @@ def notify(
     with translation.override(resident.language or settings.LANGUAGE_CODE):
         subject = render_text(f"{module}/notifications/{name}_subject.txt", context)
         body = render_text(f"{module}/notifications/{name}_body.txt", context)
-    created = []
-    for channel in channels:
-        notification = Notification.objects.create(
+    subject, body = " ".join(subject.split()), body.strip()
+    return [
+        Notification(
             resident=resident,
             community=community,
             event=event,
             channel=channel,
-            subject=" ".join(subject.split())[:200],
-            body=body.strip(),
+            subject=subject,
+            body=body,
         )
-        created.append(notification)
+        for channel in channels
+    ]
+
+
+def queue_delivery(notification_ids) -> None:
+    """Queue the delivery of stored notifications once the transaction commits."""
+    for pk in notification_ids:
+        transaction.on_commit(lambda pk=pk: _enqueue(pk))
+
+
+def notify(
+    resident: Resident | None,
+    event: str,
+    *,
+    community: Community | None = None,
+    channels: list[str] | None = None,
+    **context,
+) -> list[Notification]:
+    """
+    Render and queue the `event` message ("petitions/answered") for a resident,
+    on `channels` when the caller has asked channels_for already.
+    """
+    created = prepare(resident, event, community=community, channels=channels, **context)
+    for notification in created:
+        notification.subject = notification.subject[:200]
+        notification.save(force_insert=True)
         transaction.on_commit(lambda pk=notification.pk: _enqueue(pk))
     return created
 
