@@ -69,6 +69,14 @@ def imported(community, text):
     return election.instance(), cycle.categories.get()
 
 
+def published_file(community, text):
+    """Import an election (which counts it) and return it, its category and the ballots file."""
+    expected, category = imported(community, text)
+    cycle = category.cycle
+    cycle.refresh_from_db()
+    return expected, category, json.loads(cycle.ballots_file.read())
+
+
 def ballots_of(instance):
     points = instance.points or [[1] * len(b) for b in instance.ballots]
     return Counter(
@@ -94,10 +102,7 @@ def test_category_is_read_as_the_election_it_holds(community, text):
 
 def test_ballots_file_holds_every_ballot_as_cast(community):
     """The published ballots are the stored ones, and recount to the stored results."""
-    expected, category = imported(community, CUMULATIVE)
-    cycle = category.cycle
-    cycle.refresh_from_db()
-    document = json.loads(cycle.ballots_file.read())
+    expected, category, document = published_file(community, CUMULATIVE)
     (published,) = document["categories"]
     assert len(published["ballots"]) == 7
     assert Counter(
@@ -115,10 +120,7 @@ def test_ballots_file_holds_every_ballot_as_cast(community):
 
 
 def test_approval_ballots_file_is_in_hash_order_without_points(community):
-    expected, category = imported(community, APPROVAL)
-    cycle = category.cycle
-    cycle.refresh_from_db()
-    document = json.loads(cycle.ballots_file.read())
+    expected, _category, document = published_file(community, APPROVAL)
     (published,) = document["categories"]
     digests = [b["receipt_hash"] for b in published["ballots"]]
     assert digests == sorted(digests) and len(set(digests)) == 10
