@@ -21,8 +21,9 @@ Alongside the winners, `select` says why each other project lost, from the
 rule's own state in the same run (`Result.explanations`): a reason code and
 the numbers the rule decided on, so nobody has to take a loss on trust.
 
-The module is plain Python plus numpy: no Django, so the rules can be tested
-and run on a Pabulib file without a database. Exact rationals decide every
+The module is plain Python plus numpy, with add1's innermost loops also
+compiled by numba (`kernels`): no Django, so the rules can be tested and run
+on a Pabulib file without a database. Exact rationals decide every
 comparison that can end in a tie; floats only narrow down which comparisons
 need them, with a safety margin far wider than their rounding error.
 """
