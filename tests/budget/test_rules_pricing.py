@@ -158,3 +158,9 @@ def test_add1_branches_keep_their_class_table_right(instance):
                 voted = election.g_idx[election.g_ptr[group] : election.g_ptr[group + 1]]
                 recount[voted, klass] += election.mult[group]
         assert np.array_equal(branch.counts[:, : branch.used], recount)
+
+
+def test_the_compiled_loops_decide_with_the_rules_margin():
+    from hromada.budget import kernels
+
+    assert kernels.MARGIN == rules._MARGIN
